@@ -1,0 +1,261 @@
+//! Getting files in: paths from the command line, File→Open (rfd dialog through the desktop
+//! portal, or a typed path when no portal answers), and drag-and-drop onto the window.
+//! Files are read on a background thread; results are added to the scene in the order given.
+//! A file that fails to read becomes an error notice: nothing already loaded is touched.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future};
+use bevy::window::FileDragAndDrop;
+
+use super::{LaunchTime, Notice, SceneDoc, StartOptions};
+use crate::brain::fsaverage5;
+use crate::io::{self, Loaded, ReadError};
+
+/// Start-up options (files from the command line, default scene).
+#[derive(Resource, Clone)]
+pub struct Startup(pub StartOptions);
+
+/// Ask to open these files.
+#[derive(Message, Clone)]
+pub struct OpenFiles(pub Vec<PathBuf>);
+
+/// Ask to show the system file dialog.
+#[derive(Message, Clone, Copy)]
+pub struct OpenDialog;
+
+/// Background work in progress (the UI shows it).
+#[derive(Resource, Default)]
+pub struct Loading {
+    pub pending: Vec<String>,
+    /// Set when the file dialog could not be shown: the UI opens the "type a path" box.
+    pub want_path_entry: bool,
+}
+
+type LoadResult = Vec<(String, Result<Loaded, ReadError>)>;
+
+#[derive(Component)]
+struct LoadTask {
+    what: String,
+    task: Task<LoadResult>,
+}
+
+#[derive(Component)]
+struct DialogTask {
+    started: Instant,
+    task: Task<Option<Vec<PathBuf>>>,
+}
+
+pub struct FilesPlugin;
+
+impl Plugin for FilesPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Loading>()
+            .add_message::<OpenFiles>()
+            .add_message::<OpenDialog>()
+            .add_systems(bevy::app::Startup, start_up)
+            .add_systems(
+                Update,
+                (
+                    drag_and_drop,
+                    open_dialog,
+                    poll_dialogs,
+                    spawn_loads,
+                    poll_loads,
+                )
+                    .chain(),
+            );
+    }
+}
+
+/// Read files in parallel, keeping their order.
+pub fn read_files(paths: &[PathBuf]) -> LoadResult {
+    use rayon::prelude::*;
+    paths
+        .par_iter()
+        .map(|p| (p.display().to_string(), io::load(p)))
+        .collect()
+}
+
+fn start_up(
+    mut commands: Commands,
+    startup: Res<Startup>,
+    mut loading: ResMut<Loading>,
+    doc: Res<SceneDoc>,
+) {
+    let pool = AsyncComputeTaskPool::get();
+    if startup.0.default_scene && doc.0.hemis.is_empty() {
+        let task = pool.spawn(async move {
+            match fsaverage5::load() {
+                Ok(v) => v.into_iter().map(|l| (l.source.display(), Ok(l))).collect(),
+                Err(e) => vec![("fsaverage5".to_string(), Err(e))],
+            }
+        });
+        loading.pending.push("fsaverage5 (embedded)".into());
+        commands.spawn(LoadTask {
+            what: "fsaverage5 (embedded)".into(),
+            task,
+        });
+    }
+    if !startup.0.files.is_empty() {
+        let files = startup.0.files.clone();
+        let what = format!("{} file(s) from the command line", files.len());
+        loading.pending.push(what.clone());
+        commands.spawn(LoadTask {
+            what,
+            task: pool.spawn(async move { read_files(&files) }),
+        });
+    }
+}
+
+fn drag_and_drop(mut dropped: MessageReader<FileDragAndDrop>, mut open: MessageWriter<OpenFiles>) {
+    let paths: Vec<PathBuf> = dropped
+        .read()
+        .filter_map(|e| match e {
+            FileDragAndDrop::DroppedFile { path_buf, .. } => Some(path_buf.clone()),
+            _ => None,
+        })
+        .collect();
+    if !paths.is_empty() {
+        open.write(OpenFiles(paths));
+    }
+}
+
+fn open_dialog(
+    mut commands: Commands,
+    mut requests: MessageReader<OpenDialog>,
+    mut loading: ResMut<Loading>,
+    mut notices: MessageWriter<Notice>,
+) {
+    if requests.read().count() == 0 {
+        return;
+    }
+    // The xdg portal talks over the D-Bus session bus; without one no dialog can appear.
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        notices.write(Notice::warn("No desktop file dialog is available (no D-Bus session / xdg portal). Type a path instead."));
+        loading.want_path_entry = true;
+        return;
+    }
+    let task = AsyncComputeTaskPool::get().spawn(async move {
+        rfd::AsyncFileDialog::new()
+            .set_title("Open brain data")
+            .add_filter(
+                "Brain data",
+                &[
+                    "gii",
+                    "gz",
+                    "mgh",
+                    "mgz",
+                    "nii",
+                    "annot",
+                    "label",
+                    "pial",
+                    "white",
+                    "inflated",
+                    "sphere",
+                    "curv",
+                    "sulc",
+                    "thickness",
+                ],
+            )
+            .add_filter("All files", &["*"])
+            .pick_files()
+            .await
+            .map(|files| files.into_iter().map(|f| f.path().to_path_buf()).collect())
+    });
+    commands.spawn(DialogTask {
+        started: Instant::now(),
+        task,
+    });
+}
+
+fn poll_dialogs(
+    mut commands: Commands,
+    mut tasks: Query<(Entity, &mut DialogTask)>,
+    mut open: MessageWriter<OpenFiles>,
+    mut loading: ResMut<Loading>,
+    mut notices: MessageWriter<Notice>,
+) {
+    for (e, mut t) in &mut tasks {
+        if let Some(result) = block_on(future::poll_once(&mut t.task)) {
+            commands.entity(e).despawn();
+            match result {
+                Some(paths) if !paths.is_empty() => {
+                    open.write(OpenFiles(paths));
+                }
+                _ if t.started.elapsed() < Duration::from_millis(300) => {
+                    // Answered faster than a person can: no portal behind it.
+                    notices.write(Notice::warn("The file dialog could not be shown (no xdg desktop portal). Type a path instead."));
+                    loading.want_path_entry = true;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn spawn_loads(
+    mut commands: Commands,
+    mut requests: MessageReader<OpenFiles>,
+    mut loading: ResMut<Loading>,
+) {
+    for OpenFiles(paths) in requests.read() {
+        let paths = paths.clone();
+        let what = if paths.len() == 1 {
+            paths[0].display().to_string()
+        } else {
+            format!("{} files", paths.len())
+        };
+        loading.pending.push(what.clone());
+        let task = AsyncComputeTaskPool::get().spawn(async move { read_files(&paths) });
+        commands.spawn(LoadTask { what, task });
+    }
+}
+
+fn poll_loads(
+    mut commands: Commands,
+    mut tasks: Query<(Entity, &mut LoadTask)>,
+    mut doc: ResMut<SceneDoc>,
+    mut loading: ResMut<Loading>,
+    mut notices: MessageWriter<Notice>,
+    launch: Res<LaunchTime>,
+) {
+    for (e, mut t) in &mut tasks {
+        let Some(results) = block_on(future::poll_once(&mut t.task)) else {
+            continue;
+        };
+        commands.entity(e).despawn();
+        if let Some(i) = loading.pending.iter().position(|p| p == &t.what) {
+            loading.pending.remove(i);
+        }
+        let mut ok = 0;
+        for (what, r) in results {
+            match r {
+                Ok(l) => match doc.0.add(l) {
+                    Ok(note) => {
+                        ok += 1;
+                        if let Some(n) = note {
+                            notices.write(Notice::warn(n));
+                        }
+                    }
+                    Err(msg) => {
+                        notices.write(Notice::error(msg));
+                    }
+                },
+                Err(err) => {
+                    notices.write(Notice::error(err.to_string()));
+                    info!("{what}: not loaded");
+                }
+            }
+        }
+        if ok > 0 {
+            notices.write(Notice::info(format!(
+                "Loaded {} ({ok} file(s)) at {:.2} s",
+                t.what,
+                launch.0.elapsed().as_secs_f32()
+            )));
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The Bevy application: one plugin per feature, sharing the [`SceneDoc`] resource (the core
+//! [`Scene`](crate::brain::scene::Scene)) and a few messages. Panels live in [`crate::ui`].
+//!
+//! Two ways to run: [`run_gui`] opens the window with panels; [`run_render`] renders the same
+//! scene with no window into an image (a camera with an image render target) and writes a PNG,
+//! which works under Xvfb or with no display at all, on Mesa's CPU Vulkan driver (lavapipe).
+
+// Bevy systems take their resources as parameters; long lists are normal here.
+#![allow(clippy::too_many_arguments)]
+
+pub mod camera;
+pub mod capture;
+pub mod files;
+pub mod material;
+pub mod picking;
+pub mod scene;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::render::settings::RenderCreation;
+use bevy::window::{ExitCondition, PresentMode, WindowResolution};
+
+use crate::brain::scene::Scene;
+
+/// The document every plugin works on.
+#[derive(Resource, Default)]
+pub struct SceneDoc(pub Scene);
+
+/// Severity of a message shown to the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A message for the user (status line and message log in the GUI, stderr in the CLI).
+#[derive(Message, Clone, Debug)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Info,
+            text: text.into(),
+        }
+    }
+    pub fn warn(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Warning,
+            text: text.into(),
+        }
+    }
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Error,
+            text: text.into(),
+        }
+    }
+}
+
+/// When the program started (for the time-to-first-frame figure).
+#[derive(Resource, Clone, Copy)]
+pub struct LaunchTime(pub Instant);
+
+/// What to show first and how the run ends.
+#[derive(Clone, Debug, Default)]
+pub struct StartOptions {
+    /// Files to open after start-up (GUI) — errors are reported, the app keeps running.
+    pub files: Vec<PathBuf>,
+    /// Start with the embedded fsaverage5 scene.
+    pub default_scene: bool,
+    /// GUI: run this many frames after the scene is drawn, print the mean frame time, exit.
+    pub bench_frames: Option<u32>,
+    /// Camera preset to start from.
+    pub view: Option<camera::StandardView>,
+    /// Save a screenshot of the whole window once the scene is drawn, then exit.
+    pub screenshot: Option<PathBuf>,
+}
+
+/// Options of `cortexplorer render`.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    pub out: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub bench_frames: Option<u32>,
+    pub view: camera::StandardView,
+}
+
+/// Background colour of the 3D view.
+pub const BACKGROUND: Color = Color::srgb(0.08, 0.09, 0.11);
+
+fn render_plugin() -> RenderPlugin {
+    RenderPlugin {
+        render_creation: RenderCreation::Automatic(Box::default()),
+        // lavapipe compiles pipelines slowly: compile them before the first frame so the
+        // first frames are not blank.
+        synchronous_pipeline_compilation: true,
+        ..default()
+    }
+}
+
+/// Open the viewer window.
+pub fn run_gui(opts: StartOptions, scene: Scene) -> AppExit {
+    let mut app = App::new();
+    app.insert_resource(LaunchTime(Instant::now()))
+        .insert_resource(ClearColor(BACKGROUND))
+        .add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: Some(Window {
+                        title: "Cortexplorer".into(),
+                        resolution: WindowResolution::new(1280, 800),
+                        present_mode: PresentMode::AutoNoVsync,
+                        ..default()
+                    }),
+                    ..default()
+                })
+                .set(render_plugin()),
+        )
+        .insert_resource(SceneDoc(scene))
+        .insert_resource(files::Startup(opts.clone()))
+        .add_message::<Notice>()
+        .add_plugins((
+            scene::ScenePlugin,
+            camera::CameraPlugin {
+                target: None,
+                view: opts.view.unwrap_or_default(),
+            },
+            picking::PickingPlugin,
+            files::FilesPlugin,
+            capture::CapturePlugin {
+                render: None,
+                bench_frames: opts.bench_frames,
+                exit_screenshot: opts.screenshot.clone(),
+            },
+            crate::ui::UiPlugin,
+        ));
+    app.run()
+}
+
+/// Render the scene into a PNG with no window. Returns the mean frame time when benchmarking.
+pub fn run_render(opts: RenderOptions, scene: Scene) -> Result<capture::RenderReport, String> {
+    let mut app = App::new();
+    let report = capture::RenderResult::default();
+    app.insert_resource(LaunchTime(Instant::now()))
+        .insert_resource(ClearColor(BACKGROUND))
+        .add_plugins(
+            DefaultPlugins
+                .set(WindowPlugin {
+                    primary_window: None,
+                    exit_condition: ExitCondition::DontExit,
+                    ..default()
+                })
+                .set(render_plugin())
+                .disable::<bevy::winit::WinitPlugin>(),
+        )
+        .add_plugins(bevy::app::ScheduleRunnerPlugin::run_loop(Duration::ZERO))
+        .insert_resource(SceneDoc(scene))
+        .insert_resource(report.clone())
+        .add_message::<Notice>()
+        .add_plugins((
+            scene::ScenePlugin,
+            camera::CameraPlugin {
+                target: Some((opts.width, opts.height)),
+                view: opts.view,
+            },
+            capture::CapturePlugin {
+                render: Some(opts),
+                bench_frames: None,
+                exit_screenshot: None,
+            },
+        ));
+    app.run();
+    report.take()
+}

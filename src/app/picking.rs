@@ -1,0 +1,82 @@
+//! Vertex picking: a left click (press and release without dragging, outside the panels)
+//! casts a ray from the camera; the nearest triangle hit on the drawn surfaces gives the
+//! selected vertex (the triangle corner closest to the hit). The ray test is the core's
+//! `surface::ray_pick`, run on the positions actually drawn (morph and offsets included).
+
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+
+use super::SceneDoc;
+use super::camera::{MainCamera, UiCapture};
+use super::scene::{Drawn, ras_to_world};
+use crate::brain::scene::Selection;
+use crate::brain::surface::{nearest_corner, ray_pick};
+
+pub struct PickingPlugin;
+
+impl Plugin for PickingPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Update, pick_on_click);
+    }
+}
+
+/// Largest pointer travel (logical px) between press and release that still counts as a click.
+const CLICK_SLOP: f32 = 4.0;
+
+#[allow(clippy::too_many_arguments)]
+fn pick_on_click(
+    buttons: Res<ButtonInput<MouseButton>>,
+    capture: Res<UiCapture>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    camera: Single<(&Camera, &GlobalTransform), With<MainCamera>>,
+    drawn: Res<Drawn>,
+    mut doc: ResMut<SceneDoc>,
+    mut pressed_at: Local<Option<Vec2>>,
+) {
+    let cursor = window.cursor_position();
+    if buttons.just_pressed(MouseButton::Left) {
+        *pressed_at = if capture.pointer { None } else { cursor };
+    }
+    if !buttons.just_released(MouseButton::Left) {
+        return;
+    }
+    let (Some(start), Some(end)) = (pressed_at.take(), cursor) else {
+        return;
+    };
+    if start.distance(end) > CLICK_SLOP || capture.pointer {
+        return;
+    }
+    let (cam, cam_tf) = *camera;
+    // viewport_to_world expects coordinates relative to the camera's viewport
+    let offset = cam
+        .logical_viewport_rect()
+        .map(|r| r.min)
+        .unwrap_or(Vec2::ZERO);
+    let Ok(ray) = cam.viewport_to_world(cam_tf, end - offset) else {
+        return;
+    };
+    // into RAS
+    let to_ras = ras_to_world().to_matrix().inverse();
+    let o = to_ras.transform_point3(ray.origin);
+    let d = to_ras.transform_vector3(*ray.direction);
+    let mut best: Option<(Selection, f32)> = None;
+    for (hemi, m) in &drawn.meshes {
+        if !doc.0.view.show.get(hemi).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some((face, bary, t)) =
+            ray_pick(&m.positions, &m.faces.faces, o.to_array(), d.to_array())
+            && best.is_none_or(|b| t < b.1)
+        {
+            let vertex = nearest_corner(m.faces.faces[face], bary) as usize;
+            best = Some((
+                Selection {
+                    hemi: *hemi,
+                    vertex,
+                },
+                t,
+            ));
+        }
+    }
+    doc.0.selection = best.map(|b| b.0);
+}

@@ -1,0 +1,12 @@
+//! Plain data and geometry: surfaces, overlays, labels, volumes, colours. No Bevy, no egui.
+
+pub mod colormap;
+pub mod data;
+pub mod fsaverage5;
+pub mod paint;
+pub mod scene;
+pub mod surface;
+pub mod view;
+
+pub use data::{Labels, Overlay, Region, Stats, Volume};
+pub use surface::{Hemisphere, Surface, SurfaceKind};

@@ -1,0 +1,817 @@
+//! The viewer's document: hemispheres with their surfaces, the layer stack, view settings and
+//! the selection. Plain data with the rules for adding files, so the GUI, the `render` command
+//! and the tests share one behaviour.
+//!
+//! Decisions (README, "Scene rules"):
+//! * a file's hemisphere comes from its name (`lh.`, `_left`, `hemi-L`) or GIFTI metadata;
+//!   a per-vertex file without one goes to the only hemisphere with a matching vertex count,
+//!   or to the left one (with a note) when both match;
+//! * overlays and labels with the same name on the two hemispheres form one layer
+//!   (`lh.thickness` + `rh.thickness` → "thickness"), sharing one colour scale;
+//! * a surface whose vertex count differs from its hemisphere's current surfaces starts a new
+//!   subject for that hemisphere (its other surfaces are dropped; layers stay but are not drawn
+//!   on meshes whose vertex count they do not match);
+//! * inflated, sphere and flat surfaces are shown side by side: each hemisphere is shifted
+//!   along x so the two do not overlap (anatomical surfaces keep their true coordinates).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::colormap::Colormap;
+use super::data::{Labels, Overlay, Volume};
+use super::paint::{self, LabelMode, Layer as PaintLayer, OverlayStyle};
+use super::surface::{Hemisphere, Surface, SurfaceKind, blend_positions, vertex_normals};
+use crate::io::{Content, Loaded};
+
+/// The surfaces of one hemisphere (all with the same vertex count).
+#[derive(Clone, Debug, Default)]
+pub struct HemiGeometry {
+    pub surfaces: BTreeMap<SurfaceKind, Arc<Surface>>,
+}
+
+impl HemiGeometry {
+    pub fn n_vertices(&self) -> usize {
+        self.surfaces
+            .values()
+            .next()
+            .map(|s| s.vertices.len())
+            .unwrap_or(0)
+    }
+}
+
+/// What a layer holds.
+#[derive(Clone, Debug)]
+pub enum LayerData {
+    Overlay {
+        per_hemi: BTreeMap<Hemisphere, Arc<Overlay>>,
+        style: OverlayStyle,
+        auto_style: bool,
+        frame: usize,
+    },
+    Labels {
+        per_hemi: BTreeMap<Hemisphere, Arc<Labels>>,
+        mode: LabelMode,
+        opacity: f32,
+    },
+}
+
+/// One entry of the layer stack (drawn bottom to top).
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub id: u64,
+    pub name: String,
+    pub visible: bool,
+    pub units: Option<String>,
+    pub sources: Vec<String>,
+    pub data: LayerData,
+}
+
+impl Layer {
+    pub fn n_frames(&self) -> usize {
+        match &self.data {
+            LayerData::Overlay { per_hemi, .. } => {
+                per_hemi.values().map(|o| o.n_frames).max().unwrap_or(1)
+            }
+            LayerData::Labels { .. } => 1,
+        }
+    }
+    pub fn is_overlay(&self) -> bool {
+        matches!(self.data, LayerData::Overlay { .. })
+    }
+}
+
+/// How the surfaces are shown.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ViewSettings {
+    pub surface: SurfaceKind,
+    /// Morph from `surface` (0) to the inflated surface (1).
+    pub inflate: f32,
+    /// Layer whose values shade the underlay (FreeSurfer `curv` by default).
+    pub underlay: Option<String>,
+    pub curvature_contrast: f32,
+    pub show: BTreeMap<Hemisphere, bool>,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        ViewSettings {
+            surface: SurfaceKind::Pial,
+            inflate: 0.0,
+            underlay: Some("curv".into()),
+            curvature_contrast: 1.0,
+            show: [(Hemisphere::Left, true), (Hemisphere::Right, true)].into(),
+        }
+    }
+}
+
+/// Positions after morphing, the surface giving the faces, and how strongly the hemispheres
+/// should be pulled apart (0 for anatomical surfaces, 1 for inflated/sphere/flat).
+type Morphed = (Vec<[f32; 3]>, Arc<Surface>, f32);
+
+/// A picked vertex.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Selection {
+    pub hemi: Hemisphere,
+    pub vertex: usize,
+}
+
+/// Positions and normals to draw for one hemisphere.
+pub struct DisplayMesh {
+    pub positions: Vec<[f32; 3]>,
+    pub normals: Vec<[f32; 3]>,
+    pub faces: Arc<Surface>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Scene {
+    pub hemis: BTreeMap<Hemisphere, HemiGeometry>,
+    pub layers: Vec<Layer>,
+    pub volumes: Vec<(String, Arc<Volume>)>,
+    pub view: ViewSettings,
+    pub selection: Option<Selection>,
+    /// Bumped when what is drawn changes shape (surfaces, morph, offsets).
+    pub geometry_rev: u64,
+    /// Bumped when colours change (layers, styles, frames, underlay).
+    pub color_rev: u64,
+    next_id: u64,
+}
+
+/// Strip hemisphere markers and extensions: `lh.thickness` → `thickness`,
+/// `sulc_left.gii.gz` → `sulc`, `sub-01_hemi-L_bold.func.gii` → `sub-01_bold.func`.
+pub fn layer_name(file_name: &str) -> String {
+    let mut n = file_name.to_string();
+    for ext in [
+        ".gz", ".gii", ".mgz", ".mgh", ".nii", ".annot", ".label", ".shape", ".label",
+    ] {
+        if let Some(s) = n.strip_suffix(ext) {
+            n = s.to_string();
+        }
+    }
+    for pre in ["lh.", "rh."] {
+        if let Some(s) = n.strip_prefix(pre) {
+            n = s.to_string();
+        }
+    }
+    for mark in [
+        "_left", "_right", ".left", ".right", "_hemi-L", "_hemi-R", "hemi-L_", "hemi-R_", "_lh",
+        "_rh",
+    ] {
+        n = n.replace(mark, "");
+    }
+    if n.is_empty() {
+        file_name.to_string()
+    } else {
+        n
+    }
+}
+
+impl Scene {
+    pub fn new() -> Scene {
+        Scene::default()
+    }
+
+    fn bump_all(&mut self) {
+        self.geometry_rev += 1;
+        self.color_rev += 1;
+    }
+
+    /// Hemisphere for per-vertex data with `n` values.
+    fn hemi_for(
+        &self,
+        given: Option<Hemisphere>,
+        n: usize,
+        what: &str,
+    ) -> Result<(Hemisphere, Option<String>), String> {
+        if let Some(h) = given {
+            let have = self.hemis.get(&h).map(HemiGeometry::n_vertices);
+            return match have {
+                Some(m) if m != n => Err(format!(
+                    "{what} has {n} values but the {h:?} hemisphere has {m} vertices"
+                )),
+                _ => Ok((h, None)),
+            };
+        }
+        let matching: Vec<Hemisphere> = self
+            .hemis
+            .iter()
+            .filter(|(_, g)| g.n_vertices() == n)
+            .map(|(h, _)| *h)
+            .collect();
+        match matching.as_slice() {
+            [h] => Ok((*h, None)),
+            [] => Err(format!(
+                "{what} has {n} values but no loaded hemisphere has that many vertices ({})",
+                self.hemis
+                    .iter()
+                    .map(|(h, g)| format!("{h:?}: {}", g.n_vertices()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => Ok((
+                Hemisphere::Left,
+                Some(format!(
+                    "{what}: the name does not say which hemisphere; shown on the left (rename it lh.… or rh.…)"
+                )),
+            )),
+        }
+    }
+
+    /// Add a loaded file. Returns a note for the user on success; on failure the scene is
+    /// unchanged and the message says why.
+    pub fn add(&mut self, loaded: Loaded) -> Result<Option<String>, String> {
+        let what = loaded.source.display();
+        match loaded.content {
+            Content::Surface(s) => {
+                let kind = loaded.surface_kind.unwrap_or(SurfaceKind::Other);
+                let n = s.vertices.len();
+                let (hemi, note) = match loaded.hemisphere {
+                    Some(h) => (h, None),
+                    None => {
+                        let matching: Vec<Hemisphere> = self
+                            .hemis
+                            .iter()
+                            .filter(|(_, g)| g.n_vertices() == n)
+                            .map(|(h, _)| *h)
+                            .collect();
+                        match matching.as_slice() {
+                            [h] => (*h, None),
+                            _ => (
+                                Hemisphere::Left,
+                                Some(format!("{what}: hemisphere unknown; shown as left")),
+                            ),
+                        }
+                    }
+                };
+                let geo = self.hemis.entry(hemi).or_default();
+                let mut note = note;
+                if geo.n_vertices() != 0 && geo.n_vertices() != n {
+                    geo.surfaces.clear();
+                    note = Some(format!(
+                        "{what}: {n} vertices differ from the {hemi:?} hemisphere's surfaces; started a new subject for it"
+                    ));
+                }
+                geo.surfaces.insert(kind, Arc::new(s));
+                if self
+                    .hemis
+                    .values()
+                    .all(|g| !g.surfaces.contains_key(&self.view.surface))
+                {
+                    self.view.surface = kind;
+                }
+                self.bump_all();
+                Ok(note)
+            }
+            Content::Overlay(o) => {
+                let (hemi, note) = self.hemi_for(loaded.hemisphere, o.n_vertices, &what)?;
+                let name = if matches!(loaded.source, crate::io::Source::Embedded { .. }) {
+                    loaded.name.clone()
+                } else {
+                    layer_name(&loaded.name)
+                };
+                let units = o.units.clone();
+                let o = Arc::new(o);
+                match self
+                    .layers
+                    .iter_mut()
+                    .find(|l| l.name == name && l.is_overlay())
+                {
+                    Some(layer) => {
+                        if let LayerData::Overlay {
+                            per_hemi,
+                            style,
+                            auto_style,
+                            ..
+                        } = &mut layer.data
+                        {
+                            per_hemi.insert(hemi, o);
+                            if *auto_style {
+                                *style = auto_style_for(per_hemi);
+                            }
+                        }
+                        layer.sources.push(what);
+                    }
+                    None => {
+                        let per_hemi: BTreeMap<_, _> = [(hemi, o)].into();
+                        let style = auto_style_for(&per_hemi);
+                        self.next_id += 1;
+                        // Bundled maps start hidden (curv shades the underlay); user files show.
+                        let visible = !matches!(loaded.source, crate::io::Source::Embedded { .. });
+                        self.layers.push(Layer {
+                            id: self.next_id,
+                            name,
+                            visible,
+                            units,
+                            sources: vec![what],
+                            data: LayerData::Overlay {
+                                per_hemi,
+                                style,
+                                auto_style: true,
+                                frame: 0,
+                            },
+                        });
+                    }
+                }
+                self.color_rev += 1;
+                Ok(note)
+            }
+            Content::Labels(lb) => {
+                let n = match &lb.vertex_ids {
+                    None => lb.len(),
+                    Some(_) => {
+                        // sparse .label: any hemisphere whose surfaces hold every listed vertex
+                        let max = lb
+                            .vertex_ids
+                            .as_ref()
+                            .unwrap()
+                            .iter()
+                            .copied()
+                            .max()
+                            .unwrap_or(0) as usize;
+                        let h = loaded
+                            .hemisphere
+                            .or_else(|| self.hemis.keys().next().copied());
+                        let nv = h
+                            .and_then(|h| self.hemis.get(&h))
+                            .map(HemiGeometry::n_vertices)
+                            .unwrap_or(0);
+                        if max >= nv {
+                            return Err(format!(
+                                "{what}: lists vertex {max} but the hemisphere has {nv} vertices"
+                            ));
+                        }
+                        nv
+                    }
+                };
+                let (hemi, note) = self.hemi_for(loaded.hemisphere, n, &what)?;
+                let name = layer_name(&loaded.name);
+                let lb = Arc::new(lb);
+                match self
+                    .layers
+                    .iter_mut()
+                    .find(|l| l.name == name && !l.is_overlay())
+                {
+                    Some(layer) => {
+                        if let LayerData::Labels { per_hemi, .. } = &mut layer.data {
+                            per_hemi.insert(hemi, lb);
+                        }
+                        layer.sources.push(what);
+                    }
+                    None => {
+                        self.next_id += 1;
+                        self.layers.push(Layer {
+                            id: self.next_id,
+                            name,
+                            visible: true,
+                            units: None,
+                            sources: vec![what],
+                            data: LayerData::Labels {
+                                per_hemi: [(hemi, lb)].into(),
+                                mode: LabelMode::Filled,
+                                opacity: 0.8,
+                            },
+                        });
+                    }
+                }
+                self.color_rev += 1;
+                Ok(note)
+            }
+            Content::Volume(v) => {
+                self.volumes.push((loaded.name, Arc::new(v)));
+                Ok(Some(format!(
+                    "{what}: volume loaded (listed under Volumes; sampling it onto the surface comes with the volume tools)"
+                )))
+            }
+        }
+    }
+
+    pub fn remove_layer(&mut self, id: u64) {
+        self.layers.retain(|l| l.id != id);
+        self.color_rev += 1;
+    }
+
+    pub fn layer_mut(&mut self, id: u64) -> Option<&mut Layer> {
+        self.color_rev += 1;
+        self.layers.iter_mut().find(|l| l.id == id)
+    }
+
+    pub fn layer_by_name(&self, name: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.name == name)
+    }
+
+    /// Surface kinds available for every shown hemisphere.
+    pub fn available_kinds(&self) -> Vec<SurfaceKind> {
+        let mut out: Vec<SurfaceKind> = Vec::new();
+        for g in self.hemis.values() {
+            for k in g.surfaces.keys() {
+                if !out.contains(k) {
+                    out.push(*k);
+                }
+            }
+        }
+        out
+    }
+
+    pub fn set_surface(&mut self, kind: SurfaceKind) {
+        if self.view.surface != kind {
+            self.view.surface = kind;
+            self.geometry_rev += 1;
+        }
+    }
+
+    pub fn set_inflate(&mut self, t: f32) {
+        let t = t.clamp(0.0, 1.0);
+        if self.view.inflate != t {
+            self.view.inflate = t;
+            self.geometry_rev += 1;
+        }
+    }
+
+    /// The surface drawn for `hemi` before morphing: the chosen kind, else pial, white, any.
+    pub fn base_surface(&self, hemi: Hemisphere) -> Option<(SurfaceKind, &Arc<Surface>)> {
+        let g = self.hemis.get(&hemi)?;
+        [self.view.surface, SurfaceKind::Pial, SurfaceKind::White]
+            .iter()
+            .find_map(|k| g.surfaces.get(k).map(|s| (*k, s)))
+            .or_else(|| g.surfaces.iter().next().map(|(k, s)| (*k, s)))
+    }
+
+    /// Unshifted positions: the base surface morphed towards the inflated one.
+    fn morphed(&self, hemi: Hemisphere) -> Option<Morphed> {
+        let (kind, base) = self.base_surface(hemi)?;
+        let g = &self.hemis[&hemi];
+        let t = self.view.inflate;
+        let separated = |k: SurfaceKind| {
+            !matches!(
+                k,
+                SurfaceKind::Pial | SurfaceKind::White | SurfaceKind::Other
+            )
+        };
+        match g.surfaces.get(&SurfaceKind::Inflated) {
+            Some(infl) if t > 0.0 && kind != SurfaceKind::Inflated => {
+                let mut out = Vec::new();
+                blend_positions(&base.vertices, &infl.vertices, t, &mut out);
+                let sep = if separated(kind) { 1.0 } else { t };
+                Some((out, base.clone(), sep))
+            }
+            _ => Some((
+                base.vertices.clone(),
+                base.clone(),
+                if separated(kind) { 1.0 } else { 0.0 },
+            )),
+        }
+    }
+
+    /// x-shift per hemisphere so side-by-side surfaces do not overlap.
+    fn offsets(&self, morphed: &BTreeMap<Hemisphere, Morphed>) -> BTreeMap<Hemisphere, f32> {
+        let mut out: BTreeMap<Hemisphere, f32> = morphed.keys().map(|h| (*h, 0.0)).collect();
+        let (Some(l), Some(r)) = (
+            morphed.get(&Hemisphere::Left),
+            morphed.get(&Hemisphere::Right),
+        ) else {
+            return out;
+        };
+        let xr = |v: &[[f32; 3]]| {
+            v.iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), p| {
+                    (lo.min(p[0]), hi.max(p[0]))
+                })
+        };
+        let (_, l_max) = xr(&l.0);
+        let (r_min, _) = xr(&r.0);
+        let gap = 4.0;
+        let overlap = l_max - r_min + gap;
+        let weight = l.2.max(r.2);
+        if overlap > 0.0 && weight > 0.0 {
+            out.insert(Hemisphere::Left, -overlap / 2.0 * weight);
+            out.insert(Hemisphere::Right, overlap / 2.0 * weight);
+        }
+        out
+    }
+
+    /// What to draw for every hemisphere that is shown.
+    pub fn display_meshes(&self) -> BTreeMap<Hemisphere, DisplayMesh> {
+        let morphed: BTreeMap<_, _> = self
+            .hemis
+            .keys()
+            .filter_map(|h| self.morphed(*h).map(|m| (*h, m)))
+            .collect();
+        let offsets = self.offsets(&morphed);
+        morphed
+            .into_iter()
+            .map(|(h, (mut pos, surf, _))| {
+                let dx = offsets[&h];
+                if dx != 0.0 {
+                    for p in &mut pos {
+                        p[0] += dx;
+                    }
+                }
+                let normals = vertex_normals(&pos, &surf.faces);
+                (
+                    h,
+                    DisplayMesh {
+                        positions: pos,
+                        normals,
+                        faces: surf,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Per-vertex colours of one hemisphere.
+    pub fn colors(&self, hemi: Hemisphere) -> Vec<[f32; 4]> {
+        let n = self
+            .hemis
+            .get(&hemi)
+            .map(HemiGeometry::n_vertices)
+            .unwrap_or(0);
+        let underlay = self.view.underlay.as_ref().and_then(|name| {
+            self.layers
+                .iter()
+                .find(|l| &l.name == name)
+                .and_then(|l| match &l.data {
+                    LayerData::Overlay { per_hemi, .. } => per_hemi
+                        .get(&hemi)
+                        .filter(|o| o.n_vertices == n)
+                        .map(|o| o.frame(0)),
+                    _ => None,
+                })
+        });
+        // Owned per-layer inputs in stack order, then borrowed views of them for `paint`.
+        enum Prepared<'a> {
+            Overlay(&'a [f32], &'a OverlayStyle, Colormap),
+            Labels(Vec<i32>, Vec<[u8; 4]>, Vec<bool>, LabelMode, f32),
+        }
+        let faces = self
+            .hemis
+            .get(&hemi)
+            .and_then(|g| g.surfaces.values().next())
+            .map(|s| &s.faces[..])
+            .unwrap_or(&[]);
+        let prepared: Vec<Prepared> = self
+            .layers
+            .iter()
+            .filter(|l| l.visible)
+            .filter_map(|l| match &l.data {
+                LayerData::Overlay {
+                    per_hemi,
+                    style,
+                    frame,
+                    ..
+                } => {
+                    let o = per_hemi.get(&hemi).filter(|o| o.n_vertices == n)?;
+                    let cmap = Colormap::by_name(&style.colormap)
+                        .or_else(|| Colormap::by_name("viridis"))?;
+                    Some(Prepared::Overlay(
+                        o.frame((*frame).min(o.n_frames - 1)),
+                        style,
+                        cmap,
+                    ))
+                }
+                LayerData::Labels {
+                    per_hemi,
+                    mode,
+                    opacity,
+                } => {
+                    let lb = per_hemi.get(&hemi)?;
+                    let region_of = lb.dense(n).ok()?;
+                    let rgba = lb
+                        .regions
+                        .iter()
+                        .map(|r| [r.rgba[0], r.rgba[1], r.rgba[2], 255])
+                        .collect();
+                    let boundary = paint::region_boundary(faces, &region_of);
+                    Some(Prepared::Labels(region_of, rgba, boundary, *mode, *opacity))
+                }
+            })
+            .collect();
+        let layers: Vec<PaintLayer> = prepared
+            .iter()
+            .map(|p| match p {
+                Prepared::Overlay(values, style, cmap) => PaintLayer::Overlay {
+                    values,
+                    style,
+                    cmap,
+                },
+                Prepared::Labels(region_of, rgba, boundary, mode, opacity) => PaintLayer::Labels {
+                    region_of,
+                    rgba,
+                    mode: *mode,
+                    opacity: *opacity,
+                    boundary,
+                },
+            })
+            .collect();
+        paint::paint(n, underlay, self.view.curvature_contrast, &layers)
+    }
+
+    /// The overlay layer whose scale the colour bar shows: the top-most visible one.
+    pub fn colorbar_layer(&self) -> Option<&Layer> {
+        self.layers
+            .iter()
+            .rev()
+            .find(|l| l.visible && l.is_overlay())
+    }
+
+    /// Everything known at a vertex: (layer name, value text) for each layer.
+    pub fn values_at(&self, sel: Selection) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for l in &self.layers {
+            match &l.data {
+                LayerData::Overlay {
+                    per_hemi, frame, ..
+                } => {
+                    if let Some(o) = per_hemi.get(&sel.hemi)
+                        && sel.vertex < o.n_vertices
+                    {
+                        let f = (*frame).min(o.n_frames - 1);
+                        let v = o.values[f * o.n_vertices + sel.vertex];
+                        let unit = l
+                            .units
+                            .as_deref()
+                            .map(|u| format!(" {u}"))
+                            .unwrap_or_default();
+                        out.push((l.name.clone(), format!("{v:.4}{unit}")));
+                    }
+                }
+                LayerData::Labels { per_hemi, .. } => {
+                    if let Some(lb) = per_hemi.get(&sel.hemi) {
+                        let n = self
+                            .hemis
+                            .get(&sel.hemi)
+                            .map(HemiGeometry::n_vertices)
+                            .unwrap_or(0);
+                        let name = lb
+                            .dense(n)
+                            .ok()
+                            .and_then(|d| d.get(sel.vertex).copied())
+                            .and_then(|r| lb.regions.get(r as usize))
+                            .map(|r| r.name.clone())
+                            .unwrap_or_else(|| "—".into());
+                        out.push((l.name.clone(), name));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Coordinates of the selected vertex on each loaded surface of its hemisphere.
+    pub fn coords_at(&self, sel: Selection) -> Vec<(SurfaceKind, [f32; 3])> {
+        self.hemis
+            .get(&sel.hemi)
+            .map(|g| {
+                g.surfaces
+                    .iter()
+                    .filter_map(|(k, s)| s.vertices.get(sel.vertex).map(|p| (*k, *p)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn auto_style_for(per_hemi: &BTreeMap<Hemisphere, Arc<Overlay>>) -> OverlayStyle {
+    let all: Vec<f32> = per_hemi
+        .values()
+        .flat_map(|o| o.frame(0).iter().copied())
+        .collect();
+    OverlayStyle::auto(&all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{Format, Source};
+
+    fn loaded(name: &str, hemi: Option<Hemisphere>, content: Content) -> Loaded {
+        Loaded {
+            source: Source::File(name.into()),
+            format: Format::Gifti,
+            content,
+            hemisphere: hemi,
+            surface_kind: Some(SurfaceKind::guess(name)),
+            name: name.into(),
+        }
+    }
+
+    fn tri(dx: f32) -> Surface {
+        Surface::new(
+            vec![[dx, 0., 0.], [dx + 1., 0., 0.], [dx, 1., 0.]],
+            vec![[0, 1, 2]],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn layer_names_drop_hemisphere_markers() {
+        assert_eq!(layer_name("lh.thickness"), "thickness");
+        assert_eq!(layer_name("sulc_left.gii.gz"), "sulc");
+        assert_eq!(layer_name("rh.aparc.annot"), "aparc");
+    }
+
+    #[test]
+    fn unnamed_hemisphere_goes_left_with_a_note() {
+        let mut s = Scene::new();
+        s.add(loaded(
+            "lh.pial",
+            Some(Hemisphere::Left),
+            Content::Surface(tri(-2.)),
+        ))
+        .unwrap();
+        s.add(loaded(
+            "rh.pial",
+            Some(Hemisphere::Right),
+            Content::Surface(tri(1.)),
+        ))
+        .unwrap();
+        let note = s
+            .add(loaded(
+                "thickness.mgh",
+                None,
+                Content::Overlay(Overlay::new(3, 1, vec![1., 2., 3.])),
+            ))
+            .unwrap();
+        assert!(note.unwrap().contains("left"));
+        match &s.layers[0].data {
+            LayerData::Overlay { per_hemi, .. } => {
+                assert!(per_hemi.contains_key(&Hemisphere::Left))
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn add_rules() {
+        let mut s = Scene::new();
+        s.add(loaded(
+            "lh.pial",
+            Some(Hemisphere::Left),
+            Content::Surface(tri(-2.)),
+        ))
+        .unwrap();
+        s.add(loaded(
+            "rh.pial",
+            Some(Hemisphere::Right),
+            Content::Surface(tri(1.)),
+        ))
+        .unwrap();
+        let o = |v: Vec<f32>| Content::Overlay(Overlay::new(v.len(), 1, v));
+        s.add(loaded(
+            "lh.thickness",
+            Some(Hemisphere::Left),
+            o(vec![1., 2., 3.]),
+        ))
+        .unwrap();
+        s.add(loaded(
+            "rh.thickness",
+            Some(Hemisphere::Right),
+            o(vec![4., 5., 6.]),
+        ))
+        .unwrap();
+        assert_eq!(s.layers.len(), 1, "one layer for both hemispheres");
+        // wrong count is refused and leaves the scene as it was
+        let before = s.layers.len();
+        let e = s
+            .add(loaded("lh.curv", Some(Hemisphere::Left), o(vec![1., 2.])))
+            .unwrap_err();
+        assert!(e.contains("2 values"), "{e}");
+        assert_eq!(s.layers.len(), before);
+        // values at a vertex
+        let vals = s.values_at(Selection {
+            hemi: Hemisphere::Right,
+            vertex: 2,
+        });
+        assert_eq!(vals[0].1, "6.0000");
+        // colours: overlay visible on both
+        assert_eq!(s.colors(Hemisphere::Left).len(), 3);
+    }
+
+    #[test]
+    fn inflated_hemispheres_do_not_overlap() {
+        let mut s = Scene::new();
+        let h = |hemi, name: &str, dx| loaded(name, Some(hemi), Content::Surface(tri(dx)));
+        s.add(h(Hemisphere::Left, "lh.pial", -1.0)).unwrap();
+        s.add(h(Hemisphere::Right, "rh.pial", 0.0)).unwrap();
+        s.add(h(Hemisphere::Left, "lh.inflated", 0.0)).unwrap();
+        s.add(h(Hemisphere::Right, "rh.inflated", 0.0)).unwrap();
+        let pial = s.display_meshes();
+        assert_eq!(
+            pial[&Hemisphere::Left].positions[0][0],
+            -1.0,
+            "pial keeps true coordinates"
+        );
+        s.set_inflate(1.0);
+        let m = s.display_meshes();
+        let lmax = m[&Hemisphere::Left]
+            .positions
+            .iter()
+            .map(|p| p[0])
+            .fold(f32::MIN, f32::max);
+        let rmin = m[&Hemisphere::Right]
+            .positions
+            .iter()
+            .map(|p| p[0])
+            .fold(f32::MAX, f32::min);
+        assert!(lmax < rmin, "{lmax} < {rmin}");
+    }
+}

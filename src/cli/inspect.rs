@@ -1,0 +1,93 @@
+//! `cortexplorer inspect FILE [--json]`: what a file holds, as nibabel would describe it.
+
+use serde_json::{Value, json};
+
+use crate::brain::Stats;
+use crate::io::{Content, Loaded};
+
+/// JSON description of a loaded file. Keys are part of the CLI contract (see README).
+pub fn describe(l: &Loaded) -> Value {
+    let mut v = json!({
+        "file": l.source.display(),
+        "kind": l.content.kind(),
+        "format": l.format.name(),
+    });
+    let m = v.as_object_mut().unwrap();
+    if let Some(h) = l.hemisphere {
+        m.insert("hemisphere".into(), json!(h));
+    }
+    match &l.content {
+        Content::Surface(s) => {
+            let (lo, hi) = s.bbox();
+            m.insert("vertices".into(), json!(s.vertices.len()));
+            m.insert("faces".into(), json!(s.faces.len()));
+            m.insert("bbox_min".into(), json!(lo));
+            m.insert("bbox_max".into(), json!(hi));
+            if let Some(k) = l.surface_kind {
+                m.insert("surface_kind".into(), json!(k));
+            }
+        }
+        Content::Overlay(o) => {
+            let st = o.stats();
+            m.insert("values".into(), json!(o.n_vertices));
+            m.insert("frames".into(), json!(o.n_frames));
+            insert_stats(m, &st);
+            if let Some(tr) = o.tr_seconds {
+                m.insert("tr_seconds".into(), json!(tr));
+            }
+        }
+        Content::Labels(lb) => {
+            let counts = lb.counts();
+            m.insert("vertices".into(), json!(lb.len()));
+            m.insert(
+                "regions".into(),
+                Value::Array(
+                    lb.regions
+                        .iter()
+                        .zip(counts)
+                        .map(|(r, c)| json!({"name": r.name, "index": r.index, "rgba": r.rgba, "count": c}))
+                        .collect(),
+                ),
+            );
+            m.insert(
+                "unlabelled".into(),
+                json!(lb.region_of.iter().filter(|&&r| r < 0).count()),
+            );
+        }
+        Content::Volume(vol) => {
+            m.insert("dims".into(), json!(vol.shape));
+            m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));
+            m.insert("affine".into(), json!(vol.affine));
+            m.insert("dtype".into(), json!(vol.dtype));
+            insert_stats(m, &Stats::of(&vol.data));
+            if let Some(tr) = vol.tr_seconds {
+                m.insert("tr_seconds".into(), json!(tr));
+            }
+        }
+    }
+    v
+}
+
+fn insert_stats(m: &mut serde_json::Map<String, Value>, st: &Stats) {
+    let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    m.insert("min".into(), num(st.min));
+    m.insert("max".into(), num(st.max));
+    m.insert("mean".into(), num(st.mean));
+    m.insert("non_finite".into(), json!(st.non_finite));
+}
+
+/// A short human-readable summary (the non-JSON output).
+pub fn summary(v: &Value) -> String {
+    let mut out = String::new();
+    if let Some(m) = v.as_object() {
+        for (k, val) in m {
+            if k == "regions" {
+                let regions = val.as_array().map(|a| a.len()).unwrap_or(0);
+                out.push_str(&format!("{k:>14}: {regions} (use --json for the list)\n"));
+            } else {
+                out.push_str(&format!("{k:>14}: {}\n", val));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,339 @@
+//! Command line: no subcommand (or `view`) opens the GUI; `inspect` and `render` work headless.
+//! Every failure is one line on stderr naming the file and the problem, with a non-zero exit.
+
+pub mod inspect;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::camera::StandardView;
+use crate::app::{self, RenderOptions, StartOptions};
+use crate::brain::SurfaceKind;
+use crate::brain::fsaverage5;
+use crate::brain::scene::{LayerData, Scene};
+use crate::io::{self, Content};
+
+#[derive(Parser)]
+#[command(
+    name = "cortexplorer",
+    version,
+    about = "Explore cortical surfaces and overlays; plan visual-prosthesis electrodes."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Files to open in the viewer (same as `cortexplorer view FILES…`).
+    files: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Open the viewer (the default when no subcommand is given).
+    View(ViewArgs),
+    /// Describe any supported file (counts, ranges, affine); --json for machine-readable output.
+    Inspect {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render the 3D view into a PNG without a window (works under Xvfb with lavapipe).
+    Render(RenderArgs),
+}
+
+#[derive(Args)]
+struct ViewArgs {
+    files: Vec<PathBuf>,
+    /// Do not load the embedded fsaverage5 scene.
+    #[arg(long)]
+    no_default: bool,
+    /// Draw N frames after the scene appears, print the mean frame time as JSON, and exit.
+    #[arg(long)]
+    bench_frames: Option<u32>,
+    #[arg(long, value_enum)]
+    view: Option<StandardView>,
+    /// Save a screenshot of the whole window once the scene is drawn, then exit.
+    #[arg(long)]
+    screenshot: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SceneArgs {
+    /// Files to show. If none of them is a surface, they are added to the embedded fsaverage5 scene.
+    files: Vec<PathBuf>,
+    /// Surface to draw: pial, white, inflated, sphere, flat.
+    #[arg(long, value_parser = parse_kind)]
+    surface: Option<SurfaceKind>,
+    /// Morph towards the inflated surface (0–1).
+    #[arg(long)]
+    inflate: Option<f32>,
+    /// Show this layer as an overlay (repeatable), e.g. --show thickness.
+    #[arg(long)]
+    show: Vec<String>,
+    /// Colormap for the shown layers (matplotlib name, e.g. viridis, RdBu_r).
+    #[arg(long)]
+    colormap: Option<String>,
+    /// Overlay range for the shown layers.
+    #[arg(long, allow_hyphen_values = true)]
+    vmin: Option<f32>,
+    #[arg(long, allow_hyphen_values = true)]
+    vmax: Option<f32>,
+    /// Hide |value| below this for the shown layers.
+    #[arg(long)]
+    threshold: Option<f32>,
+    #[arg(long, value_enum, default_value_t = StandardView::Oblique)]
+    view: StandardView,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 1280)]
+    width: u32,
+    #[arg(long, default_value_t = 800)]
+    height: u32,
+    /// After the picture, draw N more frames and report the mean frame time.
+    #[arg(long)]
+    bench_frames: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    scene: SceneArgs,
+}
+
+fn parse_kind(s: &str) -> Result<SurfaceKind, String> {
+    SurfaceKind::ALL
+        .into_iter()
+        .find(|k| k.label() == s.to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown surface {s:?} (pial, white, inflated, sphere, flat)"))
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("cortexplorer: {msg}");
+    ExitCode::from(2)
+}
+
+/// glibc returns freed blocks above 128 KiB to the kernel at once; the software Vulkan driver
+/// allocates and frees such blocks every frame, so each frame paid for fresh zeroed pages
+/// (17% of frame time on lavapipe). Keep them in the heap instead.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tunables; called first thing, before threads.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+}
+
+pub fn main() -> ExitCode {
+    tune_allocator();
+    // One line instead of a backtrace if anything ever panics.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("cortexplorer: internal error: {msg}{at}");
+    }));
+    let cli = Cli::parse();
+    match cli.command {
+        None => view(ViewArgs {
+            files: cli.files,
+            no_default: false,
+            bench_frames: None,
+            view: None,
+            screenshot: None,
+        }),
+        Some(Command::View(a)) => view(a),
+        Some(Command::Inspect { files, json }) => inspect(&files, json),
+        Some(Command::Render(a)) => render(a),
+    }
+}
+
+fn view(a: ViewArgs) -> ExitCode {
+    let opts = StartOptions {
+        files: a.files,
+        default_scene: !a.no_default,
+        bench_frames: a.bench_frames,
+        view: a.view,
+        screenshot: a.screenshot,
+    };
+    match app::run_gui(opts, Scene::new()) {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(_) => ExitCode::FAILURE,
+    }
+}
+
+fn inspect(files: &[PathBuf], json: bool) -> ExitCode {
+    let mut out = Vec::new();
+    let mut failed = false;
+    for f in files {
+        match io::load(f) {
+            Ok(l) => out.push(inspect::describe(&l)),
+            Err(e) => {
+                eprintln!("cortexplorer: {e}");
+                failed = true;
+            }
+        }
+    }
+    if json {
+        let v = if out.len() == 1 {
+            out.pop().unwrap()
+        } else {
+            serde_json::Value::Array(out)
+        };
+        if !(failed && v.as_array().is_some_and(|a| a.is_empty())) {
+            println!("{}", serde_json::to_string_pretty(&v).unwrap());
+        }
+    } else {
+        for v in &out {
+            print!("{}", inspect::summary(v));
+        }
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Build the scene `render` (and tests) draw: the given files, on top of fsaverage5 unless
+/// they include a surface; then the style options.
+pub fn build_scene(files: &[PathBuf], a: &SceneOptions) -> Result<Scene, String> {
+    let loaded: Vec<io::Loaded> = files
+        .iter()
+        .map(|f| io::load(f).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    let has_surface = loaded
+        .iter()
+        .any(|l| matches!(l.content, Content::Surface(_)));
+    let mut scene = Scene::new();
+    if !has_surface {
+        for l in fsaverage5::load().map_err(|e| e.to_string())? {
+            scene.add(l)?;
+        }
+    }
+    for l in loaded {
+        if let Some(note) = scene.add(l)? {
+            eprintln!("cortexplorer: note: {note}");
+        }
+    }
+    if let Some(k) = a.surface {
+        if !scene.available_kinds().contains(&k) {
+            return Err(format!("surface {:?} is not loaded", k.label()));
+        }
+        scene.set_surface(k);
+    }
+    if let Some(t) = a.inflate {
+        scene.set_inflate(t);
+    }
+    for name in &a.show {
+        let Some(layer) = scene.layers.iter_mut().find(|l| &l.name == name) else {
+            let names: Vec<&str> = scene.layers.iter().map(|l| l.name.as_str()).collect();
+            return Err(format!(
+                "no layer named {name:?} (have: {})",
+                names.join(", ")
+            ));
+        };
+        layer.visible = true;
+        if let LayerData::Overlay {
+            style, auto_style, ..
+        } = &mut layer.data
+        {
+            if let Some(c) = &a.colormap {
+                if crate::brain::colormap::Colormap::by_name(c).is_none() {
+                    return Err(format!("unknown colormap {c:?}"));
+                }
+                style.colormap = c.clone();
+            }
+            if let Some(v) = a.vmin {
+                style.min = v;
+                style.symmetric = false;
+            }
+            if let Some(v) = a.vmax {
+                style.max = v;
+            }
+            if let Some(v) = a.threshold {
+                style.threshold = v;
+            }
+            *auto_style = false;
+        }
+    }
+    Ok(scene)
+}
+
+/// Style options shared by `render` and tests.
+#[derive(Clone, Debug, Default)]
+pub struct SceneOptions {
+    pub surface: Option<SurfaceKind>,
+    pub inflate: Option<f32>,
+    pub show: Vec<String>,
+    pub colormap: Option<String>,
+    pub vmin: Option<f32>,
+    pub vmax: Option<f32>,
+    pub threshold: Option<f32>,
+}
+
+fn render(a: RenderArgs) -> ExitCode {
+    let s = &a.scene;
+    let opts = SceneOptions {
+        surface: s.surface,
+        inflate: s.inflate,
+        show: s.show.clone(),
+        colormap: s.colormap.clone(),
+        vmin: s.vmin,
+        vmax: s.vmax,
+        threshold: s.threshold,
+    };
+    if a.width == 0 || a.height == 0 || a.width > 16384 || a.height > 16384 {
+        return fail(format!(
+            "image size {}×{} is outside 1..16384",
+            a.width, a.height
+        ));
+    }
+    let scene = match build_scene(&s.files, &opts) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let ropts = RenderOptions {
+        out: a.out,
+        width: a.width,
+        height: a.height,
+        bench_frames: a.bench_frames,
+        view: s.view,
+    };
+    match app::run_render(ropts, scene) {
+        Ok(report) => {
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap());
+            } else {
+                println!(
+                    "wrote {} ({}×{}), first frame after {:.0} ms",
+                    report.out.display(),
+                    report.width,
+                    report.height,
+                    report.first_frame_ms
+                );
+                if let Some(ms) = report.mean_frame_ms {
+                    println!(
+                        "mean frame time over {} frames: {ms:.2} ms ({:.1} fps)",
+                        report.frames,
+                        1000.0 / ms
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}

@@ -1,0 +1,104 @@
+//! The colour bar of the top-most visible overlay, and the status line.
+
+use bevy_egui::egui;
+
+use super::NoticeLog;
+use crate::app::files::Loading;
+use crate::brain::colormap::Colormap;
+use crate::brain::scene::{LayerData, Scene};
+
+pub fn colorbar_overlay(ctx: &egui::Context, scene: &Scene, left: f32, bottom: f32) {
+    let Some(layer) = scene.colorbar_layer() else {
+        return;
+    };
+    let LayerData::Overlay { style, .. } = &layer.data else {
+        return;
+    };
+    let Some(cmap) = Colormap::by_name(&style.colormap) else {
+        return;
+    };
+    let (lo, hi) = if style.symmetric {
+        (-style.max.abs(), style.max.abs())
+    } else {
+        (style.min, style.max)
+    };
+    let screen = ctx.viewport_rect();
+    egui::Area::new(egui::Id::new("colorbar"))
+        .fixed_pos(egui::pos2(left + 16.0, screen.bottom() - bottom - 70.0))
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                let units = layer
+                    .units
+                    .as_deref()
+                    .map(|u| format!(" ({u})"))
+                    .unwrap_or_default();
+                ui.label(egui::RichText::new(format!("{}{units}", layer.name)).strong());
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(240.0, 14.0), egui::Sense::hover());
+                let n = 64;
+                for i in 0..n {
+                    let t0 = i as f32 / n as f32;
+                    let c = cmap.at((i as f32 + 0.5) / n as f32);
+                    let x0 = rect.left() + rect.width() * t0;
+                    let x1 = rect.left() + rect.width() * (i + 1) as f32 / n as f32 + 0.5;
+                    ui.painter().rect_filled(
+                        egui::Rect::from_min_max(
+                            egui::pos2(x0, rect.top()),
+                            egui::pos2(x1, rect.bottom()),
+                        ),
+                        0.0,
+                        egui::Color32::from_rgb(c[0], c[1], c[2]),
+                    );
+                }
+                ui.horizontal(|ui| {
+                    ui.set_width(240.0);
+                    ui.label(fmt(lo));
+                    if style.threshold > 0.0 {
+                        ui.label(
+                            egui::RichText::new(format!("|v| < {} hidden", fmt(style.threshold)))
+                                .small()
+                                .weak(),
+                        );
+                    }
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.label(fmt(hi))
+                    });
+                });
+            });
+        });
+}
+
+fn fmt(v: f32) -> String {
+    if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+pub fn status_bar(ui: &mut egui::Ui, scene: &Scene, loading: &Loading, log: &mut NoticeLog) {
+    ui.horizontal(|ui| {
+        if !loading.pending.is_empty() {
+            ui.spinner();
+            ui.label(format!("loading {}", loading.pending.join(", ")));
+            ui.separator();
+        }
+        let nv: usize = scene.hemis.values().map(|g| g.n_vertices()).sum();
+        ui.label(format!(
+            "{} hemisphere(s), {nv} vertices, {} layer(s)",
+            scene.hemis.len(),
+            scene.layers.len()
+        ));
+        if let Some((level, text)) = log.entries.last() {
+            ui.separator();
+            if ui
+                .link(super::level_text(*level, text))
+                .on_hover_text("show all messages")
+                .clicked()
+            {
+                log.show_log = true;
+            }
+        }
+    });
+}

@@ -1,0 +1,330 @@
+//! egui panels. They only read and write app resources (`SceneDoc`, `Loading`, camera insets)
+//! and send messages (`OpenFiles`, `OpenDialog`, `SetView`, `TakeScreenshot`); they never
+//! touch entities or files themselves.
+
+mod colorbar;
+mod inspector;
+mod layers;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
+
+use crate::app::camera::{SetView, StandardView, UiCapture, ViewportInset};
+use crate::app::capture::TakeScreenshot;
+use crate::app::files::{Loading, OpenDialog, OpenFiles};
+use crate::app::{Level, Notice, SceneDoc};
+
+/// Messages shown to the user (newest last).
+#[derive(Resource, Default)]
+pub struct NoticeLog {
+    pub entries: Vec<(Level, String)>,
+    pub show_log: bool,
+}
+
+/// Panel state that is not part of the document.
+#[derive(Resource, Default)]
+pub struct UiState {
+    pub path_entry: Option<String>,
+    pub screenshot_entry: Option<String>,
+    pub expanded_layer: Option<u64>,
+    pub show_help: bool,
+}
+
+pub struct UiPlugin;
+
+impl Plugin for UiPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(EguiPlugin::default())
+            .init_resource::<NoticeLog>()
+            .init_resource::<UiState>()
+            .add_systems(Update, collect_notices)
+            .add_systems(EguiPrimaryContextPass, panels);
+    }
+}
+
+fn collect_notices(mut notices: MessageReader<Notice>, mut log: ResMut<NoticeLog>) {
+    for n in notices.read() {
+        match n.level {
+            Level::Error => error!("{}", n.text),
+            Level::Warning => warn!("{}", n.text),
+            Level::Info => info!("{}", n.text),
+        }
+        log.entries.push((n.level, n.text.clone()));
+        if log.entries.len() > 500 {
+            log.entries.remove(0);
+        }
+    }
+}
+
+/// Messages the panels may send this frame.
+pub struct Outbox {
+    pub open: Vec<std::path::PathBuf>,
+    pub dialog: bool,
+    pub view: Option<StandardView>,
+    pub screenshot: Option<Option<std::path::PathBuf>>,
+    pub quit: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn panels(
+    mut contexts: EguiContexts,
+    mut doc: ResMut<SceneDoc>,
+    mut loading: ResMut<Loading>,
+    mut log: ResMut<NoticeLog>,
+    mut state: ResMut<UiState>,
+    mut capture: ResMut<UiCapture>,
+    mut inset: ResMut<ViewportInset>,
+    mut open: MessageWriter<OpenFiles>,
+    mut dialog: MessageWriter<OpenDialog>,
+    mut views: MessageWriter<SetView>,
+    mut shots: MessageWriter<TakeScreenshot>,
+    mut exit: MessageWriter<AppExit>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut out = Outbox {
+        open: Vec::new(),
+        dialog: false,
+        view: None,
+        screenshot: None,
+        quit: false,
+    };
+    if loading.want_path_entry {
+        loading.want_path_entry = false;
+        state.path_entry.get_or_insert_with(String::new);
+    }
+    if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
+        out.dialog = true;
+    }
+
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "viewport".into(),
+        egui::UiBuilder::new()
+            .layer_id(egui::LayerId::background())
+            .max_rect(ctx.viewport_rect()),
+    );
+
+    let top = egui::Panel::top("menu")
+        .show(&mut root, |ui| {
+            menu_bar(ui, &mut doc, &mut state, &mut log, &mut out)
+        })
+        .response
+        .rect
+        .height();
+    let bottom = egui::Panel::bottom("status")
+        .show(&mut root, |ui| {
+            colorbar::status_bar(ui, &doc.0, &loading, &mut log)
+        })
+        .response
+        .rect
+        .height();
+    let left = egui::Panel::left("layers")
+        .default_size(300.0)
+        .resizable(true)
+        .show(&mut root, |ui| {
+            egui::ScrollArea::vertical()
+                .show(ui, |ui| layers::layers_panel(ui, &mut doc.0, &mut state));
+        })
+        .response
+        .rect
+        .width();
+    let right = egui::Panel::right("inspector")
+        .default_size(260.0)
+        .resizable(true)
+        .show(&mut root, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| inspector::inspector_panel(ui, &doc.0));
+        })
+        .response
+        .rect
+        .width();
+
+    // colour bar floats over the bottom of the 3D view
+    colorbar::colorbar_overlay(&ctx, &doc.0, left, bottom);
+    windows(&ctx, &mut state, &mut log, &mut out);
+
+    let new_inset = ViewportInset {
+        left,
+        right,
+        top,
+        bottom,
+    };
+    if *inset != new_inset {
+        *inset = new_inset;
+    }
+    capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
+    capture.keyboard = ctx.egui_wants_keyboard_input();
+
+    if !out.open.is_empty() {
+        open.write(OpenFiles(out.open));
+    }
+    if out.dialog {
+        dialog.write(OpenDialog);
+    }
+    if let Some(v) = out.view {
+        views.write(SetView(v));
+    }
+    if let Some(p) = out.screenshot {
+        shots.write(TakeScreenshot(p));
+    }
+    if out.quit {
+        exit.write(AppExit::Success);
+    }
+    Ok(())
+}
+
+fn menu_bar(
+    ui: &mut egui::Ui,
+    doc: &mut SceneDoc,
+    state: &mut UiState,
+    log: &mut NoticeLog,
+    out: &mut Outbox,
+) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("Open…  (Ctrl+O)").clicked() {
+                out.dialog = true;
+                ui.close();
+            }
+            if ui.button("Open path…").clicked() {
+                state.path_entry.get_or_insert_with(String::new);
+                ui.close();
+            }
+            ui.separator();
+            if ui.button("Save screenshot  (F12)").clicked() {
+                out.screenshot = Some(None);
+                ui.close();
+            }
+            if ui.button("Save screenshot as…").clicked() {
+                state.screenshot_entry = Some("cortexplorer.png".into());
+                ui.close();
+            }
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                out.quit = true;
+            }
+        });
+        ui.menu_button("View", |ui| {
+            for v in StandardView::ALL {
+                if ui.button(v.label()).clicked() {
+                    out.view = Some(v);
+                    ui.close();
+                }
+            }
+            ui.separator();
+            for (h, show) in doc.0.view.show.iter_mut() {
+                ui.checkbox(show, format!("show {:?} hemisphere", h));
+            }
+        });
+        ui.menu_button("Help", |ui| {
+            if ui.button("Mouse and keys").clicked() {
+                state.show_help = true;
+                ui.close();
+            }
+            if ui.button("Message log").clicked() {
+                log.show_log = true;
+                ui.close();
+            }
+        });
+        ui.separator();
+        ui.label(egui::RichText::new("Cortexplorer").strong());
+    });
+}
+
+fn windows(ctx: &egui::Context, state: &mut UiState, log: &mut NoticeLog, out: &mut Outbox) {
+    if let Some(mut text) = state.path_entry.take() {
+        let mut keep = true;
+        egui::Window::new("Open path")
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.label("File paths (one per line, or separated by spaces):");
+                let r = ui.add(
+                    egui::TextEdit::multiline(&mut text)
+                        .desired_rows(2)
+                        .desired_width(420.0),
+                );
+                r.request_focus();
+                ui.horizontal(|ui| {
+                    if ui.button("Open").clicked() {
+                        out.open
+                            .extend(text.split_whitespace().map(std::path::PathBuf::from));
+                        keep = false;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        keep = false;
+                    }
+                });
+            });
+        if keep {
+            state.path_entry = Some(text);
+        }
+    }
+    if let Some(mut text) = state.screenshot_entry.take() {
+        let mut keep = true;
+        egui::Window::new("Save screenshot")
+            .collapsible(false)
+            .show(ctx, |ui| {
+                ui.text_edit_singleline(&mut text);
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        out.screenshot = Some(Some(text.clone().into()));
+                        keep = false;
+                    }
+                    if ui.button("Cancel").clicked() {
+                        keep = false;
+                    }
+                });
+            });
+        if keep {
+            state.screenshot_entry = Some(text);
+        }
+    }
+    if state.show_help {
+        egui::Window::new("Mouse and keys")
+            .open(&mut state.show_help)
+            .show(ctx, |ui| {
+                egui::Grid::new("keys").show(ui, |ui| {
+                    for (k, v) in [
+                        ("left drag", "orbit"),
+                        ("right drag", "pan"),
+                        ("wheel", "zoom"),
+                        ("left click", "select the vertex under the pointer"),
+                        ("Ctrl+O", "open files"),
+                        ("F12", "save a screenshot of the 3D view"),
+                        ("drop files", "open them"),
+                    ] {
+                        ui.label(egui::RichText::new(k).monospace());
+                        ui.label(v);
+                        ui.end_row();
+                    }
+                });
+            });
+    }
+    if log.show_log {
+        let mut open = true;
+        egui::Window::new("Messages")
+            .open(&mut open)
+            .default_size([520.0, 260.0])
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical()
+                    .stick_to_bottom(true)
+                    .show(ui, |ui| {
+                        for (level, text) in &log.entries {
+                            ui.label(level_text(*level, text));
+                        }
+                    });
+            });
+        log.show_log = open;
+    }
+}
+
+pub(crate) fn level_text(level: Level, text: &str) -> egui::RichText {
+    match level {
+        Level::Error => {
+            egui::RichText::new(format!("✖ {text}")).color(egui::Color32::from_rgb(255, 110, 100))
+        }
+        Level::Warning => {
+            egui::RichText::new(format!("⚠ {text}")).color(egui::Color32::from_rgb(240, 200, 90))
+        }
+        Level::Info => egui::RichText::new(text),
+    }
+}
