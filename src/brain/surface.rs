@@ -115,21 +115,35 @@ impl Surface {
     /// Build a surface, checking every face index against the vertex count and every
     /// coordinate for NaN/inf.
     pub fn new(vertices: Vec<[f32; 3]>, faces: Vec<[u32; 3]>) -> Result<Surface, String> {
-        if let Some(i) = vertices
-            .iter()
-            .position(|v| v.iter().any(|c| !c.is_finite()))
-        {
+        use rayon::prelude::*;
+        // chunked folds (not per-element `all`/`max`) so the inner loops vectorise
+        let flat: &[f32] = bytemuck::cast_slice(&vertices);
+        let finite = flat
+            .par_chunks(1 << 16)
+            .all(|c| c.iter().fold(true, |ok, x| ok & x.is_finite()));
+        if !finite {
+            let i = vertices
+                .iter()
+                .position(|v| v.iter().any(|c| !c.is_finite()))
+                .unwrap();
             return Err(format!("vertex {i} has a NaN or infinite coordinate"));
         }
         let n = vertices.len() as u32;
-        if let Some((i, f)) = faces
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.iter().any(|&k| k >= n))
-        {
+        let idx: &[u32] = bytemuck::cast_slice(&faces);
+        // negative i32 indices reinterpreted as u32 are huge, so this catches them too
+        let max = idx
+            .par_chunks(1 << 16)
+            .map(|c| c.iter().copied().fold(0, u32::max))
+            .max();
+        if max.is_some_and(|m| m >= n) {
+            let i = faces
+                .iter()
+                .position(|f| f.iter().any(|&k| k >= n))
+                .unwrap();
+            let k = faces[i].iter().copied().find(|&k| k >= n).unwrap();
             return Err(format!(
-                "face {i} refers to vertex {} but there are only {n} vertices",
-                f.iter().max().unwrap()
+                "face {i} has vertex index {} outside 0..{n}",
+                k as i32
             ));
         }
         Ok(Surface {

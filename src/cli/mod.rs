@@ -117,20 +117,8 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// glibc returns freed blocks above 128 KiB to the kernel at once; the software Vulkan driver
-/// allocates and frees such blocks every frame, so each frame paid for fresh zeroed pages
-/// (17% of frame time on lavapipe). Keep them in the heap instead.
-fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tunables; called first thing, before threads.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
-    }
-}
-
 pub fn main() -> ExitCode {
-    tune_allocator();
+    crate::tune_allocator();
     // One line instead of a backtrace if anything ever panics.
     std::panic::set_hook(Box::new(|info| {
         let msg = info

@@ -22,7 +22,61 @@ pub const NEW_QUAD_MAGIC: u32 = 0xFF_FF_FD;
 
 /// Read a FreeSurfer surface (triangle or quad).
 pub fn read_surface(src: &Source, limits: &Limits) -> Result<Surface, FormatError> {
+    if let Source::File(path) = src {
+        // Uncompressed triangle files: read the arrays straight into their final buffers.
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(path)?;
+        let len = f.metadata()?.len();
+        limits.check("file", len)?;
+        let mut head = Vec::with_capacity(4096);
+        (&mut f).take(64 << 10).read_to_end(&mut head)?;
+        if head.len() >= 3 && !super::source::is_gzip(&head) && head[..3] == [0xFF, 0xFF, 0xFE] {
+            let mut c = Cursor::new(&head);
+            c.skip(3, "surface magic")?;
+            let (nv, nf, offset) = triangle_header(&mut c, len as usize)?;
+            let mut vertices = vec![[0f32; 3]; nv];
+            let mut faces = vec![[0u32; 3]; nf];
+            f.seek(SeekFrom::Start(offset as u64))?;
+            f.read_exact(bytemuck::cast_slice_mut(&mut vertices))?;
+            f.read_exact(bytemuck::cast_slice_mut(&mut faces))?;
+            return finish_triangles(vertices, faces);
+        }
+    }
     parse_surface(&read_all(src, limits)?)
+}
+
+/// Parse the triangle-file header after the magic: returns (vertices, faces, data offset),
+/// with the counts checked against the file length.
+fn triangle_header(c: &mut Cursor, file_len: usize) -> Result<(usize, usize, usize), FormatError> {
+    // "created by <user> on <date>\n\n": two line reads, as FreeSurfer and nibabel do.
+    c.line("'created by' line")?;
+    c.line("blank line after 'created by'")?;
+    let after_counts = c.pos() + 8;
+    let room = file_len.saturating_sub(after_counts);
+    let nv = c.be_count("vertex count", room / 12)?;
+    let nf = c.be_count("face count", room / 12)?;
+    if nv * 12 + nf * 12 > room {
+        return Err(FormatError::Truncated(format!(
+            "{nv} vertices and {nf} faces need {} bytes, the file has {room}",
+            nv * 12 + nf * 12
+        )));
+    }
+    Ok((nv, nf, after_counts))
+}
+
+/// Big-endian arrays as read from the file → native values, then validation.
+fn finish_triangles(
+    mut vertices: Vec<[f32; 3]>,
+    mut faces: Vec<[u32; 3]>,
+) -> Result<Surface, FormatError> {
+    let swap = |w: &mut [u32]| {
+        for x in w {
+            *x = u32::from_be(*x);
+        }
+    };
+    swap(bytemuck::cast_slice_mut(&mut vertices));
+    swap(bytemuck::cast_slice_mut(&mut faces));
+    Ok(Surface::new(vertices, faces)?)
 }
 
 /// Parse a FreeSurfer surface held in memory.
@@ -39,32 +93,14 @@ pub fn parse_surface(bytes: &[u8]) -> Result<Surface, FormatError> {
 }
 
 fn parse_triangles(c: &mut Cursor) -> Result<Surface, FormatError> {
-    // "created by <user> on <date>\n\n": two line reads, as FreeSurfer and nibabel do.
-    c.line("'created by' line")?;
-    c.line("blank line after 'created by'")?;
-    let nv = c.be_count("vertex count", c.remaining() / 12)?;
-    let nf = c.be_count("face count", c.remaining().saturating_sub(4) / 12)?;
-    if nv * 12 + nf * 12 > c.remaining() {
-        return Err(FormatError::Truncated(format!(
-            "{nv} vertices and {nf} faces need {} bytes, the file has {}",
-            nv * 12 + nf * 12,
-            c.remaining()
-        )));
-    }
-    let coords = be_f32s(c.take(nv * 12, "vertex coordinates")?);
-    let idx = be_i32s(c.take(nf * 12, "faces")?);
-    let vertices: Vec<[f32; 3]> = coords.chunks_exact(3).map(|v| [v[0], v[1], v[2]]).collect();
-    let mut faces = Vec::with_capacity(nf);
-    for (i, f) in idx.chunks_exact(3).enumerate() {
-        if f.iter().any(|&k| k < 0 || k as usize >= nv) {
-            return Err(FormatError::Invalid(format!(
-                "face {i} has vertex index {:?} outside 0..{nv}",
-                f.iter().find(|&&k| k < 0 || k as usize >= nv).unwrap()
-            )));
-        }
-        faces.push([f[0] as u32, f[1] as u32, f[2] as u32]);
-    }
-    Ok(Surface::new(vertices, faces)?)
+    let (nv, nf, offset) = triangle_header(c, c.pos() + c.remaining())?;
+    c.skip(offset - c.pos(), "vertex and face counts")?;
+    let mut vertices = vec![[0f32; 3]; nv];
+    let mut faces = vec![[0u32; 3]; nf];
+    bytemuck::cast_slice_mut::<_, u8>(&mut vertices)
+        .copy_from_slice(c.take(nv * 12, "vertex coordinates")?);
+    bytemuck::cast_slice_mut::<_, u8>(&mut faces).copy_from_slice(c.take(nf * 12, "faces")?);
+    finish_triangles(vertices, faces)
 }
 
 fn parse_quads(c: &mut Cursor, new_format: bool) -> Result<Surface, FormatError> {

@@ -195,11 +195,23 @@ fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// Read a whole source, refusing files above the limit, and decompress it if it is gzip
 /// (bounded by the limit). For formats without declared sizes (XML, text).
 pub fn read_all(source: &Source, limits: &Limits) -> Result<Vec<u8>, FormatError> {
-    let (mut stream, len) = source.open()?;
-    if let Some(len) = len {
-        limits.check("file", len)?;
+    match source {
+        // uncompressed file: one allocation of the file's size and one read
+        Source::File(path) => {
+            let len = std::fs::metadata(path)?.len();
+            limits.check("file", len)?;
+            let bytes = std::fs::read(path)?;
+            if is_gzip(&bytes) {
+                let mut d = flate2::read::MultiGzDecoder::new(&bytes[..]);
+                return read_bounded(&mut d, limits.max_bytes, "decompressed file");
+            }
+            Ok(bytes)
+        }
+        Source::Embedded { .. } => {
+            let (mut stream, _) = source.open()?;
+            read_bounded(&mut stream, limits.max_bytes, "decompressed file")
+        }
     }
-    read_bounded(&mut stream, limits.max_bytes, "decompressed file")
 }
 
 /// A checked cursor over a byte slice: every read names what it was reading when the data
