@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use bevy::render::RenderPlugin;
 use bevy::render::settings::RenderCreation;
-use bevy::window::{ExitCondition, PresentMode, WindowResolution};
+use bevy::window::{ExitCondition, PresentMode, RequestRedraw, WindowResolution};
+use bevy::winit::WinitSettings;
 
 use crate::brain::scene::Scene;
 
@@ -127,6 +128,16 @@ pub fn run_gui(opts: StartOptions, scene: Scene) -> AppExit {
         )
         .insert_resource(SceneDoc(scene))
         .insert_resource(files::Startup(opts.clone()))
+        // A desktop app draws when something changes, not 60 times a second; benchmarks and
+        // exit screenshots draw continuously.
+        .insert_resource(
+            if opts.bench_frames.is_some() || opts.screenshot.is_some() {
+                WinitSettings::continuous()
+            } else {
+                WinitSettings::desktop_app()
+            },
+        )
+        .add_systems(Last, keep_drawing_while_busy)
         .add_message::<Notice>()
         .add_plugins((
             scene::ScenePlugin,
@@ -180,4 +191,21 @@ pub fn run_render(opts: RenderOptions, scene: Scene) -> Result<capture::RenderRe
         ));
     app.run();
     report.take()
+}
+
+/// In the reactive (desktop) mode, ask for more frames while something is in motion: files
+/// loading, the camera gliding to its target, the scene changing.
+fn keep_drawing_while_busy(
+    loading: Res<files::Loading>,
+    doc: Res<SceneDoc>,
+    moved: Query<(), (With<camera::MainCamera>, Changed<Transform>)>,
+    mut seen: Local<(u64, u64)>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
+    let revs = (doc.0.geometry_rev, doc.0.color_rev);
+    let changed = revs != *seen;
+    *seen = revs;
+    if !loading.pending.is_empty() || changed || !moved.is_empty() {
+        redraw.write(RequestRedraw);
+    }
 }

@@ -16,7 +16,9 @@ pub struct PickingPlugin;
 
 impl Plugin for PickingPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Update, pick_on_click);
+        // Update: bevy_egui clears button state later in the frame when a panel takes the
+        // pointer; `UiCapture` (from the previous frame's panels) tells us the same earlier.
+        app.add_systems(Update, (pick_on_click, clear_on_escape));
     }
 }
 
@@ -78,5 +80,18 @@ fn pick_on_click(
             ));
         }
     }
-    doc.0.selection = best.map(|b| b.0);
+    // A click that hits nothing keeps the selection (Escape clears it).
+    if let Some((sel, _)) = best {
+        doc.0.selection = Some(sel);
+    }
+}
+
+fn clear_on_escape(
+    keys: Res<ButtonInput<KeyCode>>,
+    capture: Res<UiCapture>,
+    mut doc: ResMut<SceneDoc>,
+) {
+    if keys.just_pressed(KeyCode::Escape) && !capture.keyboard && doc.0.selection.is_some() {
+        doc.0.selection = None;
+    }
 }

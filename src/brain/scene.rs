@@ -288,6 +288,9 @@ impl Scene {
                                 *style = auto_style_for(per_hemi);
                             }
                         }
+                        if !matches!(loaded.source, crate::io::Source::Embedded { .. }) {
+                            layer.visible = true; // the user asked for this data: show it
+                        }
                         layer.sources.push(what);
                     }
                     None => {

@@ -90,10 +90,16 @@ pub fn status_bar(ui: &mut egui::Ui, scene: &Scene, loading: &Loading, log: &mut
             scene.hemis.len(),
             scene.layers.len()
         ));
-        if let Some((level, text)) = log.entries.last() {
+        // the latest error stays in view for 20 s even if other messages follow it
+        let recent_error = log
+            .last_error
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < std::time::Duration::from_secs(20))
+            .map(|(t, _)| (crate::app::Level::Error, t.clone()));
+        if let Some((level, text)) = recent_error.or_else(|| log.entries.last().cloned()) {
             ui.separator();
             if ui
-                .link(super::level_text(*level, text))
+                .link(super::level_text(level, &text))
                 .on_hover_text("show all messages")
                 .clicked()
             {

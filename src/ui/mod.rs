@@ -7,7 +7,9 @@ mod inspector;
 mod layers;
 
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPlugin, EguiPrimaryContextPass, egui};
+use bevy_egui::{
+    EguiContexts, EguiInput, EguiPlugin, EguiPreUpdateSet, EguiPrimaryContextPass, egui,
+};
 
 use crate::app::camera::{SetView, StandardView, UiCapture, ViewportInset};
 use crate::app::capture::TakeScreenshot;
@@ -19,6 +21,9 @@ use crate::app::{Level, Notice, SceneDoc};
 pub struct NoticeLog {
     pub entries: Vec<(Level, String)>,
     pub show_log: bool,
+    /// The latest error and when it came: the status line keeps it in view for a while even
+    /// if other messages follow.
+    pub last_error: Option<(String, std::time::Instant)>,
 }
 
 /// Panel state that is not part of the document.
@@ -38,7 +43,35 @@ impl Plugin for UiPlugin {
             .init_resource::<NoticeLog>()
             .init_resource::<UiState>()
             .add_systems(Update, collect_notices)
+            .add_systems(
+                PreUpdate,
+                drop_repeated_modifier_events
+                    .after(EguiPreUpdateSet::ProcessInput)
+                    .before(EguiPreUpdateSet::BeginPass),
+            )
             .add_systems(EguiPrimaryContextPass, panels);
+    }
+}
+
+/// bevy_egui 0.42 sends egui a `ModifiersChanged` event every frame; egui counts any event as a
+/// reason to repaint, so the app would never go idle. Pass the event on only when the
+/// modifiers really change (egui keeps the last value it was told).
+fn drop_repeated_modifier_events(
+    mut inputs: Query<&mut EguiInput>,
+    mut last: Local<Option<egui::Modifiers>>,
+) {
+    for mut input in &mut inputs {
+        let raw = &mut input.0;
+        let mut seen = *last;
+        raw.events.retain(|e| match e {
+            egui::Event::ModifiersChanged(m) => {
+                let changed = seen != Some(*m);
+                seen = Some(*m);
+                changed
+            }
+            _ => true,
+        });
+        *last = seen;
     }
 }
 
@@ -50,6 +83,9 @@ fn collect_notices(mut notices: MessageReader<Notice>, mut log: ResMut<NoticeLog
             Level::Info => info!("{}", n.text),
         }
         log.entries.push((n.level, n.text.clone()));
+        if n.level == Level::Error {
+            log.last_error = Some((n.text.clone(), std::time::Instant::now()));
+        }
         if log.entries.len() > 500 {
             log.entries.remove(0);
         }

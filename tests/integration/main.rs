@@ -1,8 +1,10 @@
 //! Integration tests, one binary (link time matters with Bevy): readers against nibabel,
 //! the CLI contract, bad input, and a real render through Bevy on lavapipe.
 
+mod architecture;
 mod bad_input;
 mod cli;
+mod gui;
 mod readers;
 mod render;
 

@@ -1,0 +1,94 @@
+//! The windowed viewer starts under X (Xvfb in CI), loads the embedded scene, draws panels
+//! and surfaces, and exits after a screenshot.
+
+use std::process::{Child, Command};
+
+use crate::{bin, scratch};
+
+/// A private Xvfb when no display is set (the README's test command sets one up anyway).
+struct Display {
+    name: String,
+    server: Option<Child>,
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(mut s) = self.server.take() {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+    }
+}
+
+fn display() -> Display {
+    if let Ok(d) = std::env::var("DISPLAY")
+        && !d.is_empty()
+    {
+        return Display {
+            name: d,
+            server: None,
+        };
+    }
+    let n = 90 + (std::process::id() % 8);
+    let name = format!(":{n}");
+    let server = Command::new("Xvfb")
+        .args([
+            name.as_str(),
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .spawn()
+        .expect("no DISPLAY and Xvfb cannot be started: install xvfb (see README)");
+    for _ in 0..50 {
+        if std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Display {
+        name,
+        server: Some(server),
+    }
+}
+
+#[test]
+fn viewer_window_draws_panels_and_brain() {
+    let d = display();
+    let out = scratch("gui").join("window.png");
+    let o = bin()
+        .args(["view", "--bench-frames", "5", "--screenshot"])
+        .arg(&out)
+        .env("DISPLAY", &d.name)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "viewer failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!(report["mean_frame_ms"].as_f64().unwrap() > 0.0);
+    let img = image::open(&out).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    // the middle of the window is the 3D view with the brain in it: light grey cortex
+    let centre = img.get_pixel(w / 2, h / 2);
+    assert!(
+        centre[0] > 60 && centre[1] > 60,
+        "brain at the centre: {centre:?}"
+    );
+    // the left panel is egui's flat panel colour, different from the 3D background
+    let panel = img.get_pixel(150, h / 2);
+    let bg = img.get_pixel(w / 2, 40);
+    assert_ne!(panel, bg, "panel and 3D background differ");
+    // text in the left panel: some bright pixels in its top rows
+    let text = (0..300)
+        .flat_map(|x| (30..60).map(move |y| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y)[0] > 110)
+        .count();
+    assert!(text > 50, "panel text drawn ({text} bright pixels)");
+}
