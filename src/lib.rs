@@ -18,6 +18,8 @@ pub mod app;
 pub mod brain;
 pub mod cli;
 pub mod io;
+pub mod percept;
+pub mod planning;
 pub mod ui;
 
 /// glibc hands freed blocks above 128 KiB back to the kernel at once, so every large

@@ -13,6 +13,7 @@ pub mod capture;
 pub mod files;
 pub mod material;
 pub mod picking;
+pub mod planning;
 pub mod scene;
 
 use std::path::PathBuf;
@@ -152,6 +153,7 @@ pub fn run_gui(opts: StartOptions, scene: Scene) -> AppExit {
                 bench_frames: opts.bench_frames,
                 exit_screenshot: opts.screenshot.clone(),
             },
+            planning::PlanningPlugin,
             crate::ui::UiPlugin,
         ));
     app.run()

@@ -6,6 +6,8 @@ pub mod fsaverage5;
 pub mod paint;
 pub mod scene;
 pub mod surface;
+pub mod vessel_gen;
+pub mod vessels;
 pub mod view;
 
 pub use data::{Labels, Overlay, Region, Stats, Volume};

@@ -2,6 +2,7 @@
 //! Every failure is one line on stderr naming the file and the problem, with a non-zero exit.
 
 pub mod inspect;
+pub mod planning;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,10 @@ enum Command {
     },
     /// Render the 3D view into a PNG without a window (works under Xvfb with lavapipe).
     Render(RenderArgs),
+    /// Predict the percept of a set of electrodes (phosphene positions, sizes, brightness).
+    Percept(planning::PerceptArgs),
+    /// Optimise electrode placement (percept-aware) and compare with baselines.
+    Plan(planning::PlanArgs),
 }
 
 #[derive(Args)]
@@ -145,6 +150,8 @@ pub fn main() -> ExitCode {
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect { files, json }) => inspect(&files, json),
         Some(Command::Render(a)) => render(a),
+        Some(Command::Percept(a)) => planning::percept(a).map_or_else(fail, |_| ExitCode::SUCCESS),
+        Some(Command::Plan(a)) => planning::plan(a).map_or_else(fail, |_| ExitCode::SUCCESS),
     }
 }
 

@@ -12,11 +12,13 @@
 //! target (FreeSurfer surfaces within 1.5× of the raw file read). NIfTI-1 headers are parsed by
 //! the `nifti` crate; it has no NIfTI-2 support, so that 540-byte header is decoded here.
 
+pub mod electrodes;
 pub mod freesurfer;
 pub mod gifti;
 pub mod mgh;
 pub mod nifti;
 pub mod source;
+pub mod vesselgraph;
 
 use std::path::Path;
 
@@ -236,4 +238,29 @@ pub fn load_source(src: Source, limits: &Limits) -> Result<Loaded, ReadError> {
         surface_kind,
         name,
     })
+}
+
+/// Write a file atomically: to a temporary file in the same folder, flushed to disk, then
+/// renamed over the target — a crash or a full disk never leaves a half-written file behind.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

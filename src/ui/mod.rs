@@ -5,6 +5,7 @@
 mod colorbar;
 mod inspector;
 mod layers;
+mod planning;
 
 use bevy::prelude::*;
 use bevy_egui::{
@@ -14,6 +15,7 @@ use bevy_egui::{
 use crate::app::camera::{SetView, StandardView, UiCapture, ViewportInset};
 use crate::app::capture::TakeScreenshot;
 use crate::app::files::{Loading, OpenDialog, OpenFiles};
+use crate::app::planning::{PlanCommand, PlanState};
 use crate::app::{Level, Notice, SceneDoc};
 
 /// Messages shown to the user (newest last).
@@ -33,6 +35,7 @@ pub struct UiState {
     pub screenshot_entry: Option<String>,
     pub expanded_layer: Option<u64>,
     pub show_help: bool,
+    pub plan: planning::PlanUi,
 }
 
 pub struct UiPlugin;
@@ -115,6 +118,8 @@ fn panels(
     mut views: MessageWriter<SetView>,
     mut shots: MessageWriter<TakeScreenshot>,
     mut exit: MessageWriter<AppExit>,
+    mut plan: ResMut<PlanState>,
+    mut plan_cmds: MessageWriter<PlanCommand>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut out = Outbox {
@@ -177,6 +182,11 @@ fn panels(
     // colour bar floats over the bottom of the 3D view
     colorbar::colorbar_overlay(&ctx, &doc.0, left, bottom);
     windows(&ctx, &mut state, &mut log, &mut out);
+    let mut cmds = Vec::new();
+    planning::planning_window(&ctx, &mut state.plan, &mut plan, &mut cmds);
+    for c in cmds {
+        plan_cmds.write(c);
+    }
 
     let new_inset = ViewportInset {
         left,
@@ -251,6 +261,13 @@ fn menu_bar(
                 ui.checkbox(show, format!("show {:?} hemisphere", h));
             }
         });
+        if ui
+            .button("Plan electrodes")
+            .on_hover_text("percept-aware planning of visual-prosthesis electrodes")
+            .clicked()
+        {
+            state.plan.open = !state.plan.open;
+        }
         ui.menu_button("Help", |ui| {
             if ui.button("Mouse and keys").clicked() {
                 state.show_help = true;

@@ -5,6 +5,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod gui;
+mod percept;
 mod readers;
 mod render;
 

@@ -1,0 +1,680 @@
+//! Planning in the viewer: builds the planning problem from the scene, runs the optimiser on
+//! a worker thread (progress and the loss curve stream back), keeps the live percept of the
+//! selected target up to date, draws electrodes and vessels in 3D, and lets the user drag an
+//! electrode over the cortex (the percept follows the pointer).
+//!
+//! Panels (`ui::planning`) only read and write [`PlanState`] and send [`PlanCommand`]s.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::PrimitiveTopology;
+use bevy::prelude::*;
+use crossbeam_channel::{Receiver, unbounded};
+
+use super::SceneDoc;
+use super::camera::{MainCamera, UiCapture};
+use super::scene::{BrainRoot, Drawn, ras_to_world};
+use crate::brain::Hemisphere;
+use crate::brain::surface::{nearest_corner, ray_pick};
+use crate::brain::vessels::{VesselGraph, VesselKind};
+use crate::planning::electrodes::Device;
+use crate::planning::optimize::{Layout, Problem, Resolved, Scores};
+use crate::planning::plan::{self, PlanConfig};
+
+/// Requests from the planning panel.
+#[derive(Message, Clone, Debug)]
+pub enum PlanCommand {
+    /// (Re)build the problem from the scene and the configuration; start from the coverage layout.
+    Prepare,
+    Run,
+    Stop,
+    /// Evaluate the current layout and both baselines.
+    Evaluate,
+    ResetToCoverage,
+    ResetToRandom,
+    Export(std::path::PathBuf),
+    Import(std::path::PathBuf),
+}
+
+/// Result of a finished worker run.
+enum Worker {
+    Progress {
+        iteration: usize,
+        loss: f64,
+        layout: Layout,
+    },
+    Done {
+        layout: Layout,
+        curve: Vec<f64>,
+        seconds: f64,
+    },
+}
+
+#[derive(Resource)]
+pub struct PlanState {
+    pub config: PlanConfig,
+    pub problem: Option<Arc<Problem>>,
+    pub vessels: Option<Arc<VesselGraph>>,
+    /// per hemisphere: template (u, v) per vertex, for dragging on any displayed surface
+    pub uv: Vec<(Hemisphere, Vec<[f64; 2]>)>,
+    pub layout: Option<Layout>,
+    pub contacts: Vec<Resolved>,
+    pub curve: Vec<f64>,
+    pub iteration: usize,
+    pub running: bool,
+    stop: Arc<AtomicBool>,
+    rx: Option<Receiver<Worker>>,
+    pub task: usize,
+    pub target: usize,
+    /// live percept of the selected target (and the target itself), row-major 0..1
+    pub percept: Vec<f32>,
+    pub percept_ms: f64,
+    pub scores: Option<(Scores, Scores, Scores)>,
+    pub message: Option<String>,
+    pub show_vessels: bool,
+    pub show_electrodes: bool,
+    /// bumped when the layout changes (3D electrodes and percept are refreshed)
+    pub layout_rev: u64,
+    pub percept_rev: u64,
+    pub drag_mode: bool,
+    pub dragging: Option<usize>,
+}
+
+impl Default for PlanState {
+    fn default() -> Self {
+        PlanState {
+            config: PlanConfig::from_toml(crate::cli::planning::DEFAULT_PLAN, "assets/plan.toml")
+                .unwrap_or_default(),
+            problem: None,
+            vessels: None,
+            uv: Vec::new(),
+            layout: None,
+            contacts: Vec::new(),
+            curve: Vec::new(),
+            iteration: 0,
+            running: false,
+            stop: Arc::new(AtomicBool::new(false)),
+            rx: None,
+            task: 0,
+            target: 0,
+            percept: Vec::new(),
+            percept_ms: 0.0,
+            scores: None,
+            message: None,
+            show_vessels: true,
+            show_electrodes: true,
+            layout_rev: 0,
+            percept_rev: 0,
+            drag_mode: false,
+            dragging: None,
+        }
+    }
+}
+
+impl PlanState {
+    pub fn set_layout(&mut self, l: Layout) {
+        if let Some(p) = &self.problem {
+            self.contacts = p.resolve(&l);
+        }
+        self.layout = Some(l);
+        self.layout_rev += 1;
+    }
+    pub fn target_pixels(&self) -> Option<&[f32]> {
+        let p = self.problem.as_ref()?;
+        Some(&p.tasks.get(self.task)?.targets.get(self.target)?.pixels)
+    }
+}
+
+#[derive(Component)]
+struct ElectrodeMarker;
+#[derive(Component)]
+struct VesselLines;
+
+#[derive(Resource)]
+struct MarkerAssets {
+    mesh: Handle<Mesh>,
+    active: Handle<StandardMaterial>,
+    inactive: Handle<StandardMaterial>,
+    violating: Handle<StandardMaterial>,
+    vessels: Handle<StandardMaterial>,
+}
+
+pub struct PlanningPlugin;
+
+impl Plugin for PlanningPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<PlanState>()
+            .add_message::<PlanCommand>()
+            .add_systems(Startup, setup)
+            .add_systems(
+                Update,
+                (
+                    handle_commands,
+                    poll_worker,
+                    drag_electrode,
+                    refresh_percept,
+                )
+                    .chain(),
+            )
+            .add_systems(
+                PostUpdate,
+                (draw_electrodes, draw_vessels).before(TransformSystems::Propagate),
+            );
+    }
+}
+
+fn setup(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut mats: ResMut<Assets<StandardMaterial>>,
+) {
+    let unlit = |c: Color| StandardMaterial {
+        base_color: c,
+        unlit: true,
+        ..default()
+    };
+    commands.insert_resource(MarkerAssets {
+        mesh: meshes.add(Sphere::new(0.6).mesh().ico(2).unwrap()),
+        active: mats.add(unlit(Color::srgb(1.0, 0.85, 0.1))),
+        inactive: mats.add(unlit(Color::srgb(0.45, 0.45, 0.5))),
+        violating: mats.add(unlit(Color::srgb(1.0, 0.1, 0.1))),
+        vessels: mats.add(unlit(Color::WHITE)),
+    });
+}
+
+fn prepare(state: &mut PlanState, doc: &SceneDoc) -> Result<(), String> {
+    let cfg = state.config.clone();
+    cfg.validate()?;
+    let map = cfg.wedge()?;
+    let hemis = plan::hemispheres(&doc.0, &cfg.scene.hemispheres, map)?;
+    state.uv = hemis
+        .iter()
+        .map(|h| (h.hemi, h.template.uv.clone()))
+        .collect();
+    let vessels = match cfg.scene.vessels.as_str() {
+        "none" => None,
+        "generated" => Some(plan::generated_vessels(
+            &doc.0,
+            &cfg.scene.hemispheres,
+            cfg.scene.vessel_seed,
+        )),
+        p => Some(
+            crate::io::vesselgraph::read_pair(std::path::Path::new(p), [1.0; 3])
+                .map_err(|e| e.to_string())?,
+        ),
+    };
+    let problem = plan::problem(&cfg, hemis, vessels.as_ref())?;
+    let layout = problem.coverage_layout(cfg.device()?, cfg.electrodes.count);
+    state.vessels = vessels.map(Arc::new);
+    state.problem = Some(Arc::new(problem));
+    state.curve.clear();
+    state.scores = None;
+    state.task = 0;
+    state.target = 0;
+    state.set_layout(layout);
+    Ok(())
+}
+
+fn handle_commands(
+    mut cmds: MessageReader<PlanCommand>,
+    mut state: ResMut<PlanState>,
+    doc: Res<SceneDoc>,
+    mut notices: MessageWriter<super::Notice>,
+) {
+    for c in cmds.read() {
+        let result: Result<Option<String>, String> = match c {
+            PlanCommand::Prepare => prepare(&mut state, &doc).map(|_| {
+                Some("Planning problem ready (approximate V1 template, generated vessels)".into())
+            }),
+            PlanCommand::Run => {
+                if state.problem.is_none()
+                    && let Err(e) = prepare(&mut state, &doc)
+                {
+                    notices.write(super::Notice::error(e));
+                    continue;
+                }
+                let (Some(p), Some(init)) = (state.problem.clone(), state.layout.clone()) else {
+                    continue;
+                };
+                let (tx, rx) = unbounded();
+                let stop = Arc::new(AtomicBool::new(false));
+                state.stop = stop.clone();
+                state.rx = Some(rx);
+                state.running = true;
+                state.curve.clear();
+                let opts = state.config.optimizer.clone();
+                std::thread::spawn(move || {
+                    let t = std::time::Instant::now();
+                    let (layout, curve) = p.optimize(&init, &opts, &mut |pr| {
+                        let _ = tx.send(Worker::Progress {
+                            iteration: pr.iteration,
+                            loss: pr.loss,
+                            layout: pr.layout.clone(),
+                        });
+                        !stop.load(Ordering::Relaxed)
+                    });
+                    let _ = tx.send(Worker::Done {
+                        layout,
+                        curve,
+                        seconds: t.elapsed().as_secs_f64(),
+                    });
+                });
+                Ok(None)
+            }
+            PlanCommand::Stop => {
+                state.stop.store(true, Ordering::Relaxed);
+                Ok(None)
+            }
+            PlanCommand::Evaluate => match (state.problem.clone(), state.layout.clone()) {
+                (Some(p), Some(l)) => {
+                    let device = l.device;
+                    let n = state.config.electrodes.count;
+                    let seed = state.config.optimizer.seed;
+                    state.scores = Some((
+                        p.evaluate(&l),
+                        p.evaluate(&p.coverage_layout(device, n)),
+                        p.evaluate(&p.random_layout(device, n, seed)),
+                    ));
+                    Ok(None)
+                }
+                _ => Err("prepare a plan first".into()),
+            },
+            PlanCommand::ResetToCoverage | PlanCommand::ResetToRandom => {
+                match state.problem.clone() {
+                    Some(p) => {
+                        let device = state.config.device().unwrap_or(Device::Single);
+                        let n = state.config.electrodes.count;
+                        let l = if matches!(c, PlanCommand::ResetToCoverage) {
+                            p.coverage_layout(device, n)
+                        } else {
+                            p.random_layout(device, n, state.config.optimizer.seed)
+                        };
+                        state.set_layout(l);
+                        state.curve.clear();
+                        Ok(None)
+                    }
+                    None => Err("prepare a plan first".into()),
+                }
+            }
+            PlanCommand::Export(dir) => export(&state, dir).map(Some),
+            PlanCommand::Import(path) => import(&mut state, path).map(Some),
+        };
+        match result {
+            Ok(Some(m)) => {
+                notices.write(super::Notice::info(m));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                notices.write(super::Notice::error(e));
+            }
+        }
+    }
+}
+
+fn export(state: &PlanState, dir: &std::path::Path) -> Result<String, String> {
+    let (Some(p), Some(l)) = (&state.problem, &state.layout) else {
+        return Err("nothing to export: prepare or run a plan".into());
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let electrodes = plan::electrodes_of(p, l);
+    let saved = plan::SavedPlan {
+        format: "cortexplorer-plan/1".into(),
+        config: state.config.clone(),
+        layout: l.clone(),
+        electrodes: electrodes.clone(),
+    };
+    use crate::planning::export as ex;
+    ex::write_plan_json(&saved, &dir.join("plan.json"))?;
+    let w = |name: &str, bytes: &[u8]| {
+        crate::io::atomic_write(&dir.join(name), bytes)
+            .map_err(|e| format!("{}: {e}", dir.join(name).display()))
+    };
+    w("plan.csv", ex::csv(&electrodes).as_bytes())?;
+    w(
+        "plan.mrk.json",
+        serde_json::to_string_pretty(&ex::slicer_markups(&electrodes, "Cortexplorer plan"))
+            .unwrap()
+            .as_bytes(),
+    )?;
+    let (tsv, coords) = ex::bids(&electrodes, l.device.contact_area_mm2(), "fsaverage");
+    w("sub-01_electrodes.tsv", tsv.as_bytes())?;
+    w(
+        "sub-01_coordsystem.json",
+        serde_json::to_string_pretty(&coords).unwrap().as_bytes(),
+    )?;
+    Ok(format!(
+        "Plan exported to {} (plan.json, plan.csv, plan.mrk.json, BIDS electrodes/coordsystem)",
+        dir.display()
+    ))
+}
+
+fn import(state: &mut PlanState, path: &std::path::Path) -> Result<String, String> {
+    use crate::planning::export as ex;
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with("plan.json") || (name.ends_with(".json") && !name.ends_with(".mrk.json")) {
+        let saved = ex::read_plan_json(path)?;
+        state.config = saved.config.clone();
+        state.problem = None;
+        state.layout = Some(saved.layout.clone());
+        return Ok(format!(
+            "Plan imported from {} (press Prepare to rebuild the problem)",
+            path.display()
+        ));
+    }
+    let points = if name.ends_with(".mrk.json") {
+        ex::read_slicer_markups(path)?
+    } else if name.ends_with(".tsv") {
+        ex::read_bids_tsv(path)?
+    } else {
+        ex::read_csv(path)?
+    };
+    let p = state
+        .problem
+        .clone()
+        .ok_or("prepare a plan first (imported points are placed on its cortical sheet)")?;
+    let mut placements = Vec::new();
+    for pt in &points {
+        let q = glam::DVec3::from(pt.ras);
+        let best = p
+            .domains
+            .iter()
+            .filter_map(|d| {
+                d.uv_of_ras(q).map(|(uv, depth)| {
+                    (
+                        d.hemi,
+                        uv,
+                        depth,
+                        d.locate(uv[0], uv[1])
+                            .map(|s| s.at_depth(depth.clamp(0.0, 1.0)).distance(q)),
+                    )
+                })
+            })
+            .filter_map(|(h, uv, d, dist)| dist.map(|x| (h, uv, d, x)))
+            .min_by(|a, b| a.3.total_cmp(&b.3));
+        match best {
+            Some((h, uv, d, dist)) if dist < 5.0 => {
+                placements.push(crate::planning::electrodes::Placement {
+                    hemisphere: h,
+                    u: uv[0],
+                    v: uv[1],
+                    rotation: 0.0,
+                    depth: d.clamp(0.05, 0.95),
+                    tilt: 0.0,
+                })
+            }
+            _ => {
+                return Err(format!(
+                    "{}: electrode {} at {:?} is not on the planning surface (outside the brain?)",
+                    path.display(),
+                    pt.name,
+                    pt.ras
+                ));
+            }
+        }
+    }
+    let n = placements.len();
+    state.set_layout(Layout {
+        device: Device::Single,
+        placements,
+    });
+    Ok(format!("Imported {n} electrodes from {}", path.display()))
+}
+
+fn poll_worker(mut state: ResMut<PlanState>, mut notices: MessageWriter<super::Notice>) {
+    let Some(rx) = state.rx.clone() else { return };
+    let mut latest = None;
+    while let Ok(msg) = rx.try_recv() {
+        match msg {
+            Worker::Progress {
+                iteration,
+                loss,
+                layout,
+            } => {
+                state.iteration = iteration;
+                state.curve.push(loss);
+                latest = Some(layout);
+            }
+            Worker::Done {
+                layout,
+                curve,
+                seconds,
+            } => {
+                let n = curve.len();
+                state.curve = curve;
+                state.running = false;
+                state.rx = None;
+                latest = Some(layout);
+                notices.write(super::Notice::info(format!(
+                    "Optimisation finished: {n} iterations in {seconds:.1} s"
+                )));
+            }
+        }
+    }
+    if let Some(l) = latest {
+        state.set_layout(l);
+    }
+}
+
+/// Drag mode: press on an electrode, move over the cortex; the electrode follows, the percept
+/// updates.
+fn drag_electrode(
+    buttons: Res<ButtonInput<MouseButton>>,
+    capture: Res<UiCapture>,
+    windows: Query<&Window>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    drawn: Res<Drawn>,
+    mut state: ResMut<PlanState>,
+) {
+    if !state.drag_mode || state.running {
+        state.dragging = None;
+        return;
+    }
+    let (Ok(window), Ok((cam, cam_tf))) = (windows.single(), camera.single()) else {
+        return;
+    };
+    let Some(cursor) = window.cursor_position() else {
+        return;
+    };
+    if buttons.just_released(MouseButton::Left) {
+        state.dragging = None;
+        return;
+    }
+    let Ok(ray) = cam.viewport_to_world(cam_tf, cursor) else {
+        return;
+    };
+    let to_ras = ras_to_world().to_matrix().inverse();
+    let (o, d) = (
+        to_ras.transform_point3(ray.origin),
+        to_ras.transform_vector3(*ray.direction),
+    );
+    let hit = drawn
+        .meshes
+        .iter()
+        .filter_map(|(h, m)| {
+            ray_pick(&m.positions, &m.faces.faces, o.to_array(), d.to_array())
+                .map(|(f, b, t)| (*h, m.faces.faces[f], b, t))
+        })
+        .min_by(|a, b| a.3.total_cmp(&b.3));
+    let Some((hemi, face, bary, _)) = hit else {
+        return;
+    };
+    let Some(uv) = state.uv.iter().find(|(h, _)| *h == hemi).map(|(_, uv)| uv) else {
+        return;
+    };
+    let c = face.map(|i| uv[i as usize]);
+    if c.iter().any(|p| !p[0].is_finite()) {
+        return;
+    }
+    let (u, v) = (
+        bary[0] as f64 * c[0][0] + bary[1] as f64 * c[1][0] + bary[2] as f64 * c[2][0],
+        bary[0] as f64 * c[0][1] + bary[1] as f64 * c[1][1] + bary[2] as f64 * c[2][1],
+    );
+    if buttons.just_pressed(MouseButton::Left) && !capture.pointer {
+        // the nearest device centre within 3 mm on the sheet
+        let Some(l) = &state.layout else { return };
+        state.dragging = l
+            .placements
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.hemisphere == hemi)
+            .map(|(i, p)| (i, (p.u - u).hypot(p.v - v)))
+            .filter(|(_, d)| *d < 3.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i);
+        return;
+    }
+    let Some(i) = state.dragging else { return };
+    if !buttons.pressed(MouseButton::Left) {
+        return;
+    }
+    let Some(mut l) = state.layout.clone() else {
+        return;
+    };
+    let p = &mut l.placements[i];
+    if p.hemisphere != hemi || (p.u == u && p.v == v) {
+        return;
+    }
+    p.u = u;
+    p.v = v;
+    state.set_layout(l);
+}
+
+fn refresh_percept(mut state: ResMut<PlanState>, mut last: Local<(u64, usize, usize)>) {
+    let key = (state.layout_rev, state.task, state.target);
+    if key == *last {
+        return;
+    }
+    *last = key;
+    let (Some(p), Some(l)) = (state.problem.clone(), state.layout.clone()) else {
+        return;
+    };
+    let Some(target) = state.target_pixels().map(|t| t.to_vec()) else {
+        return;
+    };
+    let t = std::time::Instant::now();
+    let (img, _) = p.percept(&l, &target);
+    state.percept_ms = t.elapsed().as_secs_f64() * 1e3;
+    state.percept = img;
+    state.percept_rev += 1;
+}
+
+fn draw_electrodes(
+    mut commands: Commands,
+    state: Res<PlanState>,
+    assets: Res<MarkerAssets>,
+    root: Single<Entity, With<BrainRoot>>,
+    markers: Query<Entity, With<ElectrodeMarker>>,
+    mut last: Local<(u64, bool, f32)>,
+    doc: Res<SceneDoc>,
+) {
+    // markers sit at RAS positions, which are the drawn positions only on anatomical surfaces
+    let inflate = doc.0.view.inflate;
+    let kind_ok = matches!(
+        doc.0.view.surface,
+        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
+    );
+    let key = (
+        state.layout_rev,
+        state.show_electrodes && kind_ok && inflate == 0.0,
+        inflate,
+    );
+    if key == *last {
+        return;
+    }
+    *last = key;
+    for e in &markers {
+        commands.entity(e).despawn();
+    }
+    if !key.1 {
+        return;
+    }
+    let margin = state.problem.as_ref().map(|p| p.margin_mm).unwrap_or(1.0);
+    for c in &state.contacts {
+        if !c.ras.is_finite() {
+            continue;
+        }
+        let mat = if c.vessel_mm.is_some_and(|d| d < margin) {
+            assets.violating.clone()
+        } else if c.active() {
+            assets.active.clone()
+        } else {
+            assets.inactive.clone()
+        };
+        // lift the marker slightly out of the cortex so it is visible on the pial surface
+        let pos = Vec3::new(c.ras.x as f32, c.ras.y as f32, c.ras.z as f32);
+        let child = commands
+            .spawn((
+                ElectrodeMarker,
+                Mesh3d(assets.mesh.clone()),
+                MeshMaterial3d(mat),
+                Transform::from_translation(pos),
+            ))
+            .id();
+        commands.entity(*root).add_child(child);
+    }
+}
+
+fn draw_vessels(
+    mut commands: Commands,
+    state: Res<PlanState>,
+    assets: Res<MarkerAssets>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    root: Single<Entity, With<BrainRoot>>,
+    existing: Query<Entity, With<VesselLines>>,
+    mut last: Local<(usize, bool, bool)>,
+    doc: Res<SceneDoc>,
+) {
+    let anatomical = matches!(
+        doc.0.view.surface,
+        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
+    ) && doc.0.view.inflate == 0.0;
+    let ptr = state
+        .vessels
+        .as_ref()
+        .map(|v| Arc::as_ptr(v) as usize)
+        .unwrap_or(0);
+    let key = (ptr, state.show_vessels, anatomical);
+    if key == *last {
+        return;
+    }
+    *last = key;
+    for e in &existing {
+        commands.entity(e).despawn();
+    }
+    let Some(g) = state
+        .vessels
+        .as_ref()
+        .filter(|_| state.show_vessels && anatomical)
+    else {
+        return;
+    };
+    let mut pos = Vec::with_capacity(g.edges.len() * 2);
+    let mut col = Vec::with_capacity(g.edges.len() * 2);
+    for (e, [a, b]) in g.edges.iter().enumerate() {
+        let c = match g.kind[e] {
+            VesselKind::Artery => [0.9, 0.1, 0.1, 1.0],
+            VesselKind::Vein => [0.15, 0.25, 0.95, 1.0],
+            VesselKind::Penetrating => [0.9, 0.5, 0.6, 1.0],
+            VesselKind::Unknown => [0.9, 0.3, 0.3, 1.0],
+        };
+        pos.push(g.nodes[*a as usize]);
+        pos.push(g.nodes[*b as usize]);
+        col.push(c);
+        col.push(c);
+    }
+    let mut mesh = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default());
+    mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, pos);
+    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, col);
+    let child = commands
+        .spawn((
+            VesselLines,
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(assets.vessels.clone()),
+            Transform::default(),
+        ))
+        .id();
+    commands.entity(*root).add_child(child);
+    let _ = nearest_corner;
+}

@@ -1,0 +1,353 @@
+//! Vessel graphs: nodes in mm, edges as straight segments with a radius, and exact
+//! distance-to-vessel-surface queries through an R-tree (rstar) of segments.
+//!
+//! The distance from a point to a vessel is `|p − segment| − radius` (negative inside the
+//! vessel). The nearest vessel by that measure is found exactly: candidate segments come out
+//! of the R-tree in order of centre-line distance `d`, and the search stops once
+//! `d − r_max` cannot beat the best surface distance found.
+
+use rstar::primitives::{GeomWithData, Line};
+use rstar::{AABB, RTree};
+use serde::{Deserialize, Serialize};
+
+/// What a vessel segment is (for colouring and filtering).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VesselKind {
+    Artery,
+    Vein,
+    /// penetrating arteriole or venule, running into the cortex
+    Penetrating,
+    Unknown,
+}
+
+/// A vessel graph. Edge `e` joins `edges[e].0` and `edges[e].1` with radius `radius[e]` (mm).
+#[derive(Clone, Debug, Default)]
+pub struct VesselGraph {
+    pub nodes: Vec<[f32; 3]>,
+    pub edges: Vec<[u32; 2]>,
+    pub radius: Vec<f32>,
+    pub kind: Vec<VesselKind>,
+    /// True for graphs made by the generator (shown as "generated" in the UI).
+    pub generated: bool,
+    /// Extra per-edge columns from the file (name, values), e.g. VesselGraph's `curveness`.
+    pub attributes: Vec<(String, Vec<f32>)>,
+    /// Nodes at the border of the imaged sample (VesselGraph `isAtSampleBorder`).
+    pub node_border: Vec<bool>,
+}
+
+impl VesselGraph {
+    /// Check indices and values; the error names the first bad edge or node.
+    pub fn validate(&self) -> Result<(), String> {
+        let n = self.nodes.len() as u32;
+        if self.radius.len() != self.edges.len() || self.kind.len() != self.edges.len() {
+            return Err("edge attribute arrays differ in length".into());
+        }
+        if let Some(i) = self
+            .nodes
+            .iter()
+            .position(|p| p.iter().any(|c| !c.is_finite()))
+        {
+            return Err(format!("node {i} has a NaN or infinite coordinate"));
+        }
+        for (e, [a, b]) in self.edges.iter().enumerate() {
+            if *a >= n || *b >= n {
+                return Err(format!(
+                    "edge {e} joins node {} but there are only {n} nodes",
+                    a.max(b)
+                ));
+            }
+            let r = self.radius[e];
+            if !(r.is_finite() && r >= 0.0) {
+                return Err(format!(
+                    "edge {e} has radius {r}; radii must be finite and ≥ 0"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn segment(&self, e: usize) -> ([f32; 3], [f32; 3]) {
+        let [a, b] = self.edges[e];
+        (self.nodes[a as usize], self.nodes[b as usize])
+    }
+
+    pub fn total_length(&self) -> f64 {
+        (0..self.edges.len())
+            .map(|e| {
+                let (a, b) = self.segment(e);
+                glam::Vec3::from(a).distance(glam::Vec3::from(b)) as f64
+            })
+            .sum()
+    }
+}
+
+type Seg = GeomWithData<Line<[f32; 3]>, u32>;
+
+/// Nearest vessel to a point.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct VesselHit {
+    /// Distance to the vessel wall in mm (centre-line distance minus radius; < 0 inside).
+    pub distance_mm: f64,
+    pub edge: u32,
+}
+
+/// Spatial index over a graph's segments.
+pub struct VesselIndex {
+    tree: RTree<Seg>,
+    ends: Vec<([f32; 3], [f32; 3])>,
+    radius: Vec<f32>,
+    r_max: f32,
+}
+
+impl VesselIndex {
+    pub fn new(g: &VesselGraph) -> VesselIndex {
+        let segs: Vec<Seg> = (0..g.edges.len())
+            .map(|e| {
+                let (a, b) = g.segment(e);
+                GeomWithData::new(Line::new(a, b), e as u32)
+            })
+            .collect();
+        let r_max = g.radius.iter().copied().fold(0.0, f32::max);
+        let ends = (0..g.edges.len()).map(|e| g.segment(e)).collect();
+        VesselIndex {
+            tree: RTree::bulk_load(segs),
+            ends,
+            radius: g.radius.clone(),
+            r_max,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.radius.is_empty()
+    }
+
+    /// Exact nearest vessel wall (see module docs). `None` for an empty graph.
+    pub fn nearest(&self, p: [f32; 3]) -> Option<VesselHit> {
+        let mut best: Option<VesselHit> = None;
+        for (seg, d2) in self.tree.nearest_neighbor_iter_with_distance_2(p) {
+            let d = (d2 as f64).sqrt();
+            if let Some(b) = best
+                && d - self.r_max as f64 >= b.distance_mm
+            {
+                break;
+            }
+            let surface = d - self.radius[seg.data as usize] as f64;
+            if best.is_none_or(|b| surface < b.distance_mm) {
+                best = Some(VesselHit {
+                    distance_mm: surface,
+                    edge: seg.data,
+                });
+            }
+        }
+        best
+    }
+
+    /// Nearest vessel wall and the closest point on that vessel's centre line (the distance
+    /// grows along `p − closest`, which gives its gradient).
+    pub fn nearest_with_point(&self, p: [f32; 3]) -> Option<(VesselHit, [f32; 3])> {
+        let hit = self.nearest(p)?;
+        let (a, b) = self.ends[hit.edge as usize];
+        let (a, b) = (
+            glam::DVec3::from(a.map(f64::from)),
+            glam::DVec3::from(b.map(f64::from)),
+        );
+        let q = glam::DVec3::from(p.map(f64::from));
+        let ab = b - a;
+        let t = if ab.length_squared() > 0.0 {
+            ((q - a).dot(ab) / ab.length_squared()).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let c = a + ab * t;
+        Some((hit, [c.x as f32, c.y as f32, c.z as f32]))
+    }
+
+    /// Many points at once (in parallel).
+    pub fn nearest_many(&self, points: &[[f32; 3]]) -> Vec<Option<VesselHit>> {
+        use rayon::prelude::*;
+        points.par_iter().map(|p| self.nearest(*p)).collect()
+    }
+
+    /// Nearest vessel wall to a line segment (for electrode threads): the minimum over the
+    /// segment, found by testing the vessels whose boxes come within `reach` of it.
+    pub fn nearest_to_segment(&self, a: [f32; 3], b: [f32; 3], reach: f32) -> Option<VesselHit> {
+        let lo = [
+            a[0].min(b[0]) - reach,
+            a[1].min(b[1]) - reach,
+            a[2].min(b[2]) - reach,
+        ];
+        let hi = [
+            a[0].max(b[0]) + reach,
+            a[1].max(b[1]) + reach,
+            a[2].max(b[2]) + reach,
+        ];
+        let mut best: Option<VesselHit> = None;
+        for seg in self
+            .tree
+            .locate_in_envelope_intersecting(AABB::from_corners(lo, hi))
+        {
+            let (p, q) = (seg.geom().from, seg.geom().to);
+            let d = segment_segment_distance(a, b, p, q) - self.radius[seg.data as usize] as f64;
+            if best.is_none_or(|h| d < h.distance_mm) {
+                best = Some(VesselHit {
+                    distance_mm: d,
+                    edge: seg.data,
+                });
+            }
+        }
+        best.or_else(|| {
+            // nothing within reach: fall back to the nearest to the midpoint (a lower bound is not
+            // needed by callers that only ask "closer than reach?")
+            let m = [
+                (a[0] + b[0]) / 2.0,
+                (a[1] + b[1]) / 2.0,
+                (a[2] + b[2]) / 2.0,
+            ];
+            self.nearest(m)
+        })
+    }
+}
+
+/// Distance from point `p` to segment `ab`.
+pub fn point_segment_distance(p: [f32; 3], a: [f32; 3], b: [f32; 3]) -> f64 {
+    let (p, a, b) = (
+        glam::DVec3::from(p.map(f64::from)),
+        glam::DVec3::from(a.map(f64::from)),
+        glam::DVec3::from(b.map(f64::from)),
+    );
+    let ab = b - a;
+    let t = if ab.length_squared() > 0.0 {
+        ((p - a).dot(ab) / ab.length_squared()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (a + ab * t).distance(p)
+}
+
+/// Closest distance between segments `ab` and `cd` (Lumelsky-style clamped solution).
+pub fn segment_segment_distance(a: [f32; 3], b: [f32; 3], c: [f32; 3], d: [f32; 3]) -> f64 {
+    let v = |x: [f32; 3]| glam::DVec3::from(x.map(f64::from));
+    let (p1, q1, p2, q2) = (v(a), v(b), v(c), v(d));
+    let d1 = q1 - p1;
+    let d2 = q2 - p2;
+    let r = p1 - p2;
+    let (a_, e, f) = (d1.length_squared(), d2.length_squared(), d2.dot(r));
+    let eps = 1e-12;
+    let (s, t);
+    if a_ <= eps && e <= eps {
+        return p1.distance(p2);
+    }
+    if a_ <= eps {
+        s = 0.0;
+        t = (f / e).clamp(0.0, 1.0);
+    } else {
+        let c_ = d1.dot(r);
+        if e <= eps {
+            t = 0.0;
+            s = (-c_ / a_).clamp(0.0, 1.0);
+        } else {
+            let b_ = d1.dot(d2);
+            let denom = a_ * e - b_ * b_;
+            let mut s0 = if denom > eps {
+                ((b_ * f - c_ * e) / denom).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let mut t0 = (b_ * s0 + f) / e;
+            if t0 < 0.0 {
+                t0 = 0.0;
+                s0 = (-c_ / a_).clamp(0.0, 1.0);
+            } else if t0 > 1.0 {
+                t0 = 1.0;
+                s0 = ((b_ - c_) / a_).clamp(0.0, 1.0);
+            }
+            s = s0;
+            t = t0;
+        }
+    }
+    (p1 + d1 * s).distance(p2 + d2 * t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f32 {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 33) as f32) / (1u64 << 31) as f32
+    }
+
+    fn random_graph(n: usize, seed: &mut u64) -> VesselGraph {
+        let mut g = VesselGraph::default();
+        for _ in 0..n {
+            let a = [lcg(seed) * 50.0, lcg(seed) * 50.0, lcg(seed) * 50.0];
+            let b = [
+                a[0] + lcg(seed) * 4.0 - 2.0,
+                a[1] + lcg(seed) * 4.0 - 2.0,
+                a[2] + lcg(seed) * 4.0 - 2.0,
+            ];
+            let i = g.nodes.len() as u32;
+            g.nodes.push(a);
+            g.nodes.push(b);
+            g.edges.push([i, i + 1]);
+            g.radius.push(lcg(seed) * 0.8);
+            g.kind.push(VesselKind::Unknown);
+        }
+        g
+    }
+
+    /// Property: the indexed query equals brute force on random points and graphs.
+    #[test]
+    fn nearest_is_exact_against_brute_force() {
+        let mut seed = 7;
+        for round in 0..5 {
+            let g = random_graph(300 + 100 * round, &mut seed);
+            g.validate().unwrap();
+            let idx = VesselIndex::new(&g);
+            for _ in 0..400 {
+                let p = [
+                    lcg(&mut seed) * 60.0 - 5.0,
+                    lcg(&mut seed) * 60.0 - 5.0,
+                    lcg(&mut seed) * 60.0 - 5.0,
+                ];
+                let hit = idx.nearest(p).unwrap();
+                let brute = (0..g.edges.len())
+                    .map(|e| {
+                        let (a, b) = g.segment(e);
+                        point_segment_distance(p, a, b) - g.radius[e] as f64
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                assert!(
+                    (hit.distance_mm - brute).abs() < 1e-4,
+                    "{} vs {brute}",
+                    hit.distance_mm
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn segment_distances() {
+        let d = segment_segment_distance([0., 0., 0.], [1., 0., 0.], [0.5, 1., 0.], [0.5, 2., 0.]);
+        assert!((d - 1.0).abs() < 1e-9);
+        let crossing =
+            segment_segment_distance([0., 0., 0.], [2., 0., 0.], [1., -1., 0.5], [1., 1., 0.5]);
+        assert!((crossing - 0.5).abs() < 1e-9);
+        assert!(
+            (point_segment_distance([3., 0., 0.], [0., 0., 0.], [1., 0., 0.]) - 2.0).abs() < 1e-12
+        );
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let mut g = random_graph(3, &mut 1);
+        g.edges[1] = [0, 99];
+        assert!(g.validate().unwrap_err().contains("edge 1"));
+        let mut g = random_graph(3, &mut 1);
+        g.radius[2] = -1.0;
+        assert!(g.validate().unwrap_err().contains("radius"));
+    }
+}

@@ -1,0 +1,11 @@
+//! Percept-aware planning of visual-prosthesis electrodes: the approximate V1 template, the
+//! cortical sheet the electrodes live on, electrode devices, target tasks, the optimiser and
+//! baselines, planning runs from TOML, and plan import/export. No Bevy, no egui.
+
+pub mod domain;
+pub mod electrodes;
+pub mod export;
+pub mod optimize;
+pub mod plan;
+pub mod tasks;
+pub mod template;

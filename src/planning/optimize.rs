@@ -1,0 +1,756 @@
+//! Percept-aware placement (after Pogoncheff, Wang, Granley & Beyeler 2026): electrode
+//! placements are parameters optimised end-to-end through the differentiable forward model.
+//!
+//! For every target image `T` of the task set, each active contact (in grey matter and V1)
+//! gives a phosphene at the field point of its sheet position; the stimulus encodes the target
+//! at that point (`t = T(x, y)`; scoreboard amplitude `t`, dynaphos current `t·I_max`). The
+//! percept `P = clamp(Σ phosphenes)` is compared with `T`:
+//!
+//! ```text
+//! loss = mean_T MSE(P, T) + w_v · Σ_contacts max(0, margin − d_vessel)²
+//! ```
+//!
+//! and the gradient flows analytically through the renderer (`percept::render::backprop`), the
+//! phosphene size σ(r), the encoding (target gradient), the inverse retinotopic map
+//! (Jacobian), the device geometry and, for the vessel term, the sheet's 3D embedding and the
+//! distance to the nearest vessel. Grey-matter feasibility holds by construction for single
+//! contacts (depth kept within 0.05..0.95) and is counted for arrays and threads.
+//!
+//! Optimiser: Adam (Kingma & Ba 2015) with a cosine-decaying step; the encoding samples a
+//! Gaussian-blurred target whose blur shrinks from 8.5 to 0.5 px (coarse to fine), which gives a
+//! signal where the target is flat. A step that would take a device off the sheet or out of
+//! V1 is undone. Evaluation always uses the sharp target on the full-resolution grid.
+
+use std::time::Instant;
+
+use glam::DVec3;
+use serde::Serialize;
+
+use super::domain::Domain;
+use super::electrodes::{Device, N_PARAMS, Placement};
+use super::tasks::{self, Task};
+use crate::brain::Hemisphere;
+use crate::brain::vessel_gen::SplitMix;
+use crate::brain::vessels::VesselIndex;
+use crate::percept::metrics;
+use crate::percept::phosphene::{Model, Phosphene};
+use crate::percept::render::{self, Grid};
+use crate::percept::retinotopy::FieldPoint;
+
+/// A set of devices of one kind.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Layout {
+    pub device: Device,
+    pub placements: Vec<Placement>,
+}
+
+/// Everything the objective needs.
+pub struct Problem {
+    pub domains: Vec<Domain>,
+    pub vessels: Option<VesselIndex>,
+    /// evaluation grid and tasks on it
+    pub grid: Grid,
+    pub tasks: Vec<Task>,
+    /// coarser grid and the same tasks on it, for optimisation
+    pub opt_grid: Grid,
+    pub opt_tasks: Vec<Task>,
+    pub model: Model,
+    pub max_current_ua: f64,
+    pub margin_mm: f64,
+    pub avoid_vessels: bool,
+    pub vessel_weight: f64,
+}
+
+/// A contact located on the sheet.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub device: usize,
+    pub index: usize,
+    pub hemi: Hemisphere,
+    pub u: f64,
+    pub v: f64,
+    pub depth_fraction: f64,
+    pub ras: DVec3,
+    pub in_gray: bool,
+    pub field: Option<FieldPoint>,
+    pub vessel_mm: Option<f64>,
+}
+
+impl Resolved {
+    /// Produces a phosphene: in grey matter and in V1.
+    pub fn active(&self) -> bool {
+        self.in_gray && self.field.is_some()
+    }
+}
+
+/// Scores of one layout.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scores {
+    pub ssim: std::collections::BTreeMap<String, f64>,
+    pub mse: std::collections::BTreeMap<String, f64>,
+    pub margin_violations: usize,
+    pub min_vessel_distance_mm: Option<f64>,
+    pub gray_matter_violations: usize,
+    pub coverage: f64,
+    pub active_contacts: usize,
+}
+
+/// Progress of a run (sent to the UI).
+#[derive(Clone, Debug)]
+pub struct Progress {
+    pub iteration: usize,
+    pub loss: f64,
+    pub layout: Layout,
+}
+
+/// Optimisation settings.
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OptOptions {
+    pub max_iterations: usize,
+    pub step_mm: f64,
+    pub step_rad: f64,
+    pub tolerance: f64,
+    pub seed: u64,
+}
+
+impl Default for OptOptions {
+    fn default() -> Self {
+        OptOptions {
+            max_iterations: 300,
+            step_mm: 0.5,
+            step_rad: 0.08,
+            tolerance: 1e-4,
+            seed: 7,
+        }
+    }
+}
+
+impl Problem {
+    fn domain(&self, h: Hemisphere) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.hemi == h)
+    }
+
+    /// Locate every contact of a layout.
+    pub fn resolve(&self, layout: &Layout) -> Vec<Resolved> {
+        let mut out = Vec::new();
+        for (di, p) in layout.placements.iter().enumerate() {
+            let Some(dom) = self.domain(p.hemisphere) else {
+                continue;
+            };
+            for (ci, c) in p.contacts(&layout.device).iter().enumerate() {
+                let Some(sp) = dom.locate(c.u, c.v) else {
+                    out.push(Resolved {
+                        device: di,
+                        index: ci,
+                        hemi: p.hemisphere,
+                        u: c.u,
+                        v: c.v,
+                        depth_fraction: f64::NAN,
+                        ras: DVec3::NAN,
+                        in_gray: false,
+                        field: None,
+                        vessel_mm: None,
+                    });
+                    continue;
+                };
+                let th = sp.thickness().max(1e-3);
+                let d = if c.depth_is_mm {
+                    c.depth_mm_or_fraction / th
+                } else {
+                    c.depth_mm_or_fraction
+                };
+                let ras = sp.at_depth(d.min(1.5));
+                let vessel_mm = self
+                    .vessels
+                    .as_ref()
+                    .and_then(|v| v.nearest([ras.x as f32, ras.y as f32, ras.z as f32]))
+                    .map(|h| h.distance_mm);
+                out.push(Resolved {
+                    device: di,
+                    index: ci,
+                    hemi: p.hemisphere,
+                    u: c.u,
+                    v: c.v,
+                    depth_fraction: d,
+                    ras,
+                    in_gray: (0.0..=1.0).contains(&d),
+                    field: dom.field(c.u, c.v),
+                    vessel_mm,
+                });
+            }
+        }
+        out
+    }
+
+    /// Stimulus encoding: (brightness, σ numerator in mm) and their derivatives w.r.t. the
+    /// target sample `t`.
+    fn encode(&self, t: f64) -> (f64, f64, f64, f64) {
+        match self.model {
+            Model::Scoreboard { rho_um } => (t, 1.0, rho_um / 1000.0, 0.0),
+            Model::Dynaphos(_) => {
+                let f = |t: f64| {
+                    let i = t.clamp(0.0, 1.0) * self.max_current_ua;
+                    (self.model.brightness(i), self.model.size_mm(i))
+                };
+                let h = 1e-3;
+                let (b, s) = f(t);
+                let (b1, s1) = f(t + h);
+                let (b0, s0) = f(t - h);
+                (b, (b1 - b0) / (2.0 * h), s, (s1 - s0) / (2.0 * h))
+            }
+        }
+    }
+
+    /// Phosphenes of the active contacts for one target (`blurred` is what the encoding samples).
+    pub fn phosphenes(
+        &self,
+        contacts: &[Resolved],
+        grid: &Grid,
+        blurred: &[f32],
+    ) -> Vec<(usize, Phosphene)> {
+        contacts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.active())
+            .map(|(i, c)| {
+                let p = c.field.unwrap();
+                let dom = self.domain(c.hemi).unwrap();
+                let (t, _) = tasks::sample(grid, blurred, p.x, p.y);
+                let (b, _, s_mm, _) = self.encode(t);
+                let (m, _) = self.model.magnification(&dom.map, p);
+                (
+                    i,
+                    Phosphene {
+                        x_deg: p.x,
+                        y_deg: p.y,
+                        sigma_deg: s_mm / m,
+                        brightness: b,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Loss and gradient w.r.t. every placement's parameters.
+    pub fn loss_and_grad(
+        &self,
+        layout: &Layout,
+        blur_px: f64,
+        blurred: &[Vec<Vec<f32>>],
+    ) -> (f64, Vec<[f64; N_PARAMS]>) {
+        let grid = &self.opt_grid;
+        let n_dev = layout.placements.len();
+        let mut grad = vec![[0.0; N_PARAMS]; n_dev];
+        let _ = blur_px;
+        // contacts with their derivative information
+        struct C {
+            dev: usize,
+            du: [f64; N_PARAMS],
+            dv: [f64; N_PARAMS],
+            depth_param: bool,
+            sheet: Option<super::domain::SheetPoint>,
+            depth: f64,
+            field: Option<(FieldPoint, [[f64; 2]; 2])>,
+            hemi: Hemisphere,
+        }
+        let mut cs = Vec::new();
+        for (di, p) in layout.placements.iter().enumerate() {
+            let Some(dom) = self.domain(p.hemisphere) else {
+                continue;
+            };
+            for c in p.contacts(&layout.device) {
+                let sheet = dom.locate(c.u, c.v);
+                let depth = match &sheet {
+                    Some(sp) if c.depth_is_mm => c.depth_mm_or_fraction / sp.thickness().max(1e-3),
+                    _ => c.depth_mm_or_fraction,
+                };
+                let field = if (0.0..=1.0).contains(&depth) && sheet.is_some() {
+                    dom.map.to_field_with_jacobian(p.hemisphere, c.u, c.v)
+                } else {
+                    None
+                };
+                cs.push(C {
+                    dev: di,
+                    du: c.du,
+                    dv: c.dv,
+                    depth_param: !c.depth_is_mm && matches!(layout.device, Device::Single),
+                    sheet,
+                    depth,
+                    field,
+                    hemi: p.hemisphere,
+                });
+            }
+        }
+        let active: Vec<usize> = (0..cs.len()).filter(|&i| cs[i].field.is_some()).collect();
+        let mut total = 0.0;
+        let n_targets: usize = self.opt_tasks.iter().map(|t| t.targets.len()).sum();
+        for (ti, task) in self.opt_tasks.iter().enumerate() {
+            for (k, target) in task.targets.iter().enumerate() {
+                let enc = &blurred[ti][k];
+                let mut phos = Vec::with_capacity(active.len());
+                let mut aux = Vec::with_capacity(active.len());
+                for &i in &active {
+                    let (p, jac) = cs[i].field.unwrap();
+                    let dom = self.domain(cs[i].hemi).unwrap();
+                    let (t, dt) = tasks::sample(grid, enc, p.x, p.y);
+                    let (b, db, s_mm, ds) = self.encode(t);
+                    let (m, gm) = self.model.magnification(&dom.map, p);
+                    let sigma = s_mm / m;
+                    phos.push(Phosphene {
+                        x_deg: p.x,
+                        y_deg: p.y,
+                        sigma_deg: sigma,
+                        brightness: b,
+                    });
+                    // ∂σ/∂(x, y) through the magnification, and dσ/dt, dB/dt through the encoding
+                    let dsig = [-s_mm * gm[0] / (m * m), -s_mm * gm[1] / (m * m)];
+                    aux.push((jac, dsig, ds / m, db, dt));
+                }
+                let mut sum = vec![0f32; grid.len()];
+                render::accumulate(grid, &phos, &mut sum);
+                let n = grid.len() as f32;
+                let mut dl = vec![0f32; grid.len()];
+                let mut loss = 0.0f64;
+                for i in 0..sum.len() {
+                    let p = sum[i].clamp(0.0, 1.0);
+                    let e = p - target.pixels[i];
+                    loss += (e * e) as f64;
+                    dl[i] = if sum[i] > 0.0 && sum[i] < 1.0 {
+                        2.0 * e / n
+                    } else if (sum[i] >= 1.0 && e < 0.0) || (sum[i] <= 0.0 && e > 0.0) {
+                        0.0
+                    } else {
+                        2.0 * e / n
+                    };
+                }
+                total += loss / n as f64 / n_targets as f64;
+                let g = render::backprop(grid, &phos, &dl);
+                for (j, &i) in active.iter().enumerate() {
+                    let (jac, dsig, dsig_dt, db_dt, dt) = aux[j];
+                    let gp = g[j];
+                    let gx = gp.x_deg
+                        + gp.sigma_deg * dsig[0]
+                        + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[0];
+                    let gy = gp.y_deg
+                        + gp.sigma_deg * dsig[1]
+                        + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[1];
+                    let gu = (gx * jac[0][0] + gy * jac[1][0]) / n_targets as f64;
+                    let gv = (gx * jac[0][1] + gy * jac[1][1]) / n_targets as f64;
+                    let c = &cs[i];
+                    for (k, g) in grad[c.dev].iter_mut().enumerate() {
+                        *g += gu * c.du[k] + gv * c.dv[k];
+                    }
+                }
+            }
+        }
+        // vessel margin
+        if self.avoid_vessels
+            && let Some(vi) = &self.vessels
+        {
+            for c in &cs {
+                let Some(sp) = &c.sheet else { continue };
+                let d = c.depth.clamp(0.0, 1.0);
+                let q = sp.at_depth(d);
+                let Some((hit, cp)) = vi.nearest_with_point([q.x as f32, q.y as f32, q.z as f32])
+                else {
+                    continue;
+                };
+                // aim 0.1 mm beyond the margin so the final layout clears it
+                let short = self.margin_mm + 0.1 - hit.distance_mm;
+                if short <= 0.0 {
+                    continue;
+                }
+                total += self.vessel_weight * short * short;
+                let dir = (q - DVec3::from(cp.map(f64::from))).normalize_or_zero();
+                let coef = -2.0 * self.vessel_weight * short; // d(penalty)/d(distance)
+                let [dqu, dqv] = sp.d_at_depth(d);
+                let (gu, gv) = (coef * dir.dot(dqu), coef * dir.dot(dqv));
+                for (k, g) in grad[c.dev].iter_mut().enumerate() {
+                    *g += gu * c.du[k] + gv * c.dv[k];
+                }
+                if c.depth_param {
+                    grad[c.dev][3] += coef * dir.dot(sp.white - sp.pial);
+                }
+            }
+        }
+        (total, grad)
+    }
+
+    /// Blurred copies of the optimisation targets.
+    pub fn blurred_targets(&self, sigma_px: f64) -> Vec<Vec<Vec<f32>>> {
+        self.blurred(sigma_px)
+    }
+
+    fn blurred(&self, sigma_px: f64) -> Vec<Vec<Vec<f32>>> {
+        use rayon::prelude::*;
+        self.opt_tasks
+            .iter()
+            .map(|t| {
+                t.targets
+                    .par_iter()
+                    .map(|x| tasks::blur(&self.opt_grid, &x.pixels, sigma_px))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Is every contact of a placement on the sheet, and its centre in V1?
+    fn placement_ok(&self, device: &Device, p: &Placement) -> bool {
+        let Some(dom) = self.domain(p.hemisphere) else {
+            return false;
+        };
+        dom.field(p.u, p.v).is_some()
+            && p.contacts(device)
+                .iter()
+                .all(|c| dom.locate(c.u, c.v).is_some())
+    }
+
+    /// Run the optimiser from `init`; `progress` is called every few iterations and returns
+    /// `false` to stop early.
+    pub fn optimize(
+        &self,
+        init: &Layout,
+        opts: &OptOptions,
+        progress: &mut dyn FnMut(&Progress) -> bool,
+    ) -> (Layout, Vec<f64>) {
+        let mut layout = init.clone();
+        let n = layout.placements.len();
+        let (mut m1, mut m2) = (vec![[0.0; N_PARAMS]; n], vec![[0.0; N_PARAMS]; n]);
+        let (b1, b2, eps) = (0.9, 0.999, 1e-12);
+        let step = [
+            opts.step_mm,
+            opts.step_mm,
+            opts.step_rad,
+            0.05,
+            opts.step_rad,
+        ];
+        let mut curve = Vec::new();
+        let mut blur_cache: Option<(f64, Vec<Vec<Vec<f32>>>)> = None;
+        let mut best = (f64::INFINITY, layout.clone());
+        for it in 0..opts.max_iterations {
+            let frac = it as f64 / opts.max_iterations.max(1) as f64;
+            // blur 8 px → 0.5 px in steps (recomputing the blur only when it changes)
+            let blur = (8.0 * (1.0 - frac).powi(2) + 0.5).max(0.5);
+            let blur = (blur * 4.0).round() / 4.0;
+            if blur_cache.as_ref().is_none_or(|(b, _)| *b != blur) {
+                blur_cache = Some((blur, self.blurred(blur)));
+            }
+            let (loss, grad) = self.loss_and_grad(&layout, blur, &blur_cache.as_ref().unwrap().1);
+            curve.push(loss);
+            if loss < best.0 {
+                best = (loss, layout.clone());
+            }
+            if it % 5 == 0
+                && !progress(&Progress {
+                    iteration: it,
+                    loss,
+                    layout: layout.clone(),
+                })
+            {
+                break;
+            }
+            if it > 60 {
+                let old = curve[it - 50];
+                if (old - loss).abs() <= opts.tolerance * old.abs().max(1e-12) && frac > 0.5 {
+                    break;
+                }
+            }
+            let lr = 0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos());
+            let t = (it + 1) as i32;
+            for d in 0..n {
+                let mut params = layout.placements[d].params();
+                for k in 0..N_PARAMS {
+                    let g = grad[d][k];
+                    m1[d][k] = b1 * m1[d][k] + (1.0 - b1) * g;
+                    m2[d][k] = b2 * m2[d][k] + (1.0 - b2) * g * g;
+                    let mh = m1[d][k] / (1.0 - b1.powi(t));
+                    let vh = m2[d][k] / (1.0 - b2.powi(t));
+                    params[k] -= lr * step[k] * mh / (vh.sqrt() + eps);
+                }
+                let mut trial = layout.placements[d];
+                trial.set_params(params);
+                if self.placement_ok(&layout.device, &trial) {
+                    layout.placements[d] = trial;
+                } else {
+                    m1[d] = [0.0; N_PARAMS];
+                    m2[d] = [0.0; N_PARAMS];
+                }
+            }
+        }
+        // the best layout seen (the last steps can overshoot)
+        let (final_loss, _) = self.loss_and_grad(&layout, 0.5, &self.blurred(0.5));
+        if final_loss > best.0 && best.0.is_finite() {
+            layout = best.1;
+        }
+        if self.avoid_vessels {
+            self.repair(&mut layout, opts.seed);
+        }
+        (layout, curve)
+    }
+
+    /// Does any contact of this placement lie within the vessel margin?
+    fn violates(&self, device: &Device, p: &Placement) -> bool {
+        let l = Layout {
+            device: *device,
+            placements: vec![*p],
+        };
+        self.resolve(&l)
+            .iter()
+            .any(|c| c.vessel_mm.is_some_and(|d| d < self.margin_mm))
+    }
+
+    /// Make the margin a hard constraint: a device still inside it after optimisation moves to
+    /// the nearest feasible position found by a widening random search around it (deterministic
+    /// seed); if none exists within 6 mm it keeps its place and is reported as a violation.
+    pub fn repair(&self, layout: &mut Layout, seed: u64) {
+        let mut rng = SplitMix::new(seed ^ 0x5EED);
+        let device = layout.device;
+        for i in 0..layout.placements.len() {
+            let p = layout.placements[i];
+            if !self.violates(&device, &p) {
+                continue;
+            }
+            'search: for ring in 1..=30 {
+                let radius = 0.2 * ring as f64;
+                for _ in 0..24 {
+                    let a = rng.unit() * std::f64::consts::TAU;
+                    let r = radius * (0.5 + 0.5 * rng.unit());
+                    let mut q = p;
+                    q.u += r * a.cos();
+                    q.v += r * a.sin();
+                    if self.placement_ok(&device, &q) && !self.violates(&device, &q) {
+                        layout.placements[i] = q;
+                        break 'search;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Percept of a layout for one target on the evaluation grid.
+    pub fn percept(&self, layout: &Layout, target: &[f32]) -> (Vec<f32>, Vec<Phosphene>) {
+        let contacts = self.resolve(layout);
+        let phos: Vec<Phosphene> = self
+            .phosphenes(&contacts, &self.grid, target)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
+        (render::render(&self.grid, &phos), phos)
+    }
+
+    /// Scores on the evaluation grid with sharp targets.
+    pub fn evaluate(&self, layout: &Layout) -> Scores {
+        let contacts = self.resolve(layout);
+        let mut ssim = std::collections::BTreeMap::new();
+        let mut mse = std::collections::BTreeMap::new();
+        for task in &self.tasks {
+            let (mut s, mut e) = (0.0, 0.0);
+            for t in &task.targets {
+                let phos: Vec<Phosphene> = self
+                    .phosphenes(&contacts, &self.grid, &t.pixels)
+                    .into_iter()
+                    .map(|(_, p)| p)
+                    .collect();
+                let img = render::render(&self.grid, &phos);
+                s += metrics::ssim(&img, &t.pixels, self.grid.width, self.grid.height);
+                e += metrics::mse(&img, &t.pixels);
+            }
+            let n = task.targets.len().max(1) as f64;
+            ssim.insert(task.name.clone(), s / n);
+            mse.insert(task.name.clone(), e / n);
+        }
+        // coverage: share of the grid within 2σ of an active phosphene (all electrodes on)
+        let all_on: Vec<Phosphene> = contacts
+            .iter()
+            .filter(|c| c.active())
+            .map(|c| {
+                let p = c.field.unwrap();
+                let dom = self.domain(c.hemi).unwrap();
+                let (_, _, s_mm, _) = self.encode(1.0);
+                Phosphene {
+                    x_deg: p.x,
+                    y_deg: p.y,
+                    sigma_deg: s_mm / self.model.magnification(&dom.map, p).0,
+                    brightness: 1.0,
+                }
+            })
+            .collect();
+        let mut covered = vec![false; self.grid.len()];
+        let px = self.grid.pixel_deg();
+        for p in &all_on {
+            let reach = (2.0 * p.sigma_deg).max(px * 0.5);
+            let (cx, cy) = self.grid.to_pixel(p.x_deg, p.y_deg);
+            let r = (reach / px).ceil() as i64 + 1;
+            for row in (cy.round() as i64 - r)..=(cy.round() as i64 + r) {
+                for col in (cx.round() as i64 - r)..=(cx.round() as i64 + r) {
+                    if row < 0
+                        || col < 0
+                        || row >= self.grid.height as i64
+                        || col >= self.grid.width as i64
+                    {
+                        continue;
+                    }
+                    let (x, y) = self.grid.pixel_centre(col as usize, row as usize);
+                    if (x - p.x_deg).hypot(y - p.y_deg) <= reach {
+                        covered[row as usize * self.grid.width + col as usize] = true;
+                    }
+                }
+            }
+        }
+        let coverage = covered.iter().filter(|&&c| c).count() as f64 / covered.len() as f64;
+        let distances: Vec<f64> = contacts.iter().filter_map(|c| c.vessel_mm).collect();
+        Scores {
+            ssim,
+            mse,
+            margin_violations: distances.iter().filter(|&&d| d < self.margin_mm).count(),
+            min_vessel_distance_mm: distances.iter().copied().reduce(f64::min),
+            gray_matter_violations: contacts
+                .iter()
+                .filter(|c| !c.in_gray && !matches!(layout.device, Device::Thread { .. }))
+                .count(),
+            coverage,
+            active_contacts: contacts.iter().filter(|c| c.active()).count(),
+        }
+    }
+
+    /// Hemispheres planned, and how many devices each gets (split as evenly as possible).
+    fn split(&self, n: usize) -> Vec<(Hemisphere, usize)> {
+        let k = self.domains.len().max(1);
+        self.domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.hemi, n / k + usize::from(i < n % k)))
+            .collect()
+    }
+
+    /// Coverage baseline: devices at visual-field points spread evenly over the task field
+    /// (a hexagonal lattice, thinned by farthest-point sampling), mapped onto V1 — uniform
+    /// coverage of the field, blind to the task and to vessels.
+    pub fn coverage_layout(&self, device: Device, n: usize) -> Layout {
+        let mut placements = Vec::new();
+        let (x0, y0) = self.grid.origin();
+        let (w, h) = (
+            self.grid.fov_deg,
+            self.grid.pixel_deg() * self.grid.height as f64,
+        );
+        for (hemi, count) in self.split(n) {
+            let Some(dom) = self.domain(hemi) else {
+                continue;
+            };
+            // candidate lattice in this hemifield
+            let mut cand = Vec::new();
+            let step = ((w * h / 2.0) / (count.max(1) as f64 * 4.0))
+                .sqrt()
+                .max(0.05);
+            let mut row = 0;
+            let mut y = y0 - step / 2.0;
+            while y > y0 - h {
+                let mut x = x0 + step / 2.0 + if row % 2 == 1 { step / 2.0 } else { 0.0 };
+                while x < x0 + w {
+                    let p = FieldPoint { x, y };
+                    if p.hemisphere() == hemi
+                        && let Some((_, u, v)) = dom.map.to_cortex(p)
+                        && dom.locate(u, v).is_some()
+                    {
+                        cand.push((p, u, v));
+                    }
+                    x += step;
+                }
+                y -= step * 0.866;
+                row += 1;
+            }
+            // farthest-point sampling in the field
+            let mut chosen: Vec<usize> = Vec::new();
+            let mut dmin = vec![f64::INFINITY; cand.len()];
+            if let Some(first) = (0..cand.len()).min_by(|&a, &b| {
+                cand[a]
+                    .0
+                    .eccentricity()
+                    .total_cmp(&cand[b].0.eccentricity())
+            }) {
+                chosen.push(first);
+            }
+            while chosen.len() < count.min(cand.len()) {
+                let last = cand[*chosen.last().unwrap()].0;
+                for (i, c) in cand.iter().enumerate() {
+                    dmin[i] = dmin[i].min((c.0.x - last.x).hypot(c.0.y - last.y));
+                }
+                let next = (0..cand.len())
+                    .filter(|i| !chosen.contains(i))
+                    .max_by(|&a, &b| dmin[a].total_cmp(&dmin[b]));
+                match next {
+                    Some(i) => chosen.push(i),
+                    None => break,
+                }
+            }
+            for i in chosen {
+                let (_, u, v) = cand[i];
+                let p = Placement {
+                    hemisphere: hemi,
+                    u,
+                    v,
+                    rotation: 0.0,
+                    depth: 0.5,
+                    tilt: 0.6,
+                };
+                if self.placement_ok(&device, &p) {
+                    placements.push(p);
+                }
+            }
+        }
+        Layout { device, placements }
+    }
+
+    /// Random feasible baseline: uniform in V1, rejecting placements within the vessel margin.
+    pub fn random_layout(&self, device: Device, n: usize, seed: u64) -> Layout {
+        let mut rng = SplitMix::new(seed);
+        let mut placements = Vec::new();
+        for (hemi, count) in self.split(n) {
+            let Some(dom) = self.domain(hemi) else {
+                continue;
+            };
+            let mut tries = 0;
+            while placements
+                .iter()
+                .filter(|p: &&Placement| p.hemisphere == hemi)
+                .count()
+                < count
+                && tries < 100_000
+            {
+                tries += 1;
+                let Some([u, v]) = dom.sample_v1(&mut rng) else {
+                    break;
+                };
+                let p = Placement {
+                    hemisphere: hemi,
+                    u,
+                    v,
+                    rotation: rng.unit() * std::f64::consts::TAU,
+                    depth: 0.2 + 0.6 * rng.unit(),
+                    tilt: 0.2 + 0.8 * rng.unit(),
+                };
+                if !self.placement_ok(&device, &p) {
+                    continue;
+                }
+                let l = Layout {
+                    device,
+                    placements: vec![p],
+                };
+                let ok = self
+                    .resolve(&l)
+                    .iter()
+                    .all(|c| c.vessel_mm.is_none_or(|d| d >= self.margin_mm));
+                if ok || !self.avoid_vessels {
+                    placements.push(p);
+                }
+            }
+        }
+        Layout { device, placements }
+    }
+}
+
+/// Timing helper for reports.
+pub fn seconds_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}

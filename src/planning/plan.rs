@@ -1,0 +1,631 @@
+//! A planning run from a TOML configuration: build the problem on a scene, optimise, run the
+//! baselines, and report. Shared by `cortexplorer plan` and the planning panel.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::domain::Domain;
+use super::electrodes::{Device, Placement};
+use super::optimize::{Layout, OptOptions, Problem, Scores};
+use super::tasks;
+use super::template::V1Template;
+use crate::brain::Hemisphere;
+use crate::brain::scene::{LayerData, Scene};
+use crate::brain::surface::SurfaceKind;
+use crate::brain::vessel_gen::{self, VesselParams};
+use crate::brain::vessels::{VesselGraph, VesselIndex};
+use crate::percept::phosphene::{Dynaphos, Model};
+use crate::percept::render::Grid;
+use crate::percept::retinotopy::WedgeDipole;
+
+/// The whole configuration (`assets/plan.toml` is the default). Unknown keys are errors.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanConfig {
+    pub scene: SceneConfig,
+    pub field: FieldConfig,
+    pub model: ModelConfig,
+    pub electrodes: ElectrodeConfig,
+    pub constraints: Constraints,
+    pub tasks: TaskConfig,
+    pub optimizer: OptOptions,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SceneConfig {
+    pub hemispheres: Vec<Hemisphere>,
+    /// "generated" or a VesselGraph CSV prefix (`…_nodes.csv`/`…_edges.csv`), or "none"
+    pub vessels: String,
+    pub vessel_seed: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FieldConfig {
+    pub fov_deg: f64,
+    pub centre_deg: [f64; 2],
+    pub size: usize,
+    pub optimize_size: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// "polimeni" or "dynaphos-dipole"
+    pub map: String,
+    /// "scoreboard" or "dynaphos"
+    pub phosphene: String,
+    pub rho_um: f64,
+    pub max_current_ua: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ElectrodeConfig {
+    /// "single", "utah", "thread" or "orion"
+    pub device: String,
+    /// number of devices (the insertion budget for arrays and threads)
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Constraints {
+    pub margin_mm: f64,
+    pub avoid_vessels: bool,
+    pub vessel_weight: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TaskConfig {
+    pub letters: Vec<String>,
+    pub images: bool,
+    pub user_images: Vec<PathBuf>,
+}
+
+impl Default for SceneConfig {
+    fn default() -> Self {
+        SceneConfig {
+            hemispheres: vec![Hemisphere::Left, Hemisphere::Right],
+            vessels: "generated".into(),
+            vessel_seed: 1,
+        }
+    }
+}
+impl Default for FieldConfig {
+    fn default() -> Self {
+        FieldConfig {
+            fov_deg: 12.0,
+            centre_deg: [0.0, 0.0],
+            size: 128,
+            optimize_size: 64,
+        }
+    }
+}
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            map: "polimeni".into(),
+            phosphene: "scoreboard".into(),
+            rho_um: 200.0,
+            max_current_ua: 200.0,
+        }
+    }
+}
+impl Default for ElectrodeConfig {
+    fn default() -> Self {
+        ElectrodeConfig {
+            device: "single".into(),
+            count: 100,
+        }
+    }
+}
+impl Default for Constraints {
+    fn default() -> Self {
+        Constraints {
+            margin_mm: 1.0,
+            avoid_vessels: true,
+            vessel_weight: 0.05,
+        }
+    }
+}
+impl Default for TaskConfig {
+    fn default() -> Self {
+        TaskConfig {
+            letters: tasks::LETTERS.iter().map(|s| s.to_string()).collect(),
+            images: true,
+            user_images: Vec::new(),
+        }
+    }
+}
+
+impl PlanConfig {
+    pub fn from_toml(text: &str, what: &str) -> Result<PlanConfig, String> {
+        let c: PlanConfig = toml::from_str(text)
+            .map_err(|e| format!("{what}: {}", e.to_string().replace('\n', " ").trim()))?;
+        c.validate().map_err(|e| format!("{what}: {e}"))?;
+        Ok(c)
+    }
+    pub fn load(path: &Path) -> Result<PlanConfig, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        PlanConfig::from_toml(&text, &path.display().to_string())
+    }
+    pub fn validate(&self) -> Result<(), String> {
+        if self.scene.hemispheres.is_empty() {
+            return Err("scene.hemispheres is empty".into());
+        }
+        if !(self.field.fov_deg > 0.0 && self.field.fov_deg <= 90.0) {
+            return Err(format!(
+                "field.fov_deg {} must be in (0, 90]",
+                self.field.fov_deg
+            ));
+        }
+        if !(8..=1024).contains(&self.field.size) || !(8..=1024).contains(&self.field.optimize_size)
+        {
+            return Err("field.size and field.optimize_size must be 8..1024".into());
+        }
+        if self.electrodes.count == 0 || self.electrodes.count > 5000 {
+            return Err(format!(
+                "electrodes.count {} must be 1..5000",
+                self.electrodes.count
+            ));
+        }
+        if !(self.constraints.margin_mm >= 0.0 && self.constraints.margin_mm.is_finite()) {
+            return Err("constraints.margin_mm must be ≥ 0".into());
+        }
+        if self.tasks.letters.is_empty() && !self.tasks.images && self.tasks.user_images.is_empty()
+        {
+            return Err("the task set is empty: give letters, images = true or user_images".into());
+        }
+        self.device()?;
+        self.wedge()?;
+        self.phosphene_model()?;
+        Ok(())
+    }
+    pub fn device(&self) -> Result<Device, String> {
+        Ok(match self.electrodes.device.as_str() {
+            "single" => Device::Single,
+            "utah" => Device::utah(),
+            "thread" => Device::thread(),
+            "orion" => Device::orion(),
+            d => {
+                return Err(format!(
+                    "electrodes.device {d:?} is not single, utah, thread or orion"
+                ));
+            }
+        })
+    }
+    pub fn wedge(&self) -> Result<WedgeDipole, String> {
+        match self.model.map.as_str() {
+            "polimeni" => Ok(WedgeDipole::POLIMENI),
+            "dynaphos-dipole" | "dynaphos" => Ok(WedgeDipole::DYNAPHOS),
+            m => Err(format!(
+                "model.map {m:?} is not polimeni or dynaphos-dipole"
+            )),
+        }
+    }
+    pub fn phosphene_model(&self) -> Result<Model, String> {
+        match self.model.phosphene.as_str() {
+            "scoreboard" => Ok(Model::Scoreboard {
+                rho_um: self.model.rho_um,
+            }),
+            "dynaphos" => Ok(Model::Dynaphos(Dynaphos::default())),
+            m => Err(format!(
+                "model.phosphene {m:?} is not scoreboard or dynaphos"
+            )),
+        }
+    }
+    pub fn grid(&self, size: usize) -> Grid {
+        Grid {
+            width: size,
+            height: size,
+            fov_deg: self.field.fov_deg,
+            centre: self.field.centre_deg,
+        }
+    }
+}
+
+/// Per-hemisphere geometry the planner needs, taken from a scene.
+pub struct Hemi {
+    pub hemi: Hemisphere,
+    pub template: V1Template,
+    pub domain: Domain,
+}
+
+fn overlay_of<'a>(scene: &'a Scene, name: &str, h: Hemisphere) -> Option<&'a [f32]> {
+    scene.layer_by_name(name).and_then(|l| match &l.data {
+        LayerData::Overlay { per_hemi, .. } => per_hemi.get(&h).map(|o| o.frame(0)),
+        _ => None,
+    })
+}
+
+/// Build the template and planning domain of each requested hemisphere.
+pub fn hemispheres(
+    scene: &Scene,
+    which: &[Hemisphere],
+    map: WedgeDipole,
+) -> Result<Vec<Hemi>, String> {
+    which
+        .iter()
+        .map(|&h| {
+            let g = scene
+                .hemis
+                .get(&h)
+                .ok_or_else(|| format!("the scene has no {h:?} hemisphere"))?;
+            let get = |k: SurfaceKind| {
+                g.surfaces.get(&k).ok_or_else(|| {
+                    format!("{h:?} hemisphere: planning needs the {} surface", k.label())
+                })
+            };
+            let (pial, white, sphere) = (
+                get(SurfaceKind::Pial)?,
+                get(SurfaceKind::White)?,
+                get(SurfaceKind::Sphere)?,
+            );
+            let sulc = overlay_of(scene, "sulc", h)
+                .ok_or_else(|| format!("{h:?} hemisphere: planning needs a sulc overlay"))?;
+            let template = V1Template::build(h, pial, white, sphere, sulc, map)?;
+            let domain = Domain::new(&template, pial, white);
+            Ok(Hemi {
+                hemi: h,
+                template,
+                domain,
+            })
+        })
+        .collect()
+}
+
+/// Generated vessels for the hemispheres of a scene (seeded).
+pub fn generated_vessels(scene: &Scene, which: &[Hemisphere], seed: u64) -> VesselGraph {
+    let mut all = VesselGraph {
+        generated: true,
+        ..Default::default()
+    };
+    for &h in which {
+        let Some(g) = scene.hemis.get(&h) else {
+            continue;
+        };
+        let (Some(pial), Some(white)) = (
+            g.surfaces.get(&SurfaceKind::Pial),
+            g.surfaces.get(&SurfaceKind::White),
+        ) else {
+            continue;
+        };
+        let part = vessel_gen::generate(
+            pial,
+            white,
+            overlay_of(scene, "sulc", h),
+            h,
+            &VesselParams {
+                seed,
+                ..Default::default()
+            },
+        );
+        let off = all.nodes.len() as u32;
+        all.nodes.extend(part.nodes);
+        all.edges
+            .extend(part.edges.iter().map(|[a, b]| [a + off, b + off]));
+        all.radius.extend(part.radius);
+        all.kind.extend(part.kind);
+    }
+    all
+}
+
+/// Build the problem.
+pub fn problem(
+    cfg: &PlanConfig,
+    hemis: Vec<Hemi>,
+    vessels: Option<&VesselGraph>,
+) -> Result<Problem, String> {
+    let grid = cfg.grid(cfg.field.size);
+    let opt_grid = cfg.grid(cfg.field.optimize_size);
+    let make_tasks = |g: &Grid| -> Result<Vec<tasks::Task>, String> {
+        let mut out = Vec::new();
+        if !cfg.tasks.letters.is_empty() {
+            let items: Vec<&str> = cfg.tasks.letters.iter().map(String::as_str).collect();
+            out.push(tasks::letters(g, &items)?);
+        }
+        if cfg.tasks.images {
+            out.push(tasks::images(g)?);
+        }
+        if !cfg.tasks.user_images.is_empty() {
+            out.push(tasks::user_images(g, "user", &cfg.tasks.user_images)?);
+        }
+        Ok(out)
+    };
+    Ok(Problem {
+        domains: hemis.into_iter().map(|h| h.domain).collect(),
+        vessels: vessels.map(VesselIndex::new),
+        tasks: make_tasks(&grid)?,
+        opt_tasks: make_tasks(&opt_grid)?,
+        grid,
+        opt_grid,
+        model: cfg.phosphene_model()?,
+        max_current_ua: cfg.model.max_current_ua,
+        margin_mm: cfg.constraints.margin_mm,
+        avoid_vessels: cfg.constraints.avoid_vessels,
+        vessel_weight: cfg.constraints.vessel_weight,
+    })
+}
+
+/// One electrode of the report.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ElectrodeOut {
+    pub id: usize,
+    /// device (thread/array) index
+    pub thread: usize,
+    pub contact: usize,
+    pub hemisphere: Hemisphere,
+    pub ras_mm: [f64; 3],
+    pub u_mm: f64,
+    pub v_mm: f64,
+    pub x_deg: Option<f64>,
+    pub y_deg: Option<f64>,
+    pub depth_fraction: f64,
+    pub vessel_distance_mm: Option<f64>,
+    pub active: bool,
+}
+
+pub fn electrodes_of(p: &Problem, layout: &Layout) -> Vec<ElectrodeOut> {
+    p.resolve(layout)
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ElectrodeOut {
+            id: i,
+            thread: c.device,
+            contact: c.index,
+            hemisphere: c.hemi,
+            ras_mm: c.ras.to_array(),
+            u_mm: c.u,
+            v_mm: c.v,
+            x_deg: c.field.map(|f| f.x),
+            y_deg: c.field.map(|f| f.y),
+            depth_fraction: c.depth_fraction,
+            vessel_distance_mm: c.vessel_mm,
+            active: c.active(),
+        })
+        .collect()
+}
+
+/// The result of a planning run (the JSON `plan` prints).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub percept_aware: Scores,
+    pub coverage_baseline: Scores,
+    pub random_baseline: Scores,
+    /// threads only: per-contact optimisation snapped onto the same number of threads
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub independent_snapped: Option<Scores>,
+    pub iterations: usize,
+    pub seconds: f64,
+    pub loss_curve: Vec<f64>,
+    pub electrodes: Vec<ElectrodeOut>,
+    pub retinotopy: String,
+    pub vessels: String,
+    /// where the optimisation started
+    pub start: String,
+}
+
+/// The saved plan (`--out plan.json`): everything needed to reproduce and re-import it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format: String,
+    pub config: PlanConfig,
+    pub layout: Layout,
+    pub electrodes: Vec<ElectrodeOut>,
+}
+
+/// Run a full plan on a scene.
+pub fn run(
+    cfg: &PlanConfig,
+    scene: &Scene,
+    progress: &mut dyn FnMut(&super::optimize::Progress) -> bool,
+) -> Result<(Report, SavedPlan), String> {
+    let start = Instant::now();
+    let map = cfg.wedge()?;
+    let hemis = hemispheres(scene, &cfg.scene.hemispheres, map)?;
+    let vessels = match cfg.scene.vessels.as_str() {
+        "none" => None,
+        "generated" => Some(generated_vessels(
+            scene,
+            &cfg.scene.hemispheres,
+            cfg.scene.vessel_seed,
+        )),
+        path => Some(
+            crate::io::vesselgraph::read_pair(Path::new(path), [1.0; 3])
+                .map_err(|e| e.to_string())?,
+        ),
+    };
+    let vessels_note = match &vessels {
+        None => "none".to_string(),
+        Some(v) if v.generated => format!(
+            "generated (seed {}), {} segments",
+            cfg.scene.vessel_seed,
+            v.edges.len()
+        ),
+        Some(v) => format!("{} ({} segments)", cfg.scene.vessels, v.edges.len()),
+    };
+    let p = problem(cfg, hemis, vessels.as_ref())?;
+    let device = cfg.device()?;
+    let n = cfg.electrodes.count;
+    let coverage = p.coverage_layout(device, n);
+    let random = p.random_layout(device, n, cfg.optimizer.seed);
+    if coverage.placements.is_empty() {
+        return Err("no electrode fits in V1 with this field of view".into());
+    }
+    // Threads: the joint optimisation starts from whichever is better of the coverage layout
+    // and the snapped per-contact solution, so it is compared with the snapped layout it can
+    // refine (the report says which start was used).
+    let snapped = match device {
+        Device::Thread {
+            contacts,
+            spacing_mm,
+        } => Some(snap_to_threads(&p, &cfg.optimizer, n, contacts, spacing_mm)),
+        _ => None,
+    };
+    let start_layout = match &snapped {
+        Some(s) => {
+            let sharp = p.blurred_targets(0.5);
+            if p.loss_and_grad(s, 0.5, &sharp).0 < p.loss_and_grad(&coverage, 0.5, &sharp).0 {
+                s.clone()
+            } else {
+                coverage.clone()
+            }
+        }
+        None => coverage.clone(),
+    };
+    let start_note = if Some(&start_layout) == snapped.as_ref() {
+        "snapped per-contact solution"
+    } else {
+        "coverage layout"
+    };
+    let (best, curve) = p.optimize(&start_layout, &cfg.optimizer, progress);
+    let independent_snapped = snapped.as_ref().map(|s| p.evaluate(s));
+    let report = Report {
+        percept_aware: p.evaluate(&best),
+        coverage_baseline: p.evaluate(&coverage),
+        random_baseline: p.evaluate(&random),
+        independent_snapped,
+        iterations: curve.len(),
+        seconds: start.elapsed().as_secs_f64(),
+        loss_curve: curve,
+        electrodes: electrodes_of(&p, &best),
+        retinotopy:
+            "approximate V1 template (wedge-dipole on the occipital pole; see planning::template)"
+                .into(),
+        start: start_note.into(),
+        vessels: vessels_note,
+    };
+    let saved = SavedPlan {
+        format: "cortexplorer-plan/1".into(),
+        config: cfg.clone(),
+        electrodes: report.electrodes.clone(),
+        layout: best,
+    };
+    Ok((report, saved))
+}
+
+/// The comparison the thread budget asks for: optimise `n·contacts` independent contacts,
+/// then snap them onto `n` threads (k-means in the sheet; each thread along its cluster's
+/// principal axis, tilted so its span matches the cluster's, capped by the thread's length).
+pub fn snap_to_threads(
+    p: &Problem,
+    opts: &OptOptions,
+    n: usize,
+    contacts: usize,
+    spacing: f64,
+) -> Layout {
+    let free = p.coverage_layout(Device::Single, n * contacts);
+    let quick = OptOptions {
+        max_iterations: opts.max_iterations,
+        ..opts.clone()
+    };
+    let (opt, _) = p.optimize(&free, &quick, &mut |_| true);
+    let mut placements = Vec::new();
+    for d in &p.domains {
+        let pts: Vec<[f64; 2]> = opt
+            .placements
+            .iter()
+            .filter(|q| q.hemisphere == d.hemi)
+            .map(|q| [q.u, q.v])
+            .collect();
+        let k = (n * pts.len())
+            .div_ceil(opt.placements.len().max(1))
+            .min(pts.len())
+            .max(1);
+        if pts.is_empty() {
+            continue;
+        }
+        // k-means (deterministic init: evenly spaced points)
+        let mut centres: Vec<[f64; 2]> = (0..k).map(|i| pts[i * pts.len() / k]).collect();
+        let mut assign = vec![0usize; pts.len()];
+        for _ in 0..30 {
+            for (i, q) in pts.iter().enumerate() {
+                assign[i] = (0..k)
+                    .min_by(|&a, &b| dist(q, &centres[a]).total_cmp(&dist(q, &centres[b])))
+                    .unwrap();
+            }
+            for (c, centre) in centres.iter_mut().enumerate() {
+                let members: Vec<&[f64; 2]> = pts
+                    .iter()
+                    .zip(&assign)
+                    .filter(|(_, a)| **a == c)
+                    .map(|(q, _)| q)
+                    .collect();
+                if !members.is_empty() {
+                    *centre = [
+                        members.iter().map(|q| q[0]).sum::<f64>() / members.len() as f64,
+                        members.iter().map(|q| q[1]).sum::<f64>() / members.len() as f64,
+                    ];
+                }
+            }
+        }
+        let len = (contacts as f64 - 1.0) * spacing;
+        for (c, centre) in centres.iter().enumerate() {
+            let members: Vec<&[f64; 2]> = pts
+                .iter()
+                .zip(&assign)
+                .filter(|(_, a)| **a == c)
+                .map(|(q, _)| q)
+                .collect();
+            // principal axis
+            let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
+            for q in &members {
+                let (dx, dy) = (q[0] - centre[0], q[1] - centre[1]);
+                sxx += dx * dx;
+                sxy += dx * dy;
+                syy += dy * dy;
+            }
+            let angle = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+            let spread = members
+                .iter()
+                .map(|q| {
+                    ((q[0] - centre[0]) * angle.cos() + (q[1] - centre[1]) * angle.sin()).abs()
+                })
+                .fold(0.0, f64::max)
+                * 2.0;
+            let tilt = (spread.min(len) / len).asin().clamp(0.0, 1.2);
+            let half = len * tilt.sin() / 2.0;
+            let q = Placement {
+                hemisphere: d.hemi,
+                u: centre[0] - half * angle.cos(),
+                v: centre[1] - half * angle.sin(),
+                rotation: angle,
+                depth: 0.5,
+                tilt,
+            };
+            placements.push(q);
+        }
+    }
+    let mut layout = Layout {
+        device: Device::Thread {
+            contacts,
+            spacing_mm: spacing,
+        },
+        placements,
+    };
+    if p.avoid_vessels {
+        p.repair(&mut layout, opts.seed);
+    }
+    layout
+}
+
+fn dist(a: &[f64; 2], b: &[f64; 2]) -> f64 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+/// Scores as a compact map for tables.
+pub fn summary(s: &Scores) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for (k, v) in &s.ssim {
+        m.insert(format!("SSIM {k}"), format!("{v:.3}"));
+    }
+    m.insert("margin violations".into(), s.margin_violations.to_string());
+    m.insert("coverage".into(), format!("{:.1}%", 100.0 * s.coverage));
+    m
+}

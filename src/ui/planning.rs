@@ -1,0 +1,253 @@
+//! The planning panel: configuration, run/stop with progress and loss curve, target and live
+//! percept side by side, baseline table, export/import. Reads and writes `PlanState`, sends
+//! `PlanCommand`s.
+
+use bevy_egui::egui;
+use egui_plot::{Line, Plot, PlotPoints};
+
+use crate::app::planning::{PlanCommand, PlanState};
+use crate::brain::Hemisphere;
+
+#[derive(Default)]
+pub struct PlanUi {
+    pub open: bool,
+    target_tex: Option<egui::TextureHandle>,
+    percept_tex: Option<egui::TextureHandle>,
+    shown: (u64, usize, usize),
+    export_dir: String,
+    import_path: String,
+}
+
+fn grey_image(pixels: &[f32], w: usize, h: usize) -> egui::ColorImage {
+    let rgba: Vec<egui::Color32> = pixels
+        .iter()
+        .map(|&v| {
+            let g = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+            egui::Color32::from_rgb(g, g, g)
+        })
+        .collect();
+    egui::ColorImage::new([w, h], rgba)
+}
+
+pub fn planning_window(
+    ctx: &egui::Context,
+    ui_state: &mut PlanUi,
+    state: &mut PlanState,
+    out: &mut Vec<PlanCommand>,
+) {
+    if !ui_state.open {
+        return;
+    }
+    let mut open = ui_state.open;
+    egui::Window::new("Electrode planning").open(&mut open).default_width(560.0).show(ctx, |ui| {
+        ui.label(egui::RichText::new("Retinotopy: approximate V1 template (generated) · vessels: generated").small().color(egui::Color32::from_rgb(240, 200, 90)));
+        egui::CollapsingHeader::new("Configuration").default_open(state.problem.is_none()).show(ui, |ui| {
+            let c = &mut state.config;
+            egui::Grid::new("plancfg").num_columns(2).show(ui, |ui| {
+                ui.label("device");
+                egui::ComboBox::from_id_salt("device").selected_text(&c.electrodes.device).show_ui(ui, |ui| {
+                    for d in ["single", "utah", "thread", "orion"] {
+                        ui.selectable_value(&mut c.electrodes.device, d.to_string(), d);
+                    }
+                });
+                ui.end_row();
+                ui.label("count (budget)");
+                ui.add(egui::DragValue::new(&mut c.electrodes.count).range(1..=2000));
+                ui.end_row();
+                ui.label("hemispheres");
+                ui.horizontal(|ui| {
+                    for h in [Hemisphere::Left, Hemisphere::Right] {
+                        let mut on = c.scene.hemispheres.contains(&h);
+                        if ui.checkbox(&mut on, format!("{h:?}")).changed() {
+                            c.scene.hemispheres.retain(|x| *x != h);
+                            if on {
+                                c.scene.hemispheres.push(h);
+                            }
+                        }
+                    }
+                });
+                ui.end_row();
+                ui.label("vessel margin (mm)");
+                ui.add(egui::Slider::new(&mut c.constraints.margin_mm, 0.0..=3.0));
+                ui.end_row();
+                ui.label("avoid vessels");
+                ui.checkbox(&mut c.constraints.avoid_vessels, "");
+                ui.end_row();
+                ui.label("map");
+                egui::ComboBox::from_id_salt("map").selected_text(&c.model.map).show_ui(ui, |ui| {
+                    for m in ["polimeni", "dynaphos-dipole"] {
+                        ui.selectable_value(&mut c.model.map, m.to_string(), m);
+                    }
+                });
+                ui.end_row();
+                ui.label("phosphene model");
+                egui::ComboBox::from_id_salt("model").selected_text(&c.model.phosphene).show_ui(ui, |ui| {
+                    for m in ["scoreboard", "dynaphos"] {
+                        ui.selectable_value(&mut c.model.phosphene, m.to_string(), m);
+                    }
+                });
+                ui.end_row();
+                ui.label("ρ (µm) / I max (µA)");
+                ui.horizontal(|ui| {
+                    ui.add(egui::DragValue::new(&mut c.model.rho_um).range(10.0..=3000.0));
+                    ui.add(egui::DragValue::new(&mut c.model.max_current_ua).range(0.0..=1000.0));
+                });
+                ui.end_row();
+                ui.label("field (deg)");
+                ui.add(egui::DragValue::new(&mut c.field.fov_deg).range(1.0..=60.0));
+                ui.end_row();
+                ui.label("iterations");
+                ui.add(egui::DragValue::new(&mut c.optimizer.max_iterations).range(1..=5000));
+                ui.end_row();
+            });
+            if ui.button("Prepare (rebuild from the scene)").clicked() {
+                out.push(PlanCommand::Prepare);
+            }
+        });
+        ui.horizontal(|ui| {
+            if state.running {
+                if ui.button("⏹ Stop").clicked() {
+                    out.push(PlanCommand::Stop);
+                }
+                ui.add(egui::ProgressBar::new(state.iteration as f32 / state.config.optimizer.max_iterations.max(1) as f32).desired_width(160.0).text(format!("iteration {}", state.iteration)));
+            } else {
+                if ui.button("▶ Run").clicked() {
+                    out.push(PlanCommand::Run);
+                }
+                if ui.button("coverage layout").clicked() {
+                    out.push(PlanCommand::ResetToCoverage);
+                }
+                if ui.button("random layout").clicked() {
+                    out.push(PlanCommand::ResetToRandom);
+                }
+                if ui.button("Evaluate").on_hover_text("SSIM/MSE per task, vessels, coverage — this layout vs both baselines").clicked() {
+                    out.push(PlanCommand::Evaluate);
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut state.drag_mode, "drag electrodes").on_hover_text("press on an electrode in the 3D view and move it over the cortex");
+            ui.checkbox(&mut state.show_electrodes, "show electrodes");
+            ui.checkbox(&mut state.show_vessels, "show vessels");
+        });
+        if !state.curve.is_empty() {
+            let pts: PlotPoints = state.curve.iter().enumerate().map(|(i, &l)| [i as f64, l]).collect();
+            Plot::new("loss").height(110.0).allow_scroll(false).show(ui, |p| p.line(Line::new("loss", pts)));
+        }
+        // targets and live percept
+        if let Some(problem) = state.problem.clone() {
+            ui.separator();
+            ui.horizontal(|ui| {
+                for (i, t) in problem.tasks.iter().enumerate() {
+                    if ui.selectable_label(state.task == i, &t.name).clicked() {
+                        state.task = i;
+                        state.target = 0;
+                    }
+                }
+                let n = problem.tasks.get(state.task).map(|t| t.targets.len()).unwrap_or(1);
+                ui.add(egui::Slider::new(&mut state.target, 0..=n.saturating_sub(1)).text("target"));
+            });
+            let (w, h) = (problem.grid.width, problem.grid.height);
+            let key = (state.percept_rev, state.task, state.target);
+            if ui_state.shown != key || ui_state.target_tex.is_none() {
+                ui_state.shown = key;
+                if let Some(t) = state.target_pixels() {
+                    let img = grey_image(t, w, h);
+                    match &mut ui_state.target_tex {
+                        Some(tex) => tex.set(img, egui::TextureOptions::NEAREST),
+                        None => ui_state.target_tex = Some(ctx.load_texture("plan-target", img, egui::TextureOptions::NEAREST)),
+                    }
+                }
+                if state.percept.len() == w * h {
+                    let img = grey_image(&state.percept, w, h);
+                    match &mut ui_state.percept_tex {
+                        Some(tex) => tex.set(img, egui::TextureOptions::NEAREST),
+                        None => ui_state.percept_tex = Some(ctx.load_texture("plan-percept", img, egui::TextureOptions::NEAREST)),
+                    }
+                }
+            }
+            let size = egui::vec2(256.0, 256.0);
+            ui.horizontal(|ui| {
+                ui.vertical(|ui| {
+                    ui.label("target");
+                    if let Some(t) = &ui_state.target_tex {
+                        ui.image((t.id(), size));
+                    }
+                });
+                ui.vertical(|ui| {
+                    ui.label(format!("predicted percept ({:.1} ms)", state.percept_ms));
+                    if let Some(t) = &ui_state.percept_tex {
+                        ui.image((t.id(), size));
+                    }
+                });
+            });
+            let active = state.contacts.iter().filter(|c| c.active()).count();
+            let violating = state.contacts.iter().filter(|c| c.vessel_mm.is_some_and(|d| d < problem.margin_mm)).count();
+            ui.label(format!("{} contacts, {active} active (grey matter, V1), {violating} within the vessel margin", state.contacts.len()));
+        } else {
+            ui.label("Press Prepare or Run to build the plan on the current scene.");
+        }
+        if let Some((pa, cov, rnd)) = &state.scores {
+            ui.separator();
+            egui::Grid::new("scores").striped(true).num_columns(4).show(ui, |ui| {
+                ui.strong("");
+                ui.strong("this layout");
+                ui.strong("coverage");
+                ui.strong("random");
+                ui.end_row();
+                let tasks: Vec<String> = pa.ssim.keys().cloned().collect();
+                for t in &tasks {
+                    ui.label(format!("SSIM {t}"));
+                    for s in [pa, cov, rnd] {
+                        ui.label(format!("{:.3}", s.ssim.get(t).copied().unwrap_or(f64::NAN)));
+                    }
+                    ui.end_row();
+                    ui.label(format!("MSE {t}"));
+                    for s in [pa, cov, rnd] {
+                        ui.label(format!("{:.4}", s.mse.get(t).copied().unwrap_or(f64::NAN)));
+                    }
+                    ui.end_row();
+                }
+                ui.label("margin violations");
+                for s in [pa, cov, rnd] {
+                    ui.label(s.margin_violations.to_string());
+                }
+                ui.end_row();
+                ui.label("min vessel distance");
+                for s in [pa, cov, rnd] {
+                    ui.label(s.min_vessel_distance_mm.map(|d| format!("{d:.2} mm")).unwrap_or("—".into()));
+                }
+                ui.end_row();
+                ui.label("grey-matter violations");
+                for s in [pa, cov, rnd] {
+                    ui.label(s.gray_matter_violations.to_string());
+                }
+                ui.end_row();
+                ui.label("coverage");
+                for s in [pa, cov, rnd] {
+                    ui.label(format!("{:.1}%", 100.0 * s.coverage));
+                }
+                ui.end_row();
+            });
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui_state.export_dir.is_empty() {
+                ui_state.export_dir = "plan-export".into();
+            }
+            ui.label("export to folder");
+            ui.text_edit_singleline(&mut ui_state.export_dir);
+            if ui.button("Export").on_hover_text("plan.json, plan.csv, plan.mrk.json (3D Slicer), BIDS electrodes.tsv + coordsystem.json").clicked() {
+                out.push(PlanCommand::Export(ui_state.export_dir.clone().into()));
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.label("import");
+            ui.text_edit_singleline(&mut ui_state.import_path);
+            if ui.button("Import").on_hover_text("plan.json, .mrk.json, BIDS _electrodes.tsv or plan CSV").clicked() && !ui_state.import_path.is_empty() {
+                out.push(PlanCommand::Import(ui_state.import_path.clone().into()));
+            }
+        });
+    });
+    ui_state.open = open;
+}
