@@ -27,7 +27,7 @@ pub struct PerceptArgs {
     /// CSV of electrodes: x_mm,y_mm[,hemisphere] for the analytic maps, x,y,z (RAS mm) for `surface`.
     #[arg(long)]
     electrodes: PathBuf,
-    /// polimeni | dynaphos-dipole | surface
+    /// polimeni | dynaphos-dipole | p2p-dynaphos (analytic maps, flat mm) | surface (RAS mm)
     #[arg(long, default_value = "polimeni")]
     map: String,
     /// scoreboard | dynaphos
@@ -153,14 +153,13 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
         );
     }
     let analytic = match a.map.as_str() {
-        "polimeni" => Some(WedgeDipole::POLIMENI),
-        "dynaphos-dipole" => Some(WedgeDipole::DYNAPHOS),
         "surface" => None,
-        m => {
-            return Err(format!(
-                "--map {m:?}: expected polimeni, dynaphos-dipole or surface"
-            ));
-        }
+        m => Some(WedgeDipole::named(m).ok_or_else(|| {
+            format!(
+                "--map {m:?}: expected surface or one of {}",
+                WedgeDipole::NAMES.join(", ")
+            )
+        })?),
     };
     let map = analytic.unwrap_or(WedgeDipole::POLIMENI);
     let coords = if analytic.is_some() {

@@ -105,13 +105,33 @@ impl WedgeDipole {
         b: 80.0,
         alpha1: 1.0,
     };
-    /// dynaphos 0.1 "dipole" cortical map (α₁ = 0.95 as in pulse2percept's `DynaphosModel`).
+    /// dynaphos 0.1.3's "dipole" cortical map (its default). dynaphos's configuration also
+    /// lists `alpha: 0.95`, but its dipole model has no wedge term, so α₁ = 1 here.
     pub const DYNAPHOS: WedgeDipole = WedgeDipole {
         k: 17.3,
         a: 0.75,
         b: 120.0,
-        alpha1: 0.95,
+        alpha1: 1.0,
     };
+    /// pulse2percept 0.11's `DynaphosModel` map: dynaphos's constants in a wedge-dipole with
+    /// α₁ = 0.95 (`--map p2p-dynaphos`).
+    pub const P2P_DYNAPHOS: WedgeDipole = WedgeDipole {
+        alpha1: 0.95,
+        ..WedgeDipole::DYNAPHOS
+    };
+
+    /// The named analytic maps, as the CLI and `plan.toml` spell them.
+    pub const NAMES: [&str; 3] = ["polimeni", "dynaphos-dipole", "p2p-dynaphos"];
+
+    /// Look a map up by name (see [`WedgeDipole::NAMES`]).
+    pub fn named(name: &str) -> Option<WedgeDipole> {
+        match name {
+            "polimeni" => Some(WedgeDipole::POLIMENI),
+            "dynaphos-dipole" | "dynaphos" => Some(WedgeDipole::DYNAPHOS),
+            "p2p-dynaphos" => Some(WedgeDipole::P2P_DYNAPHOS),
+            _ => None,
+        }
+    }
 
     /// Radial magnification at eccentricity `r` (mm per degree).
     pub fn magnification(&self, r: f64) -> f64 {

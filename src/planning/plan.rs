@@ -55,7 +55,7 @@ pub struct FieldConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
-    /// "polimeni" or "dynaphos-dipole"
+    /// "polimeni", "dynaphos-dipole" or "p2p-dynaphos"
     pub map: String,
     /// "scoreboard" or "dynaphos"
     pub phosphene: String,
@@ -201,13 +201,13 @@ impl PlanConfig {
         })
     }
     pub fn wedge(&self) -> Result<WedgeDipole, String> {
-        match self.model.map.as_str() {
-            "polimeni" => Ok(WedgeDipole::POLIMENI),
-            "dynaphos-dipole" | "dynaphos" => Ok(WedgeDipole::DYNAPHOS),
-            m => Err(format!(
-                "model.map {m:?} is not polimeni or dynaphos-dipole"
-            )),
-        }
+        WedgeDipole::named(&self.model.map).ok_or_else(|| {
+            format!(
+                "model.map {:?} is not one of {}",
+                self.model.map,
+                WedgeDipole::NAMES.join(", ")
+            )
+        })
     }
     pub fn phosphene_model(&self) -> Result<Model, String> {
         match self.model.phosphene.as_str() {

@@ -1,5 +1,6 @@
-//! The percept model against pulse2percept 0.11 (numbers produced by
-//! `tests/data/make_p2p_reference.py` in a scratch venv; see that script for the settings).
+//! The percept model against pulse2percept 0.11 and dynaphos 0.1.3 (numbers produced by
+//! `tests/data/make_p2p_reference.py` and `tests/data/make_dynaphos_reference.py` in scratch
+//! venvs; see those scripts for the settings).
 
 use cortexplorer::brain::Hemisphere;
 use cortexplorer::percept::phosphene::{Dynaphos, Model};
@@ -55,6 +56,54 @@ fn scoreboard_centres_and_sizes_match_pulse2percept() {
     }
 }
 
+/// dynaphos itself: its cortical plane (x, y) mm is one hemisphere whose phosphenes it flips
+/// into the left visual field and upside down — Cortexplorer's right hemisphere (u, v).
+#[test]
+fn dynaphos_centres_sizes_and_brightness_match_dynaphos() {
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("dynaphos_reference.json")).unwrap())
+            .unwrap();
+    let d = Dynaphos::default();
+    let model = Model::Dynaphos(d);
+    let refs = r["phosphenes"].as_array().unwrap();
+    assert_eq!(refs.len(), 24);
+    let mut dark = 0;
+    for e in refs {
+        let num = |k: &str| e[k].as_f64().unwrap();
+        let f = WedgeDipole::DYNAPHOS
+            .to_field(Hemisphere::Right, num("u_mm"), num("v_mm"))
+            .unwrap();
+        let p = model.phosphene(&WedgeDipole::DYNAPHOS, f, num("current_ua"));
+        assert!(
+            (p.x_deg - num("x_deg")).abs() < 1e-9,
+            "x {} vs {e}",
+            p.x_deg
+        );
+        assert!(
+            (p.y_deg - num("y_deg")).abs() < 1e-9,
+            "y {} vs {e}",
+            p.y_deg
+        );
+        assert!(
+            (p.sigma_deg - num("sigma_deg")).abs() < 1e-6 * num("sigma_deg"),
+            "σ {} vs {e}",
+            p.sigma_deg
+        );
+        let act = d.settle(num("current_ua")).activation;
+        assert!(
+            (act - num("activation")).abs() < 1e-9 * num("activation").max(1e-12),
+            "A {act} vs {e}"
+        );
+        assert!(
+            (p.brightness - num("brightness")).abs() < 1e-9,
+            "b {} vs {e}",
+            p.brightness
+        );
+        dark += (p.brightness == 0.0) as usize;
+    }
+    assert_eq!(dark, 6, "30 µA stays under dynaphos's detection threshold");
+}
+
 #[test]
 fn dynaphos_centres_sizes_and_brightness_match_pulse2percept() {
     let r = reference();
@@ -62,8 +111,8 @@ fn dynaphos_centres_sizes_and_brightness_match_pulse2percept() {
     for e in r["dynaphos"].as_array().unwrap() {
         let (u, v) = (e["u_mm"].as_f64().unwrap(), e["v_mm"].as_f64().unwrap());
         let i = e["current_ua"].as_f64().unwrap();
-        let f = WedgeDipole::DYNAPHOS.to_field(hemi(e), u, v).unwrap();
-        let p = model.phosphene(&WedgeDipole::DYNAPHOS, f, i);
+        let f = WedgeDipole::P2P_DYNAPHOS.to_field(hemi(e), u, v).unwrap();
+        let p = model.phosphene(&WedgeDipole::P2P_DYNAPHOS, f, i);
         let sig = e["sigma_deg"].as_f64().unwrap();
         assert!(
             (p.x_deg - e["x_deg"].as_f64().unwrap()).abs() < 0.05 * sig + 2e-3,
