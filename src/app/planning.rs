@@ -363,13 +363,7 @@ fn import(state: &mut PlanState, path: &std::path::Path) -> Result<String, Strin
             path.display()
         ));
     }
-    let points = if name.ends_with(".mrk.json") {
-        ex::read_slicer_markups(path)?
-    } else if name.ends_with(".tsv") {
-        ex::read_bids_tsv(path)?
-    } else {
-        ex::read_csv(path)?
-    };
+    let points = ex::import_points(path)?;
     let p = state
         .problem
         .clone()

@@ -24,7 +24,8 @@ pub const CONVENTIONS: &str = "visual field in degrees, x to the right, y up (pu
 
 #[derive(Args)]
 pub struct PerceptArgs {
-    /// CSV of electrodes: x_mm,y_mm[,hemisphere] for the analytic maps, x,y,z (RAS mm) for `surface`.
+    /// Electrodes: CSV with x_mm,y_mm[,hemisphere] for the analytic maps; for `surface`, RAS mm
+    /// as CSV (x,y,z or x_ras_mm,…), a plan (.json), Slicer markups (.mrk.json) or BIDS (.tsv).
     #[arg(long)]
     electrodes: PathBuf,
     /// polimeni | dynaphos-dipole | p2p-dynaphos (analytic maps, flat mm) | surface (RAS mm)
@@ -167,7 +168,24 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
     } else {
         electrodes::Coords::Ras
     };
-    let list = electrodes::read(&a.electrodes, coords).map_err(|e| e.to_string())?;
+    let is_csv = a
+        .electrodes
+        .extension()
+        .is_none_or(|e| e.eq_ignore_ascii_case("csv"));
+    let list = if coords == electrodes::Coords::Ras && !is_csv {
+        // a plan, Slicer markups or BIDS electrodes.tsv exported by `plan`
+        crate::planning::export::import_points(&a.electrodes)?
+            .into_iter()
+            .map(|p| electrodes::ElectrodeSpec {
+                name: p.name,
+                pos: p.ras,
+                hemisphere: None,
+                stimulus: None,
+            })
+            .collect()
+    } else {
+        electrodes::read(&a.electrodes, coords).map_err(|e| e.to_string())?
+    };
     let default_stim = |m: &Model| match m {
         Model::Scoreboard { .. } => 1.0,
         Model::Dynaphos(_) => a.current_ua,
@@ -214,6 +232,8 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
                     .into_iter()
                     .min_by(|x, y| x.1.distance_mm.total_cmp(&y.1.distance_mm))
                 else {
+                    without
+                        .push(json!({"electrode": e.name, "reason": "no cortical surface nearby"}));
                     continue;
                 };
                 if hit.distance_mm > 5.0 {

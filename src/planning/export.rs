@@ -20,13 +20,27 @@ fn err(path: &Path, msg: impl std::fmt::Display) -> String {
     format!("{}: {msg}", path.display())
 }
 
+/// Interchange files are small; anything beyond this is refused before it is read.
+const MAX_TEXT_BYTES: u64 = 64 << 20;
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let len = std::fs::metadata(path).map_err(|e| err(path, e))?.len();
+    if len > MAX_TEXT_BYTES {
+        return Err(err(
+            path,
+            format!("{len} bytes; plans and electrode lists are limited to 64 MB"),
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| err(path, e))
+}
+
 pub fn write_plan_json(plan: &SavedPlan, path: &Path) -> Result<(), String> {
     let text = serde_json::to_string_pretty(plan).map_err(|e| err(path, e))?;
     crate::io::atomic_write(path, text.as_bytes()).map_err(|e| err(path, e))
 }
 
 pub fn read_plan_json(path: &Path) -> Result<SavedPlan, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(path, e))?;
+    let text = read_text(path)?;
     let plan: SavedPlan = serde_json::from_str(&text)
         .map_err(|e| err(path, format!("not a Cortexplorer plan ({e})")))?;
     if plan.format != "cortexplorer-plan/1" {
@@ -46,12 +60,13 @@ pub fn read_plan_json(path: &Path) -> Result<SavedPlan, String> {
 
 pub fn csv(electrodes: &[ElectrodeOut]) -> String {
     let mut s = String::from(
-        "id,device,contact,hemisphere,x_ras_mm,y_ras_mm,z_ras_mm,u_mm,v_mm,x_deg,y_deg,depth_fraction,vessel_distance_mm,active\n",
+        "name,id,device,contact,hemisphere,x_ras_mm,y_ras_mm,z_ras_mm,u_mm,v_mm,x_deg,y_deg,depth_fraction,vessel_distance_mm,active\n",
     );
     let opt = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
     for e in electrodes {
         s += &format!(
-            "{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{:.4},{},{}\n",
+            "E{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{:.4},{},{}\n",
+            e.id,
             e.id,
             e.thread,
             e.contact,
@@ -109,7 +124,7 @@ pub fn slicer_markups(electrodes: &[ElectrodeOut], name: &str) -> Value {
 }
 
 pub fn read_slicer_markups(path: &Path) -> Result<Vec<NamedPoint>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(path, e))?;
+    let text = read_text(path)?;
     let v: Value = serde_json::from_str(&text).map_err(|e| err(path, format!("not JSON ({e})")))?;
     let markups = v
         .get("markups")
@@ -211,7 +226,7 @@ pub fn bids(electrodes: &[ElectrodeOut], contact_area_mm2: f64, space: &str) -> 
 }
 
 pub fn read_bids_tsv(path: &Path) -> Result<Vec<NamedPoint>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(path, e))?;
+    let text = read_text(path)?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines
         .next()
@@ -267,44 +282,33 @@ pub fn read_bids_tsv(path: &Path) -> Result<Vec<NamedPoint>, String> {
     Ok(out)
 }
 
-pub fn read_csv(path: &Path) -> Result<Vec<NamedPoint>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(path, e))?;
-    let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header = rdr.headers().map_err(|e| err(path, e))?.clone();
-    let col = |n: &str| {
-        header
+/// Read any of the interchange formats back as named RAS points, by file name: a plan
+/// (`.json`), 3D Slicer markups (`.mrk.json`), BIDS iEEG (`.tsv`) or CSV (anything else, read
+/// by [`crate::io::electrodes`]: `x_ras_mm`/`y_ras_mm`/`z_ras_mm` or `x`/`y`/`z`).
+pub fn import_points(path: &Path) -> Result<Vec<NamedPoint>, String> {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".mrk.json") {
+        read_slicer_markups(path)
+    } else if name.ends_with(".json") {
+        Ok(read_plan_json(path)?
+            .electrodes
             .iter()
-            .position(|h| h == n)
-            .ok_or_else(|| err(path, format!("missing column {n:?}")))
-    };
-    let (xi, yi, zi) = (col("x_ras_mm")?, col("y_ras_mm")?, col("z_ras_mm")?);
-    let ni = header.iter().position(|h| h == "id");
-    let mut out = Vec::new();
-    for (k, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| err(path, e))?;
-        let num =
-            |i: usize| -> Result<f64, String> {
-                let v: f64 =
-                    rec.get(i).unwrap_or("").trim().parse().map_err(|_| {
-                        err(path, format!("row {}: column {i} is not a number", k + 2))
-                    })?;
-                if v.is_finite() {
-                    Ok(v)
-                } else {
-                    Err(err(path, format!("row {}: non-finite coordinate", k + 2)))
-                }
-            };
-        let name = ni
-            .and_then(|i| rec.get(i))
-            .map(|s| format!("E{s}"))
-            .unwrap_or_else(|| format!("E{k}"));
-        out.push(NamedPoint {
-            name,
-            ras: [num(xi)?, num(yi)?, num(zi)?],
-        });
+            .map(|e| NamedPoint {
+                name: format!("E{}", e.id),
+                ras: e.ras_mm,
+            })
+            .collect())
+    } else if name.ends_with(".tsv") {
+        read_bids_tsv(path)
+    } else {
+        let list = crate::io::electrodes::read(path, crate::io::electrodes::Coords::Ras)
+            .map_err(|e| e.to_string())?;
+        Ok(list
+            .into_iter()
+            .map(|e| NamedPoint {
+                name: e.name,
+                ras: e.pos,
+            })
+            .collect())
     }
-    if out.is_empty() {
-        return Err(err(path, "no electrodes"));
-    }
-    Ok(out)
 }

@@ -652,6 +652,7 @@ impl Problem {
                     if p.hemisphere() == hemi
                         && let Some((_, u, v)) = dom.map.to_cortex(p)
                         && dom.locate(u, v).is_some()
+                        && self.placement_ok(&device, &self.default_placement(hemi, u, v))
                     {
                         cand.push((p, u, v));
                     }
@@ -686,20 +687,22 @@ impl Problem {
             }
             for i in chosen {
                 let (_, u, v) = cand[i];
-                let p = Placement {
-                    hemisphere: hemi,
-                    u,
-                    v,
-                    rotation: 0.0,
-                    depth: 0.5,
-                    tilt: 0.6,
-                };
-                if self.placement_ok(&device, &p) {
-                    placements.push(p);
-                }
+                placements.push(self.default_placement(hemi, u, v));
             }
         }
         Layout { device, placements }
+    }
+
+    /// A device at (u, v) in its default pose (mid-depth; threads tilted 0.6 rad).
+    fn default_placement(&self, hemisphere: Hemisphere, u: f64, v: f64) -> Placement {
+        Placement {
+            hemisphere,
+            u,
+            v,
+            rotation: 0.0,
+            depth: 0.5,
+            tilt: 0.6,
+        }
     }
 
     /// Random feasible baseline: uniform in V1, rejecting placements within the vessel margin.

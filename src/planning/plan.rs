@@ -526,19 +526,21 @@ pub fn snap_to_threads(
         ..opts.clone()
     };
     let (opt, _) = p.optimize(&free, &quick, &mut |_| true);
+    let per_hemi: Vec<Vec<[f64; 2]>> = p
+        .domains
+        .iter()
+        .map(|d| {
+            opt.placements
+                .iter()
+                .filter(|q| q.hemisphere == d.hemi)
+                .map(|q| [q.u, q.v])
+                .collect()
+        })
+        .collect();
+    let threads = share_budget(n, &per_hemi.iter().map(Vec::len).collect::<Vec<_>>());
     let mut placements = Vec::new();
-    for d in &p.domains {
-        let pts: Vec<[f64; 2]> = opt
-            .placements
-            .iter()
-            .filter(|q| q.hemisphere == d.hemi)
-            .map(|q| [q.u, q.v])
-            .collect();
-        let k = (n * pts.len())
-            .div_ceil(opt.placements.len().max(1))
-            .min(pts.len())
-            .max(1);
-        if pts.is_empty() {
+    for ((d, pts), k) in p.domains.iter().zip(per_hemi).zip(threads) {
+        if k == 0 {
             continue;
         }
         // k-means (deterministic init: evenly spaced points)
@@ -615,6 +617,27 @@ pub fn snap_to_threads(
     layout
 }
 
+/// Split a budget of `n` devices over groups in proportion to their sizes (largest
+/// remainder), never giving a group more devices than it has points; the total is `n`
+/// whenever the groups hold at least `n` points.
+fn share_budget(n: usize, sizes: &[usize]) -> Vec<usize> {
+    let total: usize = sizes.iter().sum();
+    if total == 0 {
+        return vec![0; sizes.len()];
+    }
+    let mut k: Vec<usize> = sizes.iter().map(|&s| (n * s / total).min(s)).collect();
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse((n * sizes[i]) % total));
+    while k.iter().sum::<usize>() < n {
+        let Some(&i) = order.iter().find(|&&i| k[i] < sizes[i]) else {
+            break;
+        };
+        k[i] += 1;
+        order.rotate_left(1);
+    }
+    k
+}
+
 fn dist(a: &[f64; 2], b: &[f64; 2]) -> f64 {
     (a[0] - b[0]).hypot(a[1] - b[1])
 }
@@ -628,4 +651,21 @@ pub fn summary(s: &Scores) -> BTreeMap<String, String> {
     m.insert("margin violations".into(), s.margin_violations.to_string());
     m.insert("coverage".into(), format!("{:.1}%", 100.0 * s.coverage));
     m
+}
+
+#[cfg(test)]
+mod budget_tests {
+    use super::share_budget;
+
+    #[test]
+    fn budget_is_spent_exactly() {
+        assert_eq!(share_budget(8, &[130, 126]), vec![4, 4]);
+        assert_eq!(share_budget(8, &[200, 56]).iter().sum::<usize>(), 8);
+        assert_eq!(share_budget(8, &[3, 100]), vec![0, 8]);
+        assert_eq!(share_budget(5, &[1, 1]), vec![1, 1]);
+        assert_eq!(share_budget(3, &[0, 0]), vec![0, 0]);
+        for n in 1..20 {
+            assert_eq!(share_budget(n, &[37, 11, 52]).iter().sum::<usize>(), n);
+        }
+    }
 }

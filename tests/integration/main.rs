@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod gui;
 mod percept;
+mod plan;
 mod readers;
 mod render;
 
