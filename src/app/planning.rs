@@ -85,8 +85,7 @@ pub struct PlanState {
 impl Default for PlanState {
     fn default() -> Self {
         PlanState {
-            config: PlanConfig::from_toml(crate::cli::planning::DEFAULT_PLAN, "assets/plan.toml")
-                .unwrap_or_default(),
+            config: PlanConfig::try_embedded_default().unwrap_or_default(),
             problem: None,
             vessels: None,
             uv: Vec::new(),

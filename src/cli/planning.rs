@@ -338,13 +338,10 @@ pub struct PlanArgs {
     json: bool,
 }
 
-pub const DEFAULT_PLAN: &str =
-    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/plan.toml"));
-
 pub fn plan(a: PlanArgs) -> Result<(), String> {
     let cfg = match &a.config {
         Some(p) => PlanConfig::load(p)?,
-        None => PlanConfig::from_toml(DEFAULT_PLAN, "assets/plan.toml")?,
+        None => PlanConfig::try_embedded_default()?,
     };
     let mut scene = Scene::new();
     for l in fsaverage5::load().map_err(|e| e.to_string())? {

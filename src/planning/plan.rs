@@ -145,6 +145,15 @@ impl Default for TaskConfig {
 }
 
 impl PlanConfig {
+    /// `assets/plan.toml`, compiled in (the default scene's plan).
+    pub const EMBEDDED: &'static str =
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/plan.toml"));
+
+    /// The embedded default configuration.
+    pub fn try_embedded_default() -> Result<PlanConfig, String> {
+        Self::from_toml(Self::EMBEDDED, "assets/plan.toml")
+    }
+
     pub fn from_toml(text: &str, what: &str) -> Result<PlanConfig, String> {
         let c: PlanConfig = toml::from_str(text)
             .map_err(|e| format!("{what}: {}", e.to_string().replace('\n', " ").trim()))?;

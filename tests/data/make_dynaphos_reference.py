@@ -47,37 +47,42 @@ PARAMS = {
 CORTEX = [(5.0, 1.0), (12.0, -3.0), (20.0, 6.0), (30.0, -10.0), (40.0, 4.0), (25.0, 0.5)]  # mm
 CURRENTS_UA = [30.0, 60.0, 100.0, 200.0]
 
-out = {"_provenance": f"dynaphos {getattr(dynaphos, '__version__', '0.1.3')}; tests/data/make_dynaphos_reference.py",
-       "phosphenes": []}
-xs = np.array([c[0] for c in CORTEX])
-ys = np.array([c[1] for c in CORTEX])
-# dynaphos's own cortex -> field mapping followed by its flip of both axes (as in
-# get_visual_field_coordinates_from_cortex, whose dropout step would reorder the electrodes)
-z = get_mapping_from_cortex_to_visual_field(PARAMS["cortex_model"])(xs + 1j * ys)
-fx, fy = -z.real, -z.imag
-for amp in CURRENTS_UA:
-    sim = GaussianSimulator(PARAMS, Map(fx.copy(), fy.copy()), rng=np.random.default_rng(0))
-    n = sim.num_phosphenes
-    assert n == len(CORTEX), "all reference phosphenes must lie in the 16 deg view"
-    stim = torch.full((n,), amp * 1e-6, dtype=torch.float64)
-    for _ in range(10):
-        frame = sim(stim)
-    st = sim.get_state()
-    sig = st["sigma"].reshape(-1).numpy()
-    bri = st["brightness"].reshape(-1).numpy()
-    act = st["activation"].reshape(-1).numpy()
-    thr = st["threshold"].reshape(-1).numpy()
-    for i, (u, v) in enumerate(CORTEX):
-        out["phosphenes"].append({
-            "u_mm": u, "v_mm": v, "current_ua": amp,
-            "x_deg": float(fx[i]), "y_deg": float(fy[i]),
-            "sigma_deg": float(sig[i]),
-            "brightness": float(bri[i]) if act[i] > thr[i] else 0.0,
-            "activation": float(act[i]),
-        })
-    out.setdefault("frame_max", []).append({"current_ua": amp, "max": float(frame.max())})
+def main():
+    out = {"_provenance": f"dynaphos {getattr(dynaphos, '__version__', '0.1.3')}; tests/data/make_dynaphos_reference.py",
+           "phosphenes": []}
+    xs = np.array([c[0] for c in CORTEX])
+    ys = np.array([c[1] for c in CORTEX])
+    # dynaphos's own cortex -> field mapping followed by its flip of both axes (as in
+    # get_visual_field_coordinates_from_cortex, whose dropout step would reorder the electrodes)
+    z = get_mapping_from_cortex_to_visual_field(PARAMS["cortex_model"])(xs + 1j * ys)
+    fx, fy = -z.real, -z.imag
+    for amp in CURRENTS_UA:
+        sim = GaussianSimulator(PARAMS, Map(fx.copy(), fy.copy()), rng=np.random.default_rng(0))
+        n = sim.num_phosphenes
+        assert n == len(CORTEX), "all reference phosphenes must lie in the 16 deg view"
+        stim = torch.full((n,), amp * 1e-6, dtype=torch.float64)
+        for _ in range(10):
+            frame = sim(stim)
+        st = sim.get_state()
+        sig = st["sigma"].reshape(-1).numpy()
+        bri = st["brightness"].reshape(-1).numpy()
+        act = st["activation"].reshape(-1).numpy()
+        thr = st["threshold"].reshape(-1).numpy()
+        for i, (u, v) in enumerate(CORTEX):
+            out["phosphenes"].append({
+                "u_mm": u, "v_mm": v, "current_ua": amp,
+                "x_deg": float(fx[i]), "y_deg": float(fy[i]),
+                "sigma_deg": float(sig[i]),
+                "brightness": float(bri[i]) if act[i] > thr[i] else 0.0,
+                "activation": float(act[i]),
+            })
+        out.setdefault("frame_max", []).append({"current_ua": amp, "max": float(frame.max())})
 
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dynaphos_reference.json")
-with open(path, "w") as f:
-    json.dump(out, f, indent=1)
-print("wrote", path)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dynaphos_reference.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1)
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -144,9 +144,11 @@ fn default_plan_beats_coverage_and_exports_round_trip() {
         assert_eq!(pts.len(), 100, "{}", file.display());
         for (i, (p, q)) in pts.iter().zip(&reference).enumerate() {
             assert_eq!(p.name, format!("E{i}"), "{}", file.display());
-            for k in 0..3 {
-                assert!((p.ras[k] - q[k]).abs() < 1e-4, "{}: {p:?}", file.display());
-            }
+            assert!(
+                p.ras.iter().zip(q).all(|(a, b)| (a - b).abs() < 1e-4),
+                "{}: {p:?}",
+                file.display()
+            );
         }
         let v = run_ok(
             &["percept", "--map", "surface", "--json", "--electrodes"],

@@ -1,0 +1,86 @@
+//! Planning benchmarks (figures in README "Performance"):
+//! * percept of 1,000 phosphenes to a 256×256 image over 16° (scoreboard and dynaphos sizes),
+//!   and its gradient (the backward pass the optimiser runs);
+//! * one percept-aware optimisation, 100 single electrodes, letters task, on the embedded
+//!   fsaverage5 scene with the generated vessels, to convergence (`assets/plan.toml`
+//!   settings, images off).
+//!
+//! Side by side with pulse2percept and dynaphos on the same 1,000 electrodes:
+//! `benches/compare_percept.py` (needs a scratch venv, see the script).
+
+use cortexplorer::brain::Hemisphere;
+use cortexplorer::brain::fsaverage5;
+use cortexplorer::brain::scene::Scene;
+use cortexplorer::percept::phosphene::{Dynaphos, Model, Phosphene};
+use cortexplorer::percept::render::{self, Grid};
+use cortexplorer::percept::retinotopy::WedgeDipole;
+use cortexplorer::planning::plan::{self, PlanConfig};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// The 1,000 electrodes shared with `compare_percept.py`: a 40×25 lattice on the left
+/// hemisphere's flat map, u = 5 + 0.7·i mm, v = −7 + 0.58·j mm (all inside the 16° field
+/// for both maps).
+pub fn electrodes() -> Vec<(f64, f64)> {
+    let mut e = Vec::with_capacity(1000);
+    for i in 0..40 {
+        for j in 0..25 {
+            e.push((5.0 + 0.7 * i as f64, -7.0 + 0.58 * j as f64));
+        }
+    }
+    e
+}
+
+fn phosphenes(model: &Model, map: &WedgeDipole, stimulus: f64) -> Vec<Phosphene> {
+    electrodes()
+        .into_iter()
+        .filter_map(|(u, v)| map.to_field(Hemisphere::Left, u, v))
+        .map(|f| model.phosphene(map, f, stimulus))
+        .collect()
+}
+
+fn percept(c: &mut Criterion) {
+    let grid = Grid::default(); // 256×256 over 16°
+    let mut g = c.benchmark_group("percept_1000_phosphenes_256px");
+    let sb = phosphenes(
+        &Model::Scoreboard { rho_um: 200.0 },
+        &WedgeDipole::POLIMENI,
+        1.0,
+    );
+    let dy = phosphenes(
+        &Model::Dynaphos(Dynaphos::default()),
+        &WedgeDipole::DYNAPHOS,
+        100.0,
+    );
+    assert_eq!((sb.len(), dy.len()), (1000, 1000));
+    g.bench_function("scoreboard", |b| b.iter(|| render::render(&grid, &sb)));
+    g.bench_function("dynaphos", |b| b.iter(|| render::render(&grid, &dy)));
+    let upstream = vec![1e-3f32; grid.len()];
+    g.bench_function("scoreboard gradient", |b| {
+        b.iter(|| render::backprop(&grid, &sb, &upstream))
+    });
+    g.finish();
+}
+
+fn optimisation(c: &mut Criterion) {
+    let mut scene = Scene::new();
+    for l in fsaverage5::load().unwrap() {
+        scene.add(l).unwrap();
+    }
+    let mut cfg = PlanConfig::try_embedded_default().unwrap();
+    cfg.tasks.images = false;
+    let map = cfg.wedge().unwrap();
+    let hemis = plan::hemispheres(&scene, &cfg.scene.hemispheres, map).unwrap();
+    let vessels = plan::generated_vessels(&scene, &cfg.scene.hemispheres, cfg.scene.vessel_seed);
+    let problem = plan::problem(&cfg, hemis, Some(&vessels)).unwrap();
+    let device = cfg.device().unwrap();
+    let start = problem.coverage_layout(device, cfg.electrodes.count);
+    let mut g = c.benchmark_group("optimise_100_single_letters");
+    g.sample_size(10);
+    g.bench_function("to convergence", |b| {
+        b.iter(|| problem.optimize(&start, &cfg.optimizer, &mut |_| true))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, percept, optimisation);
+criterion_main!(benches);
