@@ -119,6 +119,8 @@ struct GuiBench {
     first_frame: Option<f64>,
     screenshot: Option<PathBuf>,
     done: bool,
+    /// frames drawn since held work finished
+    settle: u32,
 }
 
 /// Frames to wait after the meshes exist before capturing (mesh upload, pipeline warm-up).
@@ -147,6 +149,7 @@ impl Plugin for CapturePlugin {
                         first_frame: None,
                         screenshot: self.exit_screenshot.clone(),
                         done: false,
+                        settle: 0,
                     })
                     .add_systems(Last, gui_bench);
                 }
@@ -252,9 +255,19 @@ fn gui_bench(
     drawn: Res<Drawn>,
     frames: Res<ContentFrames>,
     launch: Res<LaunchTime>,
+    hold: Res<super::CaptureHold>,
     mut exit: MessageWriter<AppExit>,
 ) {
     if drawn.meshes.is_empty() || bench.done {
+        return;
+    }
+    // wait for held work (e.g. the start-up plan), then let its results reach the screen
+    if hold.0 > 0 {
+        bench.settle = 0;
+        return;
+    }
+    if bench.settle < 10 {
+        bench.settle += 1;
         return;
     }
     if bench.first_frame.is_none() {

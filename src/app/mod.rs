@@ -84,7 +84,16 @@ pub struct StartOptions {
     pub view: Option<camera::StandardView>,
     /// Save a screenshot of the whole window once the scene is drawn, then exit.
     pub screenshot: Option<PathBuf>,
+    /// Open the planning panel and run the default plan at start-up.
+    pub plan: bool,
+    /// Show only this hemisphere (e.g. with the right view, the left medial surface).
+    pub hemi: Option<crate::brain::Hemisphere>,
 }
+
+/// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
+/// start-up plan of `view --plan`.
+#[derive(Resource, Default)]
+pub struct CaptureHold(pub u32);
 
 /// Options of `cortexplorer render`.
 #[derive(Clone, Debug)]
@@ -110,7 +119,10 @@ fn render_plugin() -> RenderPlugin {
 }
 
 /// Open the viewer window.
-pub fn run_gui(opts: StartOptions, scene: Scene) -> AppExit {
+pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
+    if opts.hemi.is_some() {
+        scene.view.show_only(opts.hemi);
+    }
     let mut app = App::new();
     app.insert_resource(LaunchTime(Instant::now()))
         .insert_resource(ClearColor(BACKGROUND))
@@ -128,6 +140,7 @@ pub fn run_gui(opts: StartOptions, scene: Scene) -> AppExit {
                 .set(render_plugin()),
         )
         .insert_resource(SceneDoc(scene))
+        .init_resource::<CaptureHold>()
         .insert_resource(files::Startup(opts.clone()))
         // A desktop app draws when something changes, not 60 times a second; benchmarks and
         // exit screenshots draw continuously.
@@ -153,7 +166,9 @@ pub fn run_gui(opts: StartOptions, scene: Scene) -> AppExit {
                 bench_frames: opts.bench_frames,
                 exit_screenshot: opts.screenshot.clone(),
             },
-            planning::PlanningPlugin,
+            planning::PlanningPlugin {
+                autostart: opts.plan,
+            },
             crate::ui::UiPlugin,
         ));
     app.run()

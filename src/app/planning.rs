@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use bevy::asset::RenderAssetUsages;
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
+use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, unbounded};
 
 use super::SceneDoc;
@@ -49,6 +50,8 @@ enum Worker {
         layout: Layout,
         curve: Vec<f64>,
         seconds: f64,
+        /// the result and both baselines, scored as the CLI report does
+        scores: Box<(Scores, Scores, Scores)>,
     },
 }
 
@@ -80,6 +83,8 @@ pub struct PlanState {
     pub percept_rev: u64,
     pub drag_mode: bool,
     pub dragging: Option<usize>,
+    /// ask the UI to open the planning panel
+    pub reveal_panel: bool,
 }
 
 impl Default for PlanState {
@@ -108,6 +113,7 @@ impl Default for PlanState {
             percept_rev: 0,
             drag_mode: false,
             dragging: None,
+            reveal_panel: false,
         }
     }
 }
@@ -140,16 +146,31 @@ struct MarkerAssets {
     vessels: Handle<StandardMaterial>,
 }
 
-pub struct PlanningPlugin;
+pub struct PlanningPlugin {
+    /// Open the panel and run the default plan as soon as the scene is loaded (`view --plan`).
+    pub autostart: bool,
+}
+
+/// `view --plan`: run once the scene is there; hold exit screenshots until the run is done.
+#[derive(Resource)]
+struct AutoPlan {
+    pending: bool,
+    holding: bool,
+}
 
 impl Plugin for PlanningPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PlanState>()
+            .insert_resource(AutoPlan {
+                pending: self.autostart,
+                holding: false,
+            })
             .add_message::<PlanCommand>()
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
                 (
+                    autostart,
                     handle_commands,
                     poll_worker,
                     drag_electrode,
@@ -181,6 +202,26 @@ fn setup(
         violating: mats.add(unlit(Color::srgb(1.0, 0.1, 0.1))),
         vessels: mats.add(unlit(Color::WHITE)),
     });
+}
+
+fn autostart(
+    mut auto: ResMut<AutoPlan>,
+    mut state: ResMut<PlanState>,
+    doc: Res<SceneDoc>,
+    loading: Res<super::files::Loading>,
+    mut hold: ResMut<super::CaptureHold>,
+    mut cmds: MessageWriter<PlanCommand>,
+) {
+    if auto.pending && !doc.0.hemis.is_empty() && loading.pending.is_empty() {
+        auto.pending = false;
+        auto.holding = true;
+        hold.0 += 1;
+        state.reveal_panel = true;
+        cmds.write(PlanCommand::Run);
+    } else if auto.holding && !state.running && state.rx.is_none() && !state.curve.is_empty() {
+        auto.holding = false;
+        hold.0 = hold.0.saturating_sub(1);
+    }
 }
 
 fn prepare(state: &mut PlanState, doc: &SceneDoc) -> Result<(), String> {
@@ -244,6 +285,7 @@ fn handle_commands(
                 state.running = true;
                 state.curve.clear();
                 let opts = state.config.optimizer.clone();
+                let n = state.config.electrodes.count;
                 std::thread::spawn(move || {
                     let t = std::time::Instant::now();
                     let (layout, curve) = p.optimize(&init, &opts, &mut |pr| {
@@ -254,10 +296,17 @@ fn handle_commands(
                         });
                         !stop.load(Ordering::Relaxed)
                     });
+                    let seconds = t.elapsed().as_secs_f64();
+                    let scores = Box::new((
+                        p.evaluate(&layout),
+                        p.evaluate(&p.coverage_layout(layout.device, n)),
+                        p.evaluate(&p.random_layout(layout.device, n, opts.seed)),
+                    ));
                     let _ = tx.send(Worker::Done {
                         layout,
                         curve,
-                        seconds: t.elapsed().as_secs_f64(),
+                        seconds,
+                        scores,
                     });
                 });
                 Ok(None)
@@ -415,8 +464,14 @@ fn import(state: &mut PlanState, path: &std::path::Path) -> Result<String, Strin
     Ok(format!("Imported {n} electrodes from {}", path.display()))
 }
 
-fn poll_worker(mut state: ResMut<PlanState>, mut notices: MessageWriter<super::Notice>) {
+fn poll_worker(
+    mut state: ResMut<PlanState>,
+    mut notices: MessageWriter<super::Notice>,
+    mut redraw: MessageWriter<RequestRedraw>,
+) {
     let Some(rx) = state.rx.clone() else { return };
+    // the optimiser runs on a worker thread: keep frames coming so progress shows
+    redraw.write(RequestRedraw);
     let mut latest = None;
     while let Ok(msg) = rx.try_recv() {
         match msg {
@@ -433,9 +488,11 @@ fn poll_worker(mut state: ResMut<PlanState>, mut notices: MessageWriter<super::N
                 layout,
                 curve,
                 seconds,
+                scores,
             } => {
                 let n = curve.len();
                 state.curve = curve;
+                state.scores = Some(*scores);
                 state.running = false;
                 state.rx = None;
                 latest = Some(layout);
@@ -559,7 +616,7 @@ fn draw_electrodes(
     assets: Res<MarkerAssets>,
     root: Single<Entity, With<BrainRoot>>,
     markers: Query<Entity, With<ElectrodeMarker>>,
-    mut last: Local<(u64, bool, f32)>,
+    mut last: Local<(u64, bool, f32, (bool, bool))>,
     doc: Res<SceneDoc>,
 ) {
     // markers sit at RAS positions, which are the drawn positions only on anatomical surfaces
@@ -568,10 +625,12 @@ fn draw_electrodes(
         doc.0.view.surface,
         crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
     );
+    let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
     let key = (
         state.layout_rev,
         state.show_electrodes && kind_ok && inflate == 0.0,
         inflate,
+        (shown(Hemisphere::Left), shown(Hemisphere::Right)),
     );
     if key == *last {
         return;
@@ -585,7 +644,7 @@ fn draw_electrodes(
     }
     let margin = state.problem.as_ref().map(|p| p.margin_mm).unwrap_or(1.0);
     for c in &state.contacts {
-        if !c.ras.is_finite() {
+        if !c.ras.is_finite() || !shown(c.hemi) {
             continue;
         }
         let mat = if c.vessel_mm.is_some_and(|d| d < margin) {
@@ -595,8 +654,15 @@ fn draw_electrodes(
         } else {
             assets.inactive.clone()
         };
-        // lift the marker slightly out of the cortex so it is visible on the pial surface
-        let pos = Vec3::new(c.ras.x as f32, c.ras.y as f32, c.ras.z as f32);
+        // Contacts sit inside grey matter, under the pial surface that hides them; the marker
+        // shows the contact's cortical column where it meets the pial surface (lifted 0.3 mm).
+        let column = state.problem.as_ref().and_then(|p| {
+            let d = p.domains.iter().find(|d| d.hemi == c.hemi)?;
+            let sp = d.locate(c.u, c.v)?;
+            Some(sp.pial + (sp.pial - sp.white).normalize_or_zero() * 0.3)
+        });
+        let at = column.unwrap_or(c.ras);
+        let pos = Vec3::new(at.x as f32, at.y as f32, at.z as f32);
         let child = commands
             .spawn((
                 ElectrodeMarker,
@@ -616,7 +682,7 @@ fn draw_vessels(
     mut meshes: ResMut<Assets<Mesh>>,
     root: Single<Entity, With<BrainRoot>>,
     existing: Query<Entity, With<VesselLines>>,
-    mut last: Local<(usize, bool, bool)>,
+    mut last: Local<(usize, bool, bool, (bool, bool))>,
     doc: Res<SceneDoc>,
 ) {
     let anatomical = matches!(
@@ -628,7 +694,13 @@ fn draw_vessels(
         .as_ref()
         .map(|v| Arc::as_ptr(v) as usize)
         .unwrap_or(0);
-    let key = (ptr, state.show_vessels, anatomical);
+    let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
+    let key = (
+        ptr,
+        state.show_vessels,
+        anatomical,
+        (shown(Hemisphere::Left), shown(Hemisphere::Right)),
+    );
     if key == *last {
         return;
     }
@@ -646,6 +718,16 @@ fn draw_vessels(
     let mut pos = Vec::with_capacity(g.edges.len() * 2);
     let mut col = Vec::with_capacity(g.edges.len() * 2);
     for (e, [a, b]) in g.edges.iter().enumerate() {
+        // a hidden hemisphere takes its vessels along (split at the RAS midline, x = 0)
+        let (pa, pb) = (g.nodes[*a as usize], g.nodes[*b as usize]);
+        let side = if pa[0] + pb[0] < 0.0 {
+            Hemisphere::Left
+        } else {
+            Hemisphere::Right
+        };
+        if !shown(side) {
+            continue;
+        }
         let c = match g.kind[e] {
             VesselKind::Artery => [0.9, 0.1, 0.1, 1.0],
             VesselKind::Vein => [0.15, 0.25, 0.95, 1.0],

@@ -92,6 +92,15 @@ pub struct ViewSettings {
     pub show: BTreeMap<Hemisphere, bool>,
 }
 
+impl ViewSettings {
+    /// Show only `hemi` (None: both).
+    pub fn show_only(&mut self, hemi: Option<Hemisphere>) {
+        for h in [Hemisphere::Left, Hemisphere::Right] {
+            self.show.insert(h, hemi.is_none_or(|x| x == h));
+        }
+    }
+}
+
 impl Default for ViewSettings {
     fn default() -> Self {
         ViewSettings {

@@ -4,6 +4,7 @@
 pub mod inspect;
 pub mod planning;
 
+use crate::brain::Hemisphere;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,6 +63,12 @@ struct ViewArgs {
     /// Save a screenshot of the whole window once the scene is drawn, then exit.
     #[arg(long)]
     screenshot: Option<PathBuf>,
+    /// Open the planning panel and run the default plan (assets/plan.toml) at start-up.
+    #[arg(long)]
+    plan: bool,
+    /// Show only one hemisphere (left|right|lh|rh); `--hemi left --view right` shows its medial side.
+    #[arg(long, value_parser = parse_hemi)]
+    hemi: Option<Hemisphere>,
 }
 
 #[derive(Args)]
@@ -90,6 +97,9 @@ struct SceneArgs {
     threshold: Option<f32>,
     #[arg(long, value_enum, default_value_t = StandardView::Oblique)]
     view: StandardView,
+    /// Show only one hemisphere (left|right|lh|rh).
+    #[arg(long, value_parser = parse_hemi)]
+    hemi: Option<Hemisphere>,
 }
 
 #[derive(Args)]
@@ -108,6 +118,14 @@ struct RenderArgs {
     json: bool,
     #[command(flatten)]
     scene: SceneArgs,
+}
+
+fn parse_hemi(s: &str) -> Result<Hemisphere, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "left" | "lh" | "l" => Ok(Hemisphere::Left),
+        "right" | "rh" | "r" => Ok(Hemisphere::Right),
+        _ => Err(format!("unknown hemisphere {s:?} (left, right)")),
+    }
 }
 
 fn parse_kind(s: &str) -> Result<SurfaceKind, String> {
@@ -146,6 +164,8 @@ pub fn main() -> ExitCode {
             bench_frames: None,
             view: None,
             screenshot: None,
+            plan: false,
+            hemi: None,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect { files, json }) => inspect(&files, json),
@@ -162,6 +182,8 @@ fn view(a: ViewArgs) -> ExitCode {
         bench_frames: a.bench_frames,
         view: a.view,
         screenshot: a.screenshot,
+        plan: a.plan,
+        hemi: a.hemi,
     };
     match app::run_gui(opts, Scene::new()) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,
@@ -232,6 +254,9 @@ pub fn build_scene(files: &[PathBuf], a: &SceneOptions) -> Result<Scene, String>
     if let Some(t) = a.inflate {
         scene.set_inflate(t);
     }
+    if a.hemi.is_some() {
+        scene.view.show_only(a.hemi);
+    }
     for name in &a.show {
         let Some(layer) = scene.layers.iter_mut().find(|l| &l.name == name) else {
             let names: Vec<&str> = scene.layers.iter().map(|l| l.name.as_str()).collect();
@@ -277,6 +302,7 @@ pub struct SceneOptions {
     pub vmin: Option<f32>,
     pub vmax: Option<f32>,
     pub threshold: Option<f32>,
+    pub hemi: Option<Hemisphere>,
 }
 
 fn render(a: RenderArgs) -> ExitCode {
@@ -289,6 +315,7 @@ fn render(a: RenderArgs) -> ExitCode {
         vmin: s.vmin,
         vmax: s.vmax,
         threshold: s.threshold,
+        hemi: s.hemi,
     };
     if a.width == 0 || a.height == 0 || a.width > 16384 || a.height > 16384 {
         return fail(format!(

@@ -183,6 +183,10 @@ fn panels(
     colorbar::colorbar_overlay(&ctx, &doc.0, left, bottom);
     windows(&ctx, &mut state, &mut log, &mut out);
     let mut cmds = Vec::new();
+    if plan.reveal_panel {
+        plan.reveal_panel = false;
+        state.plan.open = true;
+    }
     planning::planning_window(&ctx, &mut state.plan, &mut plan, &mut cmds);
     for c in cmds {
         plan_cmds.write(c);

@@ -39,7 +39,13 @@ pub fn planning_window(
         return;
     }
     let mut open = ui_state.open;
-    egui::Window::new("Electrode planning").open(&mut open).default_width(560.0).show(ctx, |ui| {
+    // start at the right edge, over the inspector, so the 3D view stays visible
+    let right = ctx.content_rect().right();
+    egui::Window::new("Electrode planning")
+        .open(&mut open)
+        .default_width(560.0)
+        .default_pos([(right - 580.0).max(0.0), 28.0])
+        .show(ctx, |ui| {
         ui.label(egui::RichText::new("Retinotopy: approximate V1 template (generated) · vessels: generated").small().color(egui::Color32::from_rgb(240, 200, 90)));
         egui::CollapsingHeader::new("Configuration").default_open(state.problem.is_none()).show(ui, |ui| {
             let c = &mut state.config;
