@@ -562,12 +562,7 @@ pub fn snap_to_threads(
                     .unwrap();
             }
             for (c, centre) in centres.iter_mut().enumerate() {
-                let members: Vec<&[f64; 2]> = pts
-                    .iter()
-                    .zip(&assign)
-                    .filter(|(_, a)| **a == c)
-                    .map(|(q, _)| q)
-                    .collect();
+                let members = cluster(&pts, &assign, c);
                 if !members.is_empty() {
                     *centre = [
                         members.iter().map(|q| q[0]).sum::<f64>() / members.len() as f64,
@@ -578,12 +573,7 @@ pub fn snap_to_threads(
         }
         let len = (contacts as f64 - 1.0) * spacing;
         for (c, centre) in centres.iter().enumerate() {
-            let members: Vec<&[f64; 2]> = pts
-                .iter()
-                .zip(&assign)
-                .filter(|(_, a)| **a == c)
-                .map(|(q, _)| q)
-                .collect();
+            let members = cluster(&pts, &assign, c);
             // principal axis
             let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
             for q in &members {
@@ -645,6 +635,15 @@ fn share_budget(n: usize, sizes: &[usize]) -> Vec<usize> {
         order.rotate_left(1);
     }
     k
+}
+
+/// The points assigned to cluster `c`.
+fn cluster<'a>(pts: &'a [[f64; 2]], assign: &[usize], c: usize) -> Vec<&'a [f64; 2]> {
+    pts.iter()
+        .zip(assign)
+        .filter(|(_, a)| **a == c)
+        .map(|(q, _)| q)
+        .collect()
 }
 
 fn dist(a: &[f64; 2], b: &[f64; 2]) -> f64 {
