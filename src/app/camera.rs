@@ -7,7 +7,7 @@ use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::image::Image;
 use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
-use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin};
+use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin, PanOrbitCameraSystemSet};
 
 use super::SceneDoc;
 use super::scene::Drawn;
@@ -34,6 +34,8 @@ pub struct ViewportInset {
 pub struct UiCapture {
     pub pointer: bool,
     pub keyboard: bool,
+    /// a 3D tool (electrode drag) owns the pointer: the camera must not orbit
+    pub tool: bool,
 }
 
 /// The main 3D camera.
@@ -82,7 +84,8 @@ impl Plugin for CameraPlugin {
         } else {
             app.add_plugins(PanOrbitCameraPlugin)
                 .add_systems(Startup, spawn_window_camera)
-                .add_systems(Update, (gate_on_ui, apply_inset));
+                .add_systems(Update, apply_inset)
+                .add_systems(PostUpdate, gate_on_ui.before(PanOrbitCameraSystemSet));
         }
         app.add_systems(Update, (frame_scene, follow_surface_kind));
     }
@@ -261,7 +264,7 @@ fn follow_surface_kind(
 
 fn gate_on_ui(capture: Res<UiCapture>, mut cams: Query<&mut PanOrbitCamera>) {
     for mut p in &mut cams {
-        p.enabled = !capture.pointer;
+        p.enabled = !capture.pointer && !capture.tool;
     }
 }
 

@@ -86,6 +86,8 @@ pub struct StartOptions {
     pub screenshot: Option<PathBuf>,
     /// Open the planning panel and run the default plan at start-up.
     pub plan: bool,
+    /// With `plan`: drag a device programmatically for N frames and report the update rate.
+    pub drag_bench: Option<u32>,
     /// Show only this hemisphere (e.g. with the right view, the left medial surface).
     pub hemi: Option<crate::brain::Hemisphere>,
 }
@@ -145,7 +147,8 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
         // A desktop app draws when something changes, not 60 times a second; benchmarks and
         // exit screenshots draw continuously.
         .insert_resource(
-            if opts.bench_frames.is_some() || opts.screenshot.is_some() {
+            if opts.bench_frames.is_some() || opts.screenshot.is_some() || opts.drag_bench.is_some()
+            {
                 WinitSettings::continuous()
             } else {
                 WinitSettings::desktop_app()
@@ -168,6 +171,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             },
             planning::PlanningPlugin {
                 autostart: opts.plan,
+                drag_bench: opts.drag_bench,
             },
             crate::ui::UiPlugin,
         ));

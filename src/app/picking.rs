@@ -49,41 +49,58 @@ fn pick_on_click(
         return;
     }
     let (cam, cam_tf) = *camera;
+    if let Some(hit) = surface_hit(cam, cam_tf, end, &drawn, &doc) {
+        doc.0.selection = Some(Selection {
+            hemi: hit.hemi,
+            vertex: nearest_corner(hit.face, hit.bary) as usize,
+        });
+    }
+}
+
+/// Where a ray through a window position (logical px) first meets a shown surface.
+pub struct SurfaceHit {
+    pub hemi: crate::brain::Hemisphere,
+    /// the triangle's vertex indices and the barycentric weights of the hit
+    pub face: [u32; 3],
+    pub bary: [f32; 3],
+}
+
+/// The nearest hit of the camera ray through `cursor` on the drawn surfaces of the shown
+/// hemispheres (morph and offsets included), in RAS.
+pub fn surface_hit(
+    cam: &Camera,
+    cam_tf: &GlobalTransform,
+    cursor: Vec2,
+    drawn: &Drawn,
+    doc: &SceneDoc,
+) -> Option<SurfaceHit> {
     // viewport_to_world expects coordinates relative to the camera's viewport
     let offset = cam
         .logical_viewport_rect()
         .map(|r| r.min)
         .unwrap_or(Vec2::ZERO);
-    let Ok(ray) = cam.viewport_to_world(cam_tf, end - offset) else {
-        return;
-    };
-    // into RAS
+    let ray = cam.viewport_to_world(cam_tf, cursor - offset).ok()?;
     let to_ras = ras_to_world().to_matrix().inverse();
     let o = to_ras.transform_point3(ray.origin);
     let d = to_ras.transform_vector3(*ray.direction);
-    let mut best: Option<(Selection, f32)> = None;
+    let mut best: Option<(SurfaceHit, f32)> = None;
     for (hemi, m) in &drawn.meshes {
         if !doc.0.view.show.get(hemi).copied().unwrap_or(true) {
             continue;
         }
         if let Some((face, bary, t)) =
             ray_pick(&m.positions, &m.faces.faces, o.to_array(), d.to_array())
-            && best.is_none_or(|b| t < b.1)
+            && best.as_ref().is_none_or(|b| t < b.1)
         {
-            let vertex = nearest_corner(m.faces.faces[face], bary) as usize;
-            best = Some((
-                Selection {
-                    hemi: *hemi,
-                    vertex,
-                },
-                t,
-            ));
+            let hit = SurfaceHit {
+                hemi: *hemi,
+                face: m.faces.faces[face],
+                bary,
+            };
+            best = Some((hit, t));
         }
     }
-    // A click that hits nothing keeps the selection (Escape clears it).
-    if let Some((sel, _)) = best {
-        doc.0.selection = Some(sel);
-    }
+    best.map(|(h, _)| h)
 }
 
 fn clear_on_escape(

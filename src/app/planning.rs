@@ -18,7 +18,7 @@ use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::scene::{BrainRoot, Drawn, ras_to_world};
 use crate::brain::Hemisphere;
-use crate::brain::surface::{nearest_corner, ray_pick};
+use crate::brain::surface::nearest_corner;
 use crate::brain::vessels::{VesselGraph, VesselKind};
 use crate::planning::electrodes::Device;
 use crate::planning::optimize::{Layout, Problem, Resolved, Scores};
@@ -74,6 +74,8 @@ pub struct PlanState {
     /// live percept of the selected target (and the target itself), row-major 0..1
     pub percept: Vec<f32>,
     pub percept_ms: f64,
+    /// when the last percepts were computed (for the updates/s readout)
+    pub percept_times: std::collections::VecDeque<std::time::Instant>,
     pub scores: Option<(Scores, Scores, Scores)>,
     pub message: Option<String>,
     pub show_vessels: bool,
@@ -105,6 +107,7 @@ impl Default for PlanState {
             target: 0,
             percept: Vec::new(),
             percept_ms: 0.0,
+            percept_times: Default::default(),
             scores: None,
             message: None,
             show_vessels: true,
@@ -119,6 +122,15 @@ impl Default for PlanState {
 }
 
 impl PlanState {
+    /// Percepts computed during the last second (the live-update rate while dragging).
+    pub fn updates_per_second(&self) -> usize {
+        let now = std::time::Instant::now();
+        self.percept_times
+            .iter()
+            .filter(|t| now.duration_since(**t).as_secs_f64() <= 1.0)
+            .count()
+    }
+
     pub fn set_layout(&mut self, l: Layout) {
         if let Some(p) = &self.problem {
             self.contacts = p.resolve(&l);
@@ -149,6 +161,22 @@ struct MarkerAssets {
 pub struct PlanningPlugin {
     /// Open the panel and run the default plan as soon as the scene is loaded (`view --plan`).
     pub autostart: bool,
+    /// `view --plan --drag-bench N`
+    pub drag_bench: Option<u32>,
+}
+
+/// `--drag-bench`: frames still to drag, when it started, time spent resolving layouts.
+#[derive(Resource)]
+struct DragBench {
+    frames: u32,
+    done: u32,
+    start: Option<std::time::Instant>,
+    origin: (f64, f64),
+    update_ms: f64,
+    percept_ms: f64,
+    /// the last percept seen and how many steps changed it
+    last: Vec<f32>,
+    changed: u32,
 }
 
 /// `view --plan`: run once the scene is there; hold exit screenshots until the run is done.
@@ -165,8 +193,19 @@ impl Plugin for PlanningPlugin {
                 pending: self.autostart,
                 holding: false,
             })
+            .insert_resource(DragBench {
+                frames: self.drag_bench.unwrap_or(0),
+                done: 0,
+                start: None,
+                origin: (0.0, 0.0),
+                update_ms: 0.0,
+                percept_ms: 0.0,
+                last: Vec::new(),
+                changed: 0,
+            })
             .add_message::<PlanCommand>()
             .add_systems(Startup, setup)
+            .add_systems(Update, drag_bench.after(refresh_percept))
             .add_systems(
                 Update,
                 (
@@ -511,12 +550,15 @@ fn poll_worker(
 /// updates.
 fn drag_electrode(
     buttons: Res<ButtonInput<MouseButton>>,
-    capture: Res<UiCapture>,
+    mut capture: ResMut<UiCapture>,
     windows: Query<&Window>,
     camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     drawn: Res<Drawn>,
     mut state: ResMut<PlanState>,
+    mut notices: MessageWriter<super::Notice>,
+    doc: Res<SceneDoc>,
 ) {
+    capture.tool = state.drag_mode && state.dragging.is_some();
     if !state.drag_mode || state.running {
         state.dragging = None;
         return;
@@ -531,23 +573,36 @@ fn drag_electrode(
         state.dragging = None;
         return;
     }
-    let Ok(ray) = cam.viewport_to_world(cam_tf, cursor) else {
+    if buttons.just_pressed(MouseButton::Left) && !capture.pointer {
+        // the device whose marker is drawn nearest the pointer on screen
+        let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
+        let world = ras_to_world();
+        // world_to_viewport gives coordinates relative to the camera's viewport
+        let offset = cam
+            .logical_viewport_rect()
+            .map(|r| r.min)
+            .unwrap_or(Vec2::ZERO);
+        state.dragging = state
+            .contacts
+            .iter()
+            .filter(|c| c.ras.is_finite() && shown(c.hemi))
+            .filter_map(|c| {
+                let at = world.transform_point(marker_ras(&state, c));
+                let px = cam.world_to_viewport(cam_tf, at).ok()?;
+                Some((c.device, (px + offset).distance(cursor)))
+            })
+            .filter(|(_, d)| *d <= GRAB_PX)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i);
+        capture.tool = state.dragging.is_some();
+        if let Some(i) = state.dragging {
+            notices.write(super::Notice::info(format!("Dragging device {i}")));
+        }
         return;
-    };
-    let to_ras = ras_to_world().to_matrix().inverse();
-    let (o, d) = (
-        to_ras.transform_point3(ray.origin),
-        to_ras.transform_vector3(*ray.direction),
-    );
-    let hit = drawn
-        .meshes
-        .iter()
-        .filter_map(|(h, m)| {
-            ray_pick(&m.positions, &m.faces.faces, o.to_array(), d.to_array())
-                .map(|(f, b, t)| (*h, m.faces.faces[f], b, t))
-        })
-        .min_by(|a, b| a.3.total_cmp(&b.3));
-    let Some((hemi, face, bary, _)) = hit else {
+    }
+    let Some(super::picking::SurfaceHit { hemi, face, bary }) =
+        super::picking::surface_hit(cam, cam_tf, cursor, &drawn, &doc)
+    else {
         return;
     };
     let Some(uv) = state.uv.iter().find(|(h, _)| *h == hemi).map(|(_, uv)| uv) else {
@@ -561,20 +616,6 @@ fn drag_electrode(
         bary[0] as f64 * c[0][0] + bary[1] as f64 * c[1][0] + bary[2] as f64 * c[2][0],
         bary[0] as f64 * c[0][1] + bary[1] as f64 * c[1][1] + bary[2] as f64 * c[2][1],
     );
-    if buttons.just_pressed(MouseButton::Left) && !capture.pointer {
-        // the nearest device centre within 3 mm on the sheet
-        let Some(l) = &state.layout else { return };
-        state.dragging = l
-            .placements
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.hemisphere == hemi)
-            .map(|(i, p)| (i, (p.u - u).hypot(p.v - v)))
-            .filter(|(_, d)| *d < 3.0)
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(i, _)| i);
-        return;
-    }
     let Some(i) = state.dragging else { return };
     if !buttons.pressed(MouseButton::Left) {
         return;
@@ -606,9 +647,91 @@ fn refresh_percept(mut state: ResMut<PlanState>, mut last: Local<(u64, usize, us
     let t = std::time::Instant::now();
     let (img, _) = p.percept(&l, &target);
     state.percept_ms = t.elapsed().as_secs_f64() * 1e3;
+    let now = std::time::Instant::now();
+    state.percept_times.push_back(now);
+    while state
+        .percept_times
+        .front()
+        .is_some_and(|t| now.duration_since(*t).as_secs_f64() > 1.0)
+    {
+        state.percept_times.pop_front();
+    }
     state.percept = img;
     state.percept_rev += 1;
 }
+
+/// Where a contact's marker is drawn (RAS mm). Contacts sit inside grey matter, under the pial
+/// surface that hides them; the marker shows the contact's cortical column where it meets the
+/// pial surface (lifted 0.3 mm).
+/// Moves device 0 one step around a 3 mm circle per frame, the way `drag_electrode` moves a
+/// device under the mouse (new layout → contacts resolved → percept refreshed next system run),
+/// then reports how many live percepts per second the window delivered.
+fn drag_bench(
+    mut bench: ResMut<DragBench>,
+    mut state: ResMut<PlanState>,
+    hold: Res<super::CaptureHold>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    if bench.frames == 0 || hold.0 > 0 || state.running {
+        return;
+    }
+    let Some(mut l) = state.layout.clone() else {
+        return;
+    };
+    if bench.start.is_none() {
+        bench.start = Some(std::time::Instant::now());
+        bench.origin = (l.placements[0].u, l.placements[0].v);
+    } else {
+        // the percept of the previous step has been computed by refresh_percept
+        bench.percept_ms += state.percept_ms;
+        if state.percept != bench.last {
+            bench.changed += 1;
+            bench.last.clone_from(&state.percept);
+        }
+    }
+    if bench.done == bench.frames {
+        let s = bench
+            .start
+            .map(|t| t.elapsed().as_secs_f64())
+            .unwrap_or(0.0);
+        let n = bench.frames as f64;
+        println!(
+            "{}",
+            serde_json::json!({
+                "drag_frames": bench.frames,
+                "electrodes": state.contacts.len(),
+                "updates_per_s": n / s,
+                "mean_frame_ms": s * 1e3 / n,
+                "mean_resolve_ms": bench.update_ms / n,
+                "mean_percept_ms": bench.percept_ms / n,
+                "percepts_changed": bench.changed,
+            })
+        );
+        bench.frames = 0;
+        exit.write(AppExit::Success);
+        return;
+    }
+    let a = bench.done as f64 * 0.2;
+    l.placements[0].u = bench.origin.0 + 3.0 * a.cos();
+    l.placements[0].v = bench.origin.1 + 3.0 * a.sin();
+    let t = std::time::Instant::now();
+    state.set_layout(l);
+    bench.update_ms += t.elapsed().as_secs_f64() * 1e3;
+    bench.done += 1;
+}
+
+fn marker_ras(state: &PlanState, c: &Resolved) -> Vec3 {
+    let column = state.problem.as_ref().and_then(|p| {
+        let d = p.domains.iter().find(|d| d.hemi == c.hemi)?;
+        let sp = d.locate(c.u, c.v)?;
+        Some(sp.pial + (sp.pial - sp.white).normalize_or_zero() * 0.3)
+    });
+    let at = column.unwrap_or(c.ras);
+    Vec3::new(at.x as f32, at.y as f32, at.z as f32)
+}
+
+/// Largest distance (logical px) between the pointer and a marker that still grabs it.
+const GRAB_PX: f32 = 12.0;
 
 fn draw_electrodes(
     mut commands: Commands,
@@ -654,15 +777,7 @@ fn draw_electrodes(
         } else {
             assets.inactive.clone()
         };
-        // Contacts sit inside grey matter, under the pial surface that hides them; the marker
-        // shows the contact's cortical column where it meets the pial surface (lifted 0.3 mm).
-        let column = state.problem.as_ref().and_then(|p| {
-            let d = p.domains.iter().find(|d| d.hemi == c.hemi)?;
-            let sp = d.locate(c.u, c.v)?;
-            Some(sp.pial + (sp.pial - sp.white).normalize_or_zero() * 0.3)
-        });
-        let at = column.unwrap_or(c.ras);
-        let pos = Vec3::new(at.x as f32, at.y as f32, at.z as f32);
+        let pos = marker_ras(&state, c);
         let child = commands
             .spawn((
                 ElectrodeMarker,

@@ -66,6 +66,10 @@ struct ViewArgs {
     /// Open the planning panel and run the default plan (assets/plan.toml) at start-up.
     #[arg(long)]
     plan: bool,
+    /// With --plan: once the plan is done, drag device 0 around a 3 mm circle for N frames through
+    /// the same path as a mouse drag, print the live-percept update rate as JSON, and exit.
+    #[arg(long, requires = "plan")]
+    drag_bench: Option<u32>,
     /// Show only one hemisphere (left|right|lh|rh); `--hemi left --view right` shows its medial side.
     #[arg(long, value_parser = parse_hemi)]
     hemi: Option<Hemisphere>,
@@ -165,6 +169,7 @@ pub fn main() -> ExitCode {
             view: None,
             screenshot: None,
             plan: false,
+            drag_bench: None,
             hemi: None,
         }),
         Some(Command::View(a)) => view(a),
@@ -183,6 +188,7 @@ fn view(a: ViewArgs) -> ExitCode {
         view: a.view,
         screenshot: a.screenshot,
         plan: a.plan,
+        drag_bench: a.drag_bench,
         hemi: a.hemi,
     };
     match app::run_gui(opts, Scene::new()) {

@@ -136,6 +136,9 @@ pub fn planning_window(
             ui.checkbox(&mut state.show_electrodes, "show electrodes");
             ui.checkbox(&mut state.show_vessels, "show vessels");
         });
+        if let Some((i, p)) = state.dragging.and_then(|i| state.layout.as_ref()?.placements.get(i).map(|p| (i, p))) {
+            ui.label(format!("dragging device {i} to ({:.1}, {:.1}) mm on the sheet", p.u, p.v));
+        }
         if !state.curve.is_empty() {
             let pts: PlotPoints = state.curve.iter().enumerate().map(|(i, &l)| [i as f64, l]).collect();
             Plot::new("loss").height(110.0).allow_scroll(false).show(ui, |p| p.line(Line::new("loss", pts)));
@@ -181,7 +184,7 @@ pub fn planning_window(
                     }
                 });
                 ui.vertical(|ui| {
-                    ui.label(format!("predicted percept ({:.1} ms)", state.percept_ms));
+                    ui.label(format!("predicted percept ({:.1} ms, {} updates/s)", state.percept_ms, state.updates_per_second()));
                     if let Some(t) = &ui_state.percept_tex {
                         ui.image((t.id(), size));
                     }
