@@ -170,7 +170,7 @@ fn drive_render_job(
 ) {
     match job.stage {
         Stage::WaitForScene => {
-            if drawn.meshes.is_empty() {
+            if !drawn.has_content() {
                 return;
             }
             if frames.0 >= SETTLE_FRAMES {
@@ -258,7 +258,7 @@ fn gui_bench(
     hold: Res<super::CaptureHold>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    if drawn.meshes.is_empty() || bench.done {
+    if !drawn.has_content() || bench.done {
         return;
     }
     // wait for held work (e.g. the start-up plan), then let its results reach the screen

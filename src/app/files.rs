@@ -250,6 +250,11 @@ fn poll_loads(
                 }
             }
         }
+        if ok > 0 && t.what == "fsaverage5 (embedded)" && doc.0.vessels.is_none() {
+            // the default scene's vessels: generated (fsaverage5 ships none), labelled as such
+            doc.0
+                .add_generated_vessels(crate::brain::vessel_gen::DEFAULT_SEED);
+        }
         if ok > 0 {
             notices.write(Notice::info(format!(
                 "Loaded {} ({ok} file(s)) at {:.2} s",

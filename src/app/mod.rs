@@ -15,6 +15,7 @@ pub mod material;
 pub mod picking;
 pub mod planning;
 pub mod scene;
+pub mod vessels;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -163,6 +164,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 view: opts.view.unwrap_or_default(),
             },
             picking::PickingPlugin,
+            vessels::VesselsPlugin { interactive: true },
             files::FilesPlugin,
             capture::CapturePlugin {
                 render: None,
@@ -200,6 +202,7 @@ pub fn run_render(opts: RenderOptions, scene: Scene) -> Result<capture::RenderRe
         .add_message::<Notice>()
         .add_plugins((
             scene::ScenePlugin,
+            vessels::VesselsPlugin { interactive: false },
             camera::CameraPlugin {
                 target: Some((opts.width, opts.height)),
                 view: opts.view,

@@ -8,8 +8,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bevy::asset::RenderAssetUsages;
-use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, unbounded};
@@ -18,8 +16,7 @@ use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::scene::{BrainRoot, Drawn, ras_to_world};
 use crate::brain::Hemisphere;
-use crate::brain::surface::nearest_corner;
-use crate::brain::vessels::{VesselGraph, VesselKind};
+use crate::brain::vessels::VesselGraph;
 use crate::planning::electrodes::Device;
 use crate::planning::optimize::{Layout, Problem, Resolved, Scores};
 use crate::planning::plan::{self, PlanConfig};
@@ -78,7 +75,6 @@ pub struct PlanState {
     pub percept_times: std::collections::VecDeque<std::time::Instant>,
     pub scores: Option<(Scores, Scores, Scores)>,
     pub message: Option<String>,
-    pub show_vessels: bool,
     pub show_electrodes: bool,
     /// bumped when the layout changes (3D electrodes and percept are refreshed)
     pub layout_rev: u64,
@@ -110,7 +106,6 @@ impl Default for PlanState {
             percept_times: Default::default(),
             scores: None,
             message: None,
-            show_vessels: true,
             show_electrodes: true,
             layout_rev: 0,
             percept_rev: 0,
@@ -146,8 +141,6 @@ impl PlanState {
 
 #[derive(Component)]
 struct ElectrodeMarker;
-#[derive(Component)]
-struct VesselLines;
 
 #[derive(Resource)]
 struct MarkerAssets {
@@ -155,7 +148,6 @@ struct MarkerAssets {
     active: Handle<StandardMaterial>,
     inactive: Handle<StandardMaterial>,
     violating: Handle<StandardMaterial>,
-    vessels: Handle<StandardMaterial>,
 }
 
 pub struct PlanningPlugin {
@@ -219,7 +211,7 @@ impl Plugin for PlanningPlugin {
             )
             .add_systems(
                 PostUpdate,
-                (draw_electrodes, draw_vessels).before(TransformSystems::Propagate),
+                draw_electrodes.before(TransformSystems::Propagate),
             );
     }
 }
@@ -239,7 +231,6 @@ fn setup(
         active: mats.add(unlit(Color::srgb(1.0, 0.85, 0.1))),
         inactive: mats.add(unlit(Color::srgb(0.45, 0.45, 0.5))),
         violating: mats.add(unlit(Color::srgb(1.0, 0.1, 0.1))),
-        vessels: mats.add(unlit(Color::WHITE)),
     });
 }
 
@@ -263,7 +254,7 @@ fn autostart(
     }
 }
 
-fn prepare(state: &mut PlanState, doc: &SceneDoc) -> Result<(), String> {
+fn prepare(state: &mut PlanState, doc: &mut SceneDoc) -> Result<(), String> {
     let cfg = state.config.clone();
     cfg.validate()?;
     let map = cfg.wedge()?;
@@ -272,21 +263,40 @@ fn prepare(state: &mut PlanState, doc: &SceneDoc) -> Result<(), String> {
         .iter()
         .map(|h| (h.hemi, h.template.uv.clone()))
         .collect();
-    let vessels = match cfg.scene.vessels.as_str() {
-        "none" => None,
-        "generated" => Some(plan::generated_vessels(
+    // The vessels avoided are the vessels shown: a graph the user loaded into the scene wins;
+    // otherwise the configuration's (generated with its seed, or a file), which then replaces
+    // what the scene shows.
+    let scene_graph = doc.0.vessels.as_ref().map(|v| v.graph.clone());
+    let vessels: Option<Arc<VesselGraph>> = match (&scene_graph, cfg.scene.vessels.as_str()) {
+        (_, "none") => None,
+        (Some(g), _) if !g.generated => scene_graph.clone(),
+        (_, "generated") => Some(Arc::new(plan::generated_vessels(
             &doc.0,
             &cfg.scene.hemispheres,
             cfg.scene.vessel_seed,
-        )),
-        p => Some(
+        ))),
+        (_, p) => Some(Arc::new(
             crate::io::vesselgraph::read_pair(std::path::Path::new(p), [1.0; 3])
                 .map_err(|e| e.to_string())?,
-        ),
+        )),
     };
-    let problem = plan::problem(&cfg, hemis, vessels.as_ref())?;
+    let problem = plan::problem(&cfg, hemis, vessels.as_deref())?;
     let layout = problem.coverage_layout(cfg.device()?, cfg.electrodes.count);
-    state.vessels = vessels.map(Arc::new);
+    if let Some(v) = &vessels
+        && !scene_graph.as_ref().is_some_and(|g| Arc::ptr_eq(g, v))
+    {
+        let rev = doc.0.vessels.as_ref().map_or(1, |s| s.rev + 1);
+        doc.0.vessels = Some(crate::brain::scene::VesselSet {
+            name: if v.generated {
+                format!("generated vessels (seed {})", cfg.scene.vessel_seed)
+            } else {
+                cfg.scene.vessels.clone()
+            },
+            graph: v.clone(),
+            rev,
+        });
+    }
+    state.vessels = vessels;
     state.problem = Some(Arc::new(problem));
     state.curve.clear();
     state.scores = None;
@@ -299,17 +309,20 @@ fn prepare(state: &mut PlanState, doc: &SceneDoc) -> Result<(), String> {
 fn handle_commands(
     mut cmds: MessageReader<PlanCommand>,
     mut state: ResMut<PlanState>,
-    doc: Res<SceneDoc>,
+    mut doc: ResMut<SceneDoc>,
     mut notices: MessageWriter<super::Notice>,
 ) {
     for c in cmds.read() {
         let result: Result<Option<String>, String> = match c {
-            PlanCommand::Prepare => prepare(&mut state, &doc).map(|_| {
-                Some("Planning problem ready (approximate V1 template, generated vessels)".into())
+            PlanCommand::Prepare => prepare(&mut state, &mut doc).map(|_| {
+                Some(format!(
+                    "Planning problem ready (approximate V1 template; vessels: {})",
+                    doc.0.vessels.as_ref().map_or("none", |v| v.name.as_str())
+                ))
             }),
             PlanCommand::Run => {
                 if state.problem.is_none()
-                    && let Err(e) = prepare(&mut state, &doc)
+                    && let Err(e) = prepare(&mut state, &mut doc)
                 {
                     notices.write(super::Notice::error(e));
                     continue;
@@ -788,83 +801,4 @@ fn draw_electrodes(
             .id();
         commands.entity(*root).add_child(child);
     }
-}
-
-fn draw_vessels(
-    mut commands: Commands,
-    state: Res<PlanState>,
-    assets: Res<MarkerAssets>,
-    mut meshes: ResMut<Assets<Mesh>>,
-    root: Single<Entity, With<BrainRoot>>,
-    existing: Query<Entity, With<VesselLines>>,
-    mut last: Local<(usize, bool, bool, (bool, bool))>,
-    doc: Res<SceneDoc>,
-) {
-    let anatomical = matches!(
-        doc.0.view.surface,
-        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
-    ) && doc.0.view.inflate == 0.0;
-    let ptr = state
-        .vessels
-        .as_ref()
-        .map(|v| Arc::as_ptr(v) as usize)
-        .unwrap_or(0);
-    let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
-    let key = (
-        ptr,
-        state.show_vessels,
-        anatomical,
-        (shown(Hemisphere::Left), shown(Hemisphere::Right)),
-    );
-    if key == *last {
-        return;
-    }
-    *last = key;
-    for e in &existing {
-        commands.entity(e).despawn();
-    }
-    let Some(g) = state
-        .vessels
-        .as_ref()
-        .filter(|_| state.show_vessels && anatomical)
-    else {
-        return;
-    };
-    let mut pos = Vec::with_capacity(g.edges.len() * 2);
-    let mut col = Vec::with_capacity(g.edges.len() * 2);
-    for (e, [a, b]) in g.edges.iter().enumerate() {
-        // a hidden hemisphere takes its vessels along (split at the RAS midline, x = 0)
-        let (pa, pb) = (g.nodes[*a as usize], g.nodes[*b as usize]);
-        let side = if pa[0] + pb[0] < 0.0 {
-            Hemisphere::Left
-        } else {
-            Hemisphere::Right
-        };
-        if !shown(side) {
-            continue;
-        }
-        let c = match g.kind[e] {
-            VesselKind::Artery => [0.9, 0.1, 0.1, 1.0],
-            VesselKind::Vein => [0.15, 0.25, 0.95, 1.0],
-            VesselKind::Penetrating => [0.9, 0.5, 0.6, 1.0],
-            VesselKind::Unknown => [0.9, 0.3, 0.3, 1.0],
-        };
-        pos.push(g.nodes[*a as usize]);
-        pos.push(g.nodes[*b as usize]);
-        col.push(c);
-        col.push(c);
-    }
-    let mut mesh = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::default());
-    mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, pos);
-    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, col);
-    let child = commands
-        .spawn((
-            VesselLines,
-            Mesh3d(meshes.add(mesh)),
-            MeshMaterial3d(assets.vessels.clone()),
-            Transform::default(),
-        ))
-        .id();
-    commands.entity(*root).add_child(child);
-    let _ = nearest_corner;
 }

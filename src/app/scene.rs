@@ -33,6 +33,8 @@ pub struct Drawn {
     pub geometry_rev: u64,
     pub color_rev: u64,
     pub meshes: BTreeMap<Hemisphere, DisplayMesh>,
+    /// bounds of a vessel graph shown without any cortex (RAS)
+    pub vessel_bounds: Option<(Vec3, Vec3)>,
 }
 
 /// Frames drawn since the scene first had content (capture and first-frame timing use it).
@@ -40,16 +42,22 @@ pub struct Drawn {
 pub struct ContentFrames(pub u32);
 
 fn count_frames(drawn: Res<Drawn>, mut frames: ResMut<ContentFrames>) {
-    if !drawn.meshes.is_empty() {
+    if drawn.has_content() {
         frames.0 = frames.0.saturating_add(1);
     }
 }
 
 impl Drawn {
+    /// Something to look at: a surface, or a vessel graph on its own.
+    pub fn has_content(&self) -> bool {
+        !self.meshes.is_empty() || self.vessel_bounds.is_some()
+    }
+
     /// Bounding box of what is drawn, in RAS.
     pub fn bounds(&self) -> Option<(Vec3, Vec3)> {
-        let mut lo = Vec3::splat(f32::INFINITY);
-        let mut hi = Vec3::splat(f32::NEG_INFINITY);
+        let (mut lo, mut hi) = self
+            .vessel_bounds
+            .unwrap_or((Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY)));
         for m in self.meshes.values() {
             for p in &m.positions {
                 lo = lo.min(Vec3::from(*p));

@@ -7,6 +7,7 @@ pub mod paint;
 pub mod scene;
 pub mod surface;
 pub mod vessel_gen;
+pub mod vessel_mesh;
 pub mod vessels;
 pub mod view;
 

@@ -136,6 +136,8 @@ pub struct Scene {
     pub hemis: BTreeMap<Hemisphere, HemiGeometry>,
     pub layers: Vec<Layer>,
     pub volumes: Vec<(String, Arc<Volume>)>,
+    /// The vessel graph shown with the cortex (the default scene's is generated).
+    pub vessels: Option<VesselSet>,
     pub view: ViewSettings,
     pub selection: Option<Selection>,
     /// Bumped when what is drawn changes shape (surfaces, morph, offsets).
@@ -143,6 +145,15 @@ pub struct Scene {
     /// Bumped when colours change (layers, styles, frames, underlay).
     pub color_rev: u64,
     next_id: u64,
+}
+
+/// A vessel graph in the scene.
+#[derive(Clone, Debug)]
+pub struct VesselSet {
+    pub name: String,
+    pub graph: Arc<crate::brain::vessels::VesselGraph>,
+    /// bumped when the graph is replaced
+    pub rev: u64,
 }
 
 /// Strip hemisphere markers and extensions: `lh.thickness` → `thickness`,
@@ -387,6 +398,19 @@ impl Scene {
                 self.color_rev += 1;
                 Ok(note)
             }
+            Content::Vessels(g) => {
+                let st = g.stats();
+                let rev = self.vessels.as_ref().map_or(1, |v| v.rev + 1);
+                self.vessels = Some(VesselSet {
+                    name: loaded.name,
+                    graph: Arc::new(g),
+                    rev,
+                });
+                Ok(Some(format!(
+                    "{what}: vessel graph, {} nodes, {} segments, {} components, radius {:.3}–{:.3} mm",
+                    st.nodes, st.edges, st.components, st.radius_min, st.radius_max
+                )))
+            }
             Content::Volume(v) => {
                 self.volumes.push((loaded.name, Arc::new(v)));
                 Ok(Some(format!(
@@ -404,6 +428,29 @@ impl Scene {
     pub fn layer_mut(&mut self, id: u64) -> Option<&mut Layer> {
         self.color_rev += 1;
         self.layers.iter_mut().find(|l| l.id == id)
+    }
+
+    /// Frame 0 of an overlay layer on one hemisphere (e.g. `sulc`).
+    pub fn overlay_frame(&self, name: &str, h: Hemisphere) -> Option<&[f32]> {
+        self.layer_by_name(name).and_then(|l| match &l.data {
+            LayerData::Overlay { per_hemi, .. } => per_hemi.get(&h).map(|o| o.frame(0)),
+            _ => None,
+        })
+    }
+
+    /// Show generated vessels over every loaded hemisphere (the default scene's).
+    pub fn add_generated_vessels(&mut self, seed: u64) {
+        let which: Vec<Hemisphere> = self.hemis.keys().copied().collect();
+        let g = crate::brain::vessel_gen::for_scene(self, &which, seed);
+        if g.edges.is_empty() {
+            return;
+        }
+        let rev = self.vessels.as_ref().map_or(1, |v| v.rev + 1);
+        self.vessels = Some(VesselSet {
+            name: format!("generated vessels (seed {seed})"),
+            graph: Arc::new(g),
+            rev,
+        });
     }
 
     pub fn layer_by_name(&self, name: &str) -> Option<&Layer> {

@@ -14,7 +14,8 @@
 //! 3. **Radii by Murray's law** (r³ of a parent = Σ r³ of its children): with `n` attractors
 //!    downstream, `r = r_leaf·n^{1/3}`, clamped to 1 mm — 0.1–1 mm for arteries, veins 20%
 //!    wider.
-//! 4. **Penetrating vessels.** From a random half of the tree vertices an arteriole/venule runs
+//! 4. **Penetrating vessels.** From a random half of the tree vertices an arteriole/venule branches
+//!    off the surface vessel and runs
 //!    from the pial vertex to the same vertex on the white surface (the cortical column),
 //!    radius 30–60 µm.
 //!
@@ -280,11 +281,11 @@ pub fn generate(
             g.radius.push(r);
             g.kind.push(kind);
         }
-        tree_vertices.extend(verts);
+        tree_vertices.extend(verts.into_iter().map(|v| (tag, v)));
     }
     // penetrating arterioles/venules along the trees, pial → white through the column
     if white.vertices.len() == nv {
-        for v in tree_vertices {
+        for (tag, v) in tree_vertices {
             if rng.unit() >= params.penetrating_fraction {
                 continue;
             }
@@ -292,10 +293,13 @@ pub fn generate(
             let bottom = glam::Vec3::from(white.vertices[v as usize]);
             let r = 0.03 + 0.03 * rng.unit() as f32;
             let mid = (top + bottom) / 2.0;
+            // it branches off the surface vessel's node above this vertex (one tree, not islands)
+            let Some(&root) = node_of.get(&(tag, v)) else {
+                continue;
+            };
             let i = g.nodes.len() as u32;
-            g.nodes
-                .extend([top.to_array(), mid.to_array(), bottom.to_array()]);
-            for e in [[i, i + 1], [i + 1, i + 2]] {
+            g.nodes.extend([mid.to_array(), bottom.to_array()]);
+            for e in [[root, i], [i, i + 1]] {
                 g.edges.push(e);
                 g.radius.push(r);
                 g.kind.push(VesselKind::Penetrating);
@@ -303,6 +307,134 @@ pub fn generate(
         }
     }
     g
+}
+
+/// A synthetic vessel network of exactly `n_edges` segments for benchmarks and tests (not
+/// anatomy): random branching walks from 64 roots inside a `size_mm` cube, each step 20–60 µm
+/// long with a small random turn; a walk branches with probability 0.06 per step, children get
+/// Murray-law radii (parent·2^{-1/3}), radii start at 30 µm and stop shrinking at 2 µm —
+/// the scale of a light-sheet mouse-brain graph like VesselGraph's. Seeded and deterministic.
+pub fn synthetic(n_edges: usize, size_mm: f32, seed: u64) -> VesselGraph {
+    let mut rng = SplitMix::new(seed);
+    let mut g = VesselGraph {
+        generated: true,
+        ..Default::default()
+    };
+    g.nodes.reserve(n_edges + 64);
+    g.edges.reserve(n_edges);
+    g.radius.reserve(n_edges);
+    let u = |r: &mut SplitMix| r.unit() as f32;
+    // active tips: (node, direction, radius)
+    let mut tips: Vec<(u32, [f32; 3], f32)> = Vec::new();
+    for _ in 0..64 {
+        let p = [
+            u(&mut rng) * size_mm,
+            u(&mut rng) * size_mm,
+            u(&mut rng) * size_mm,
+        ];
+        g.nodes.push(p);
+        let d = unit3([u(&mut rng) - 0.5, u(&mut rng) - 0.5, u(&mut rng) - 0.5]);
+        tips.push(((g.nodes.len() - 1) as u32, d, 0.03));
+    }
+    let mut k = 0usize;
+    while g.edges.len() < n_edges {
+        if tips.is_empty() {
+            let p = [
+                u(&mut rng) * size_mm,
+                u(&mut rng) * size_mm,
+                u(&mut rng) * size_mm,
+            ];
+            g.nodes.push(p);
+            tips.push(((g.nodes.len() - 1) as u32, [1.0, 0.0, 0.0], 0.03));
+        }
+        k = (k + 1) % tips.len();
+        let (node, dir, r) = tips[k];
+        let step = 0.02 + 0.04 * u(&mut rng);
+        let turn = [u(&mut rng) - 0.5, u(&mut rng) - 0.5, u(&mut rng) - 0.5];
+        let mut d = unit3([
+            dir[0] + 0.6 * turn[0],
+            dir[1] + 0.6 * turn[1],
+            dir[2] + 0.6 * turn[2],
+        ]);
+        let p0 = g.nodes[node as usize];
+        let mut p = [
+            p0[0] + d[0] * step,
+            p0[1] + d[1] * step,
+            p0[2] + d[2] * step,
+        ];
+        for c in 0..3 {
+            // reflect at the walls of the cube
+            if p[c] < 0.0 || p[c] > size_mm {
+                d[c] = -d[c];
+                p[c] = p0[c] + d[c] * step;
+            }
+        }
+        g.nodes.push(p);
+        let new = (g.nodes.len() - 1) as u32;
+        g.edges.push([node, new]);
+        g.radius.push(r);
+        if u(&mut rng) < 0.06 && r > 0.002 {
+            let child = r * 0.7937; // 2^{-1/3}: two equal children conserve r³
+            tips[k] = (new, d, child);
+            let side = unit3([d[1] - d[2], d[2] - d[0], d[0] - d[1]]);
+            tips.push((
+                new,
+                unit3([d[0] + side[0], d[1] + side[1], d[2] + side[2]]),
+                child,
+            ));
+        } else {
+            tips[k] = (new, d, r);
+        }
+    }
+    g.kind = vec![VesselKind::Unknown; g.edges.len()];
+    g
+}
+
+fn unit3(v: [f32; 3]) -> [f32; 3] {
+    let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt().max(1e-9);
+    [v[0] / n, v[1] / n, v[2] / n]
+}
+
+/// The seed of the default scene's vessels (and of `assets/plan.toml`).
+pub const DEFAULT_SEED: u64 = 1;
+
+/// Generated vessels over the given hemispheres of a scene (pial + white surfaces needed;
+/// sulcal depth from a `sulc` overlay when loaded), labelled generated.
+pub fn for_scene(scene: &super::scene::Scene, which: &[Hemisphere], seed: u64) -> VesselGraph {
+    use super::SurfaceKind;
+    let mut all = VesselGraph {
+        generated: true,
+        ..Default::default()
+    };
+    for &h in which {
+        let Some(g) = scene.hemis.get(&h) else {
+            continue;
+        };
+        let (Some(pial), Some(white)) = (
+            g.surfaces.get(&SurfaceKind::Pial),
+            g.surfaces.get(&SurfaceKind::White),
+        ) else {
+            continue;
+        };
+        let sulc = scene.overlay_frame("sulc", h);
+        let part = generate(
+            pial,
+            white,
+            sulc,
+            h,
+            &VesselParams {
+                seed,
+                ..Default::default()
+            },
+        );
+        let off = all.nodes.len() as u32;
+        all.nodes.extend(part.nodes);
+        all.edges
+            .extend(part.edges.iter().map(|[a, b]| [a + off, b + off]));
+        all.radius.extend(part.radius);
+        all.kind.extend(part.kind);
+    }
+    all
 }
 
 #[cfg(test)]

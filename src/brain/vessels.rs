@@ -82,6 +82,107 @@ impl VesselGraph {
     }
 }
 
+/// Summary of a graph for `inspect` and the vessel panel.
+#[derive(Clone, Debug, Serialize)]
+pub struct GraphStats {
+    pub nodes: usize,
+    pub edges: usize,
+    pub components: usize,
+    pub total_length_mm: f64,
+    /// radius over edges: min, max, mean (mm)
+    pub radius_min: f64,
+    pub radius_max: f64,
+    pub radius_mean: f64,
+    pub bbox_min: [f32; 3],
+    pub bbox_max: [f32; 3],
+    /// `degree_counts[d]` = nodes of degree d
+    pub degree_counts: Vec<usize>,
+}
+
+impl VesselGraph {
+    /// Connected component of every node (0-based, numbered in order of first node), and
+    /// their count. Union–find from petgraph.
+    pub fn components(&self) -> (Vec<u32>, usize) {
+        let mut uf = petgraph::unionfind::UnionFind::<u32>::new(self.nodes.len());
+        for [a, b] in &self.edges {
+            uf.union(*a, *b);
+        }
+        let roots = uf.into_labeling();
+        let mut number = vec![u32::MAX; self.nodes.len()];
+        let mut next = 0u32;
+        let comp = roots
+            .iter()
+            .map(|&r| {
+                let n = &mut number[r as usize];
+                if *n == u32::MAX {
+                    *n = next;
+                    next += 1;
+                }
+                *n
+            })
+            .collect();
+        (comp, next as usize)
+    }
+
+    pub fn degrees(&self) -> Vec<u32> {
+        let mut d = vec![0u32; self.nodes.len()];
+        for [a, b] in &self.edges {
+            d[*a as usize] += 1;
+            d[*b as usize] += 1;
+        }
+        d
+    }
+
+    pub fn stats(&self) -> GraphStats {
+        let mut lo = [f32::INFINITY; 3];
+        let mut hi = [f32::NEG_INFINITY; 3];
+        for p in &self.nodes {
+            for k in 0..3 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        if self.nodes.is_empty() {
+            (lo, hi) = ([0.0; 3], [0.0; 3]);
+        }
+        let n = self.radius.len().max(1) as f64;
+        let mut degree_counts = Vec::new();
+        for d in self.degrees() {
+            let d = d as usize;
+            if degree_counts.len() <= d {
+                degree_counts.resize(d + 1, 0);
+            }
+            degree_counts[d] += 1;
+        }
+        GraphStats {
+            nodes: self.nodes.len(),
+            edges: self.edges.len(),
+            components: self.components().1,
+            total_length_mm: self.total_length(),
+            radius_min: if self.radius.is_empty() {
+                0.0
+            } else {
+                self.radius.iter().copied().fold(f32::INFINITY, f32::min) as f64
+            },
+            radius_max: self.radius.iter().copied().fold(0.0, f32::max) as f64,
+            radius_mean: self.radius.iter().map(|&r| r as f64).sum::<f64>() / n,
+            bbox_min: lo,
+            bbox_max: hi,
+            degree_counts,
+        }
+    }
+
+    /// Edge lengths (mm).
+    pub fn lengths(&self) -> Vec<f32> {
+        (0..self.edges.len())
+            .map(|e| {
+                let (a, b) = self.segment(e);
+                glam::Vec3::from(a).distance(glam::Vec3::from(b))
+            })
+            .collect()
+    }
+}
+
 type Seg = GeomWithData<Line<[f32; 3]>, u32>;
 
 /// Nearest vessel to a point.
@@ -207,6 +308,81 @@ impl VesselIndex {
             self.nearest(m)
         })
     }
+}
+
+impl VesselIndex {
+    /// The vessel a ray meets first: segments whose wall comes within `tol` mm of the ray
+    /// `origin + t·dir` (`dir` unit, 0 ≤ t ≤ `length`); returns the edge and the ray parameter
+    /// of the closest approach.
+    pub fn ray_pick(
+        &self,
+        origin: [f32; 3],
+        dir: [f32; 3],
+        length: f32,
+        tol: f32,
+    ) -> Option<(u32, f32)> {
+        let o = glam::Vec3::from(origin);
+        let d = glam::Vec3::from(dir);
+        // walk the ray in pieces so each box query stays small
+        let step = (tol + self.r_max).max(1e-3) * 8.0;
+        let pieces = ((length / step).ceil() as usize).clamp(1, 100_000);
+        let reach = tol + self.r_max;
+        for k in 0..pieces {
+            let (t0, t1) = (
+                k as f32 * length / pieces as f32,
+                (k + 1) as f32 * length / pieces as f32,
+            );
+            let (a, b) = (o + d * t0, o + d * t1);
+            let lo = a.min(b) - glam::Vec3::splat(reach);
+            let hi = a.max(b) + glam::Vec3::splat(reach);
+            let mut best: Option<(u32, f32)> = None;
+            for seg in self
+                .tree
+                .locate_in_envelope_intersecting(AABB::from_corners(lo.to_array(), hi.to_array()))
+            {
+                let (p, q) = (
+                    glam::Vec3::from(seg.geom().from),
+                    glam::Vec3::from(seg.geom().to),
+                );
+                let (s, t) = closest_params(a, b, p, q);
+                let (x, y) = (a + (b - a) * s, p + (q - p) * t);
+                if x.distance(y) <= self.radius[seg.data as usize] + tol {
+                    let tray = t0 + s * (t1 - t0);
+                    if best.is_none_or(|(_, bt)| tray < bt) {
+                        best = Some((seg.data, tray));
+                    }
+                }
+            }
+            if best.is_some() {
+                return best;
+            }
+        }
+        None
+    }
+}
+
+/// Parameters (s, t) in [0, 1]² of the closest points of segments ab and cd.
+fn closest_params(a: glam::Vec3, b: glam::Vec3, c: glam::Vec3, d: glam::Vec3) -> (f32, f32) {
+    let (u, v, w) = (b - a, d - c, a - c);
+    let (aa, bb, cc, dd, ee) = (u.dot(u), u.dot(v), v.dot(v), u.dot(w), v.dot(w));
+    let den = aa * cc - bb * bb;
+    let mut s = if den > 1e-12 {
+        ((bb * ee - cc * dd) / den).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mut t = if cc > 1e-12 {
+        ((bb * s + ee) / cc).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    if aa > 1e-12 {
+        s = ((bb * t - dd) / aa).clamp(0.0, 1.0);
+    }
+    if cc > 1e-12 {
+        t = ((bb * s + ee) / cc).clamp(0.0, 1.0);
+    }
+    (s, t)
 }
 
 /// Distance from point `p` to segment `ab`.

@@ -54,6 +54,24 @@ pub fn describe(l: &Loaded) -> Value {
                 json!(lb.region_of.iter().filter(|&&r| r < 0).count()),
             );
         }
+        Content::Vessels(g) => {
+            let st = g.stats();
+            m.insert("nodes".into(), json!(st.nodes));
+            m.insert("edges".into(), json!(st.edges));
+            m.insert("components".into(), json!(st.components));
+            m.insert("total_length_mm".into(), json!(st.total_length_mm));
+            m.insert(
+                "radius_mm".into(),
+                json!({"min": st.radius_min, "max": st.radius_max, "mean": st.radius_mean}),
+            );
+            m.insert("bbox_min".into(), json!(st.bbox_min));
+            m.insert("bbox_max".into(), json!(st.bbox_max));
+            m.insert("degree_counts".into(), json!(st.degree_counts));
+            m.insert(
+                "edge_attributes".into(),
+                json!(g.attributes.iter().map(|(n, _)| n).collect::<Vec<_>>()),
+            );
+        }
         Content::Volume(vol) => {
             m.insert("dims".into(), json!(vol.shape));
             m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));

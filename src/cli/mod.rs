@@ -3,6 +3,7 @@
 
 pub mod inspect;
 pub mod planning;
+pub mod vessels;
 
 use crate::brain::Hemisphere;
 use std::path::PathBuf;
@@ -40,7 +41,14 @@ enum Command {
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Voxel size (mm; `X,Y,Z` or one value) for VesselGraph CSV, whose coordinates and
+        /// radii are in image voxels.
+        #[arg(long, value_parser = vessels::parse_voxel, default_value = "1")]
+        voxel_size: [f64; 3],
     },
+    /// Vessel graphs: generate (cortical or synthetic), distance queries.
+    #[command(subcommand)]
+    Vessels(vessels::VesselsCommand),
     /// Render the 3D view into a PNG without a window (works under Xvfb with lavapipe).
     Render(RenderArgs),
     /// Predict the percept of a set of electrodes (phosphene positions, sizes, brightness).
@@ -110,6 +118,12 @@ struct SceneArgs {
 struct RenderArgs {
     #[arg(long)]
     out: PathBuf,
+    /// Do not show the default scene's generated vessels.
+    #[arg(long)]
+    no_vessels: bool,
+    /// Do not add the embedded fsaverage5 when no surface is given (e.g. a vessel graph alone).
+    #[arg(long)]
+    no_default: bool,
     #[arg(long, default_value_t = 1280)]
     width: u32,
     #[arg(long, default_value_t = 800)]
@@ -173,7 +187,12 @@ pub fn main() -> ExitCode {
             hemi: None,
         }),
         Some(Command::View(a)) => view(a),
-        Some(Command::Inspect { files, json }) => inspect(&files, json),
+        Some(Command::Inspect {
+            files,
+            json,
+            voxel_size,
+        }) => inspect(&files, json, voxel_size),
+        Some(Command::Vessels(c)) => vessels::run(c).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Render(a)) => render(a),
         Some(Command::Percept(a)) => planning::percept(a).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Plan(a)) => planning::plan(a).map_or_else(fail, |_| ExitCode::SUCCESS),
@@ -197,11 +216,15 @@ fn view(a: ViewArgs) -> ExitCode {
     }
 }
 
-fn inspect(files: &[PathBuf], json: bool) -> ExitCode {
+fn inspect(files: &[PathBuf], json: bool, voxel_mm: [f64; 3]) -> ExitCode {
     let mut out = Vec::new();
     let mut failed = false;
     for f in files {
-        match io::load(f) {
+        match io::load_source_with(
+            io::Source::File(f.clone()),
+            &io::Limits::default(),
+            voxel_mm,
+        ) {
             Ok(l) => out.push(inspect::describe(&l)),
             Err(e) => {
                 eprintln!("cortexplorer: {e}");
@@ -241,9 +264,12 @@ pub fn build_scene(files: &[PathBuf], a: &SceneOptions) -> Result<Scene, String>
         .iter()
         .any(|l| matches!(l.content, Content::Surface(_)));
     let mut scene = Scene::new();
-    if !has_surface {
+    if !has_surface && !a.no_default {
         for l in fsaverage5::load().map_err(|e| e.to_string())? {
             scene.add(l)?;
+        }
+        if !a.no_vessels {
+            scene.add_generated_vessels(crate::brain::vessel_gen::DEFAULT_SEED);
         }
     }
     for l in loaded {
@@ -309,6 +335,8 @@ pub struct SceneOptions {
     pub vmax: Option<f32>,
     pub threshold: Option<f32>,
     pub hemi: Option<Hemisphere>,
+    pub no_vessels: bool,
+    pub no_default: bool,
 }
 
 fn render(a: RenderArgs) -> ExitCode {
@@ -322,6 +350,8 @@ fn render(a: RenderArgs) -> ExitCode {
         vmax: s.vmax,
         threshold: s.threshold,
         hemi: s.hemi,
+        no_vessels: a.no_vessels,
+        no_default: a.no_default,
     };
     if a.width == 0 || a.height == 0 || a.width > 16384 || a.height > 16384 {
         return fail(format!(

@@ -18,7 +18,10 @@ pub mod gifti;
 pub mod mgh;
 pub mod nifti;
 pub mod source;
+pub mod swc;
 pub mod vesselgraph;
+pub mod voreen;
+pub mod vtk;
 
 use std::path::Path;
 
@@ -76,6 +79,13 @@ pub enum Format {
     Gifti,
     Nifti1,
     Nifti2,
+    /// VesselGraph `*_nodes.csv` + `*_edges.csv`
+    VesselGraphCsv,
+    /// Voreen `.vvg` / `.vvg.gz`
+    Voreen,
+    /// legacy VTK polydata lines
+    VtkPolyData,
+    Swc,
 }
 
 impl Format {
@@ -89,6 +99,10 @@ impl Format {
             Format::Gifti => "gifti",
             Format::Nifti1 => "nifti1",
             Format::Nifti2 => "nifti2",
+            Format::VesselGraphCsv => "vesselgraph_csv",
+            Format::Voreen => "voreen_vvg",
+            Format::VtkPolyData => "vtk_polydata",
+            Format::Swc => "swc",
         }
     }
 }
@@ -100,6 +114,7 @@ pub enum Content {
     Overlay(Overlay),
     Labels(Labels),
     Volume(Volume),
+    Vessels(crate::brain::vessels::VesselGraph),
 }
 
 impl Content {
@@ -109,6 +124,7 @@ impl Content {
             Content::Overlay(_) => "overlay",
             Content::Labels(_) => "labels",
             Content::Volume(_) => "volume",
+            Content::Vessels(_) => "vessel_graph",
         }
     }
 }
@@ -164,6 +180,18 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
     if name.ends_with(".nii") {
         return nifti::sniff_version(src);
     }
+    if name.ends_with("_nodes.csv") || name.ends_with("_edges.csv") {
+        return Ok(Format::VesselGraphCsv);
+    }
+    if name.ends_with(".vvg") {
+        return Ok(Format::Voreen);
+    }
+    if name.ends_with(".vtk") {
+        return Ok(Format::VtkPolyData);
+    }
+    if name.ends_with(".swc") {
+        return Ok(Format::Swc);
+    }
     // FreeSurfer binaries have no extension: decide by magic and name.
     let (mut stream, _) = src.open()?;
     let mut head = Vec::new();
@@ -194,6 +222,16 @@ pub fn load(path: &Path) -> Result<Loaded, ReadError> {
 
 /// Read any supported source.
 pub fn load_source(src: Source, limits: &Limits) -> Result<Loaded, ReadError> {
+    load_source_with(src, limits, [1.0; 3])
+}
+
+/// Read any supported source; `voxel_mm` scales VesselGraph CSV coordinates and radii (given
+/// in image voxels) to millimetres. Other formats are already in world units.
+pub fn load_source_with(
+    src: Source,
+    limits: &Limits,
+    voxel_mm: [f64; 3],
+) -> Result<Loaded, ReadError> {
     let err = |e: FormatError| ReadError::new(src.display(), e);
     if let Source::File(p) = &src
         && p.is_dir()
@@ -226,6 +264,25 @@ pub fn load_source(src: Source, limits: &Limits) -> Result<Loaded, ReadError> {
             }
             g.into_content().map_err(err)?
         }
+        Format::VesselGraphCsv => match &src {
+            Source::File(p) => {
+                Content::Vessels(vesselgraph::read_pair_with(p, voxel_mm, limits, &|_| {})?)
+            }
+            _ => {
+                return Err(err(FormatError::Unsupported(
+                    "a VesselGraph CSV pair must be read from disk (nodes and edges files)".into(),
+                )));
+            }
+        },
+        Format::Voreen => Content::Vessels(
+            voreen::parse(source::read_all(&src, limits).map_err(err)?).map_err(err)?,
+        ),
+        Format::VtkPolyData => Content::Vessels(
+            vtk::parse(&source::read_all(&src, limits).map_err(err)?).map_err(err)?,
+        ),
+        Format::Swc => Content::Vessels(
+            swc::parse(&source::read_all(&src, limits).map_err(err)?).map_err(err)?,
+        ),
     };
     if let Content::Surface(_) = content {
         surface_kind = Some(SurfaceKind::guess(&name));

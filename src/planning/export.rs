@@ -23,7 +23,7 @@ fn err(path: &Path, msg: impl std::fmt::Display) -> String {
 /// Interchange files are small; anything beyond this is refused before it is read.
 const MAX_TEXT_BYTES: u64 = 64 << 20;
 
-fn read_text(path: &Path) -> Result<String, String> {
+pub fn read_text(path: &Path) -> Result<String, String> {
     let len = std::fs::metadata(path).map_err(|e| err(path, e))?.len();
     if len > MAX_TEXT_BYTES {
         return Err(err(

@@ -13,9 +13,8 @@ use super::optimize::{Layout, OptOptions, Problem, Scores};
 use super::tasks;
 use super::template::V1Template;
 use crate::brain::Hemisphere;
-use crate::brain::scene::{LayerData, Scene};
+use crate::brain::scene::Scene;
 use crate::brain::surface::SurfaceKind;
-use crate::brain::vessel_gen::{self, VesselParams};
 use crate::brain::vessels::{VesselGraph, VesselIndex};
 use crate::percept::phosphene::{Dynaphos, Model};
 use crate::percept::render::Grid;
@@ -246,13 +245,6 @@ pub struct Hemi {
     pub domain: Domain,
 }
 
-fn overlay_of<'a>(scene: &'a Scene, name: &str, h: Hemisphere) -> Option<&'a [f32]> {
-    scene.layer_by_name(name).and_then(|l| match &l.data {
-        LayerData::Overlay { per_hemi, .. } => per_hemi.get(&h).map(|o| o.frame(0)),
-        _ => None,
-    })
-}
-
 /// Build the template and planning domain of each requested hemisphere.
 pub fn hemispheres(
     scene: &Scene,
@@ -276,7 +268,8 @@ pub fn hemispheres(
                 get(SurfaceKind::White)?,
                 get(SurfaceKind::Sphere)?,
             );
-            let sulc = overlay_of(scene, "sulc", h)
+            let sulc = scene
+                .overlay_frame("sulc", h)
                 .ok_or_else(|| format!("{h:?} hemisphere: planning needs a sulc overlay"))?;
             let template = V1Template::build(h, pial, white, sphere, sulc, map)?;
             let domain = Domain::new(&template, pial, white);
@@ -289,41 +282,8 @@ pub fn hemispheres(
         .collect()
 }
 
-/// Generated vessels for the hemispheres of a scene (seeded).
-pub fn generated_vessels(scene: &Scene, which: &[Hemisphere], seed: u64) -> VesselGraph {
-    let mut all = VesselGraph {
-        generated: true,
-        ..Default::default()
-    };
-    for &h in which {
-        let Some(g) = scene.hemis.get(&h) else {
-            continue;
-        };
-        let (Some(pial), Some(white)) = (
-            g.surfaces.get(&SurfaceKind::Pial),
-            g.surfaces.get(&SurfaceKind::White),
-        ) else {
-            continue;
-        };
-        let part = vessel_gen::generate(
-            pial,
-            white,
-            overlay_of(scene, "sulc", h),
-            h,
-            &VesselParams {
-                seed,
-                ..Default::default()
-            },
-        );
-        let off = all.nodes.len() as u32;
-        all.nodes.extend(part.nodes);
-        all.edges
-            .extend(part.edges.iter().map(|[a, b]| [a + off, b + off]));
-        all.radius.extend(part.radius);
-        all.kind.extend(part.kind);
-    }
-    all
-}
+/// Generated vessels for the hemispheres of a scene (seeded); see `brain::vessel_gen`.
+pub use crate::brain::vessel_gen::for_scene as generated_vessels;
 
 /// Build the problem.
 pub fn problem(

@@ -6,6 +6,7 @@ mod colorbar;
 mod inspector;
 mod layers;
 mod planning;
+mod vessels;
 
 use bevy::prelude::*;
 use bevy_egui::{
@@ -36,6 +37,8 @@ pub struct UiState {
     pub expanded_layer: Option<u64>,
     pub show_help: bool,
     pub plan: planning::PlanUi,
+    pub vessels_open: bool,
+    pub last_picked_vessel: Option<u32>,
 }
 
 pub struct UiPlugin;
@@ -120,6 +123,7 @@ fn panels(
     mut exit: MessageWriter<AppExit>,
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
+    mut vessel_view: ResMut<crate::app::vessels::VesselView>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut out = Outbox {
@@ -188,6 +192,11 @@ fn panels(
         state.plan.open = true;
     }
     planning::planning_window(&ctx, &mut state.plan, &mut plan, &mut cmds);
+    if vessel_view.picked != state.last_picked_vessel {
+        state.last_picked_vessel = vessel_view.picked;
+        state.vessels_open |= vessel_view.picked.is_some();
+    }
+    vessels::vessels_window(&ctx, &mut state.vessels_open, &doc.0, &mut vessel_view);
     for c in cmds {
         plan_cmds.write(c);
     }
@@ -265,6 +274,13 @@ fn menu_bar(
                 ui.checkbox(show, format!("show {:?} hemisphere", h));
             }
         });
+        if ui
+            .button("Vessels")
+            .on_hover_text("vessel graph: statistics, display, filters, picked vessel")
+            .clicked()
+        {
+            state.vessels_open = !state.vessels_open;
+        }
         if ui
             .button("Plan electrodes")
             .on_hover_text("percept-aware planning of visual-prosthesis electrodes")

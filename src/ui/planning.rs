@@ -134,7 +134,6 @@ pub fn planning_window(
         ui.horizontal(|ui| {
             ui.checkbox(&mut state.drag_mode, "drag electrodes").on_hover_text("press on an electrode in the 3D view and move it over the cortex");
             ui.checkbox(&mut state.show_electrodes, "show electrodes");
-            ui.checkbox(&mut state.show_vessels, "show vessels");
         });
         if let Some((i, p)) = state.dragging.and_then(|i| state.layout.as_ref()?.placements.get(i).map(|p| (i, p))) {
             ui.label(format!("dragging device {i} to ({:.1}, {:.1}) mm on the sheet", p.u, p.v));

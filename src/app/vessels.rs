@@ -1,0 +1,310 @@
+//! The scene's vessel graph in 3D: radius-true tubes for the thickest segments and lines for
+//! the rest (`brain::vessel_mesh`), rebuilt when the graph, the style or the shown hemispheres
+//! change; clicking a vessel picks it (its attributes appear in the Vessels panel).
+
+use std::sync::Arc;
+
+use bevy::asset::RenderAssetUsages;
+use bevy::mesh::PrimitiveTopology;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+
+use super::SceneDoc;
+use super::camera::{MainCamera, UiCapture};
+use super::scene::{BrainRoot, Drawn, ras_to_world};
+use crate::brain::Hemisphere;
+use crate::brain::vessel_mesh::{self, VesselStyle};
+use crate::brain::vessels::{GraphStats, VesselIndex};
+
+/// What the Vessels panel edits and shows.
+#[derive(Resource)]
+pub struct VesselView {
+    pub show: bool,
+    pub style: VesselStyle,
+    /// bumped by the panel when `style` or `show` changes
+    pub style_rev: u64,
+    pub picked: Option<u32>,
+    /// derived from the current graph (rebuilt when its rev changes)
+    pub graph_rev: u64,
+    pub stats: Option<GraphStats>,
+    /// radius histogram: (bin centre mm, count, bin width mm)
+    pub radius_hist: Vec<(f64, f64, f64)>,
+    pub components: Arc<Vec<u32>>,
+    pub index: Option<Arc<VesselIndex>>,
+    /// what the last rebuild drew
+    pub n_tubes: usize,
+    pub n_lines: usize,
+    pub build_ms: f64,
+}
+
+impl Default for VesselView {
+    fn default() -> Self {
+        VesselView {
+            show: true,
+            style: VesselStyle::default(),
+            style_rev: 0,
+            picked: None,
+            graph_rev: 0,
+            stats: None,
+            radius_hist: Vec::new(),
+            components: Arc::new(Vec::new()),
+            index: None,
+            n_tubes: 0,
+            n_lines: 0,
+            build_ms: 0.0,
+        }
+    }
+}
+
+#[derive(Component)]
+struct VesselMesh;
+
+#[derive(Resource)]
+struct VesselMaterials {
+    tubes: Handle<StandardMaterial>,
+    lines: Handle<StandardMaterial>,
+}
+
+pub struct VesselsPlugin {
+    /// a window with a pointer (picking)
+    pub interactive: bool,
+}
+
+impl Plugin for VesselsPlugin {
+    fn build(&self, app: &mut App) {
+        if self.interactive {
+            app.add_systems(Update, pick_vessel);
+        }
+        app.init_resource::<VesselView>()
+            .add_systems(Startup, setup)
+            .add_systems(Update, derive_graph_data)
+            .add_systems(
+                PostUpdate,
+                draw_vessels.before(bevy::transform::TransformSystems::Propagate),
+            );
+    }
+}
+
+fn setup(mut commands: Commands, mut mats: ResMut<Assets<StandardMaterial>>) {
+    commands.insert_resource(VesselMaterials {
+        tubes: mats.add(StandardMaterial {
+            base_color: Color::WHITE,
+            perceptual_roughness: 0.6,
+            ..default()
+        }),
+        lines: mats.add(StandardMaterial {
+            base_color: Color::WHITE,
+            unlit: true,
+            ..default()
+        }),
+    });
+}
+
+/// Statistics, components and the spatial index of a newly loaded graph.
+fn derive_graph_data(doc: Res<SceneDoc>, mut view: ResMut<VesselView>) {
+    let rev = doc.0.vessels.as_ref().map_or(0, |v| v.rev);
+    if rev == view.graph_rev {
+        return;
+    }
+    view.graph_rev = rev;
+    view.picked = None;
+    view.style.only_component = None;
+    match &doc.0.vessels {
+        Some(v) => {
+            let g = &v.graph;
+            let st = g.stats();
+            let (lo, hi) = (st.radius_min, st.radius_max.max(st.radius_min + 1e-6));
+            let bins = 40;
+            let w = (hi - lo) / bins as f64;
+            let mut counts = vec![0.0; bins];
+            for &r in &g.radius {
+                counts[(((r as f64 - lo) / w) as usize).min(bins - 1)] += 1.0;
+            }
+            view.radius_hist = counts
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| (lo + (i as f64 + 0.5) * w, c, w))
+                .collect();
+            view.style.radius_range = (0.0, f32::INFINITY);
+            view.stats = Some(st);
+            view.components = Arc::new(g.components().0);
+            view.index = Some(Arc::new(VesselIndex::new(g)));
+            // a loaded real graph is best read by radius; the generated one by kind
+            view.style.color = if g.generated {
+                vessel_mesh::VesselColor::Kind
+            } else {
+                vessel_mesh::VesselColor::Radius
+            };
+        }
+        None => {
+            view.stats = None;
+            view.components = Arc::new(Vec::new());
+            view.index = None;
+        }
+    }
+    view.style_rev += 1;
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw_vessels(
+    mut commands: Commands,
+    doc: Res<SceneDoc>,
+    mut view: ResMut<VesselView>,
+    mats: Option<Res<VesselMaterials>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    root: Single<Entity, With<BrainRoot>>,
+    existing: Query<Entity, With<VesselMesh>>,
+    mut drawn: ResMut<Drawn>,
+    mut last: Local<(u64, u64, bool, (bool, bool))>,
+) {
+    let Some(mats) = mats else { return };
+    let scene = &doc.0;
+    let shown = |h: Hemisphere| scene.view.show.get(&h).copied().unwrap_or(true);
+    // generated vessels lie on the anatomical surfaces: hide them on inflated/sphere/flat
+    let generated = scene.vessels.as_ref().is_some_and(|v| v.graph.generated);
+    let anatomical = matches!(
+        scene.view.surface,
+        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
+    ) && scene.view.inflate == 0.0;
+    let visible = view.show && (!generated || anatomical || scene.hemis.is_empty());
+    let key = (
+        scene.vessels.as_ref().map_or(0, |v| v.rev),
+        view.style_rev,
+        visible,
+        (shown(Hemisphere::Left), shown(Hemisphere::Right)),
+    );
+    if key == *last {
+        return;
+    }
+    *last = key;
+    for e in &existing {
+        commands.entity(e).despawn();
+    }
+    // a graph alone (no cortex) is framed by its own bounds
+    drawn.vessel_bounds = scene
+        .vessels
+        .as_ref()
+        .filter(|_| scene.hemis.is_empty())
+        .map(|v| {
+            let st = v.graph.stats();
+            (Vec3::from(st.bbox_min), Vec3::from(st.bbox_max))
+        });
+    view.n_tubes = 0;
+    view.n_lines = 0;
+    let Some(set) = scene.vessels.as_ref().filter(|_| visible) else {
+        return;
+    };
+    let g = &set.graph;
+    let t = std::time::Instant::now();
+    // generated vessels go with their hemisphere (split at the RAS midline)
+    let (l, r) = key.3;
+    let side_ok = |e: usize| {
+        if !generated || (l && r) {
+            return true;
+        }
+        let [a, b] = g.edges[e];
+        let left = g.nodes[a as usize][0] + g.nodes[b as usize][0] < 0.0;
+        if left { l } else { r }
+    };
+    let comps = view.components.clone();
+    let geo = vessel_mesh::build(
+        g,
+        &view.style,
+        Some(&comps[..]).filter(|c| !c.is_empty()),
+        &side_ok,
+    );
+    view.n_tubes = geo.n_tubes;
+    view.n_lines = geo.n_lines;
+    let usage = RenderAssetUsages::RENDER_WORLD;
+    let mut spawn = |mesh: Mesh, mat: Handle<StandardMaterial>| {
+        let child = commands
+            .spawn((
+                VesselMesh,
+                Mesh3d(meshes.add(mesh)),
+                MeshMaterial3d(mat),
+                Transform::default(),
+            ))
+            .id();
+        commands.entity(*root).add_child(child);
+    };
+    for c in geo.tubes {
+        if c.indices.is_empty() {
+            continue;
+        }
+        let mut m = Mesh::new(PrimitiveTopology::TriangleList, usage);
+        m.insert_attribute(Mesh::ATTRIBUTE_POSITION, c.positions);
+        m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, c.normals);
+        m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.colors);
+        m.insert_indices(bevy::mesh::Indices::U32(c.indices));
+        spawn(m, mats.tubes.clone());
+    }
+    // lines in chunks too, so each has its own bounds for frustum culling
+    const LINES_PER_CHUNK: usize = 262_144;
+    for (p, c) in geo
+        .line_positions
+        .chunks(2 * LINES_PER_CHUNK)
+        .zip(geo.line_colors.chunks(2 * LINES_PER_CHUNK))
+    {
+        let mut m = Mesh::new(PrimitiveTopology::LineList, usage);
+        m.insert_attribute(Mesh::ATTRIBUTE_POSITION, p.to_vec());
+        m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.to_vec());
+        spawn(m, mats.lines.clone());
+    }
+    view.build_ms = t.elapsed().as_secs_f64() * 1e3;
+}
+
+/// Largest pointer travel (logical px) between press and release that still counts as a click.
+const CLICK_SLOP: f32 = 4.0;
+
+/// A click (not a drag) on a vessel picks it; the nearest wall within a few pixels wins.
+#[allow(clippy::too_many_arguments)]
+fn pick_vessel(
+    buttons: Res<ButtonInput<MouseButton>>,
+    capture: Res<UiCapture>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    camera: Single<(&Camera, &GlobalTransform, &Projection), With<MainCamera>>,
+    doc: Res<SceneDoc>,
+    mut view: ResMut<VesselView>,
+    mut pressed_at: Local<Option<Vec2>>,
+) {
+    let cursor = window.cursor_position();
+    if buttons.just_pressed(MouseButton::Left) {
+        *pressed_at = if capture.pointer { None } else { cursor };
+    }
+    if !buttons.just_released(MouseButton::Left) || !view.show {
+        return;
+    }
+    let (Some(start), Some(end)) = (pressed_at.take(), cursor) else {
+        return;
+    };
+    if start.distance(end) > CLICK_SLOP || capture.pointer || capture.tool {
+        return;
+    }
+    let (Some(index), Some(set)) = (view.index.clone(), doc.0.vessels.as_ref()) else {
+        return;
+    };
+    let (cam, cam_tf, proj) = *camera;
+    let offset = cam
+        .logical_viewport_rect()
+        .map(|r| r.min)
+        .unwrap_or(Vec2::ZERO);
+    let Ok(ray) = cam.viewport_to_world(cam_tf, end - offset) else {
+        return;
+    };
+    let to_ras = ras_to_world().to_matrix().inverse();
+    let o = to_ras.transform_point3(ray.origin);
+    let d = to_ras.transform_vector3(*ray.direction).normalize();
+    // tolerance: about 4 px at the distance of the graph's centre
+    let st = view.stats.clone().unwrap_or_else(|| set.graph.stats());
+    let centre = (Vec3::from(st.bbox_min) + Vec3::from(st.bbox_max)) / 2.0;
+    let dist = o.distance(centre).max(1.0);
+    let fov = match proj {
+        Projection::Perspective(p) => p.fov,
+        _ => 0.8,
+    };
+    let px = 2.0 * dist * (fov / 2.0).tan() / window.height().max(1.0);
+    let length = dist + Vec3::from(st.bbox_max).distance(Vec3::from(st.bbox_min));
+    if let Some((edge, _)) = index.ray_pick(o.to_array(), d.to_array(), length, 4.0 * px) {
+        view.picked = Some(edge);
+    }
+}
