@@ -293,13 +293,13 @@ pub fn generate(
             let bottom = glam::Vec3::from(white.vertices[v as usize]);
             let r = 0.03 + 0.03 * rng.unit() as f32;
             let mid = (top + bottom) / 2.0;
-            // it branches off the surface vessel's node above this vertex (one tree, not islands)
-            let Some(&root) = node_of.get(&(tag, v)) else {
-                continue;
-            };
+            // it branches off the surface vessel's node above this vertex (one tree, not
+            // islands): root (on the surface vessel) → pial vertex → mid-column → white
             let i = g.nodes.len() as u32;
-            g.nodes.extend([mid.to_array(), bottom.to_array()]);
-            for e in [[root, i], [i, i + 1]] {
+            g.nodes
+                .extend([top.to_array(), mid.to_array(), bottom.to_array()]);
+            let root = node_of.get(&(tag, v)).map(|&root| [root, i]);
+            for e in root.into_iter().chain([[i, i + 1], [i + 1, i + 2]]) {
                 g.edges.push(e);
                 g.radius.push(r);
                 g.kind.push(VesselKind::Penetrating);

@@ -116,7 +116,8 @@ fn parse_table(
         .into_par_iter()
         .map(|ci| {
             let part = &body[bounds[ci]..bounds[ci + 1]];
-            let line0 = body[..bounds[ci]].bytes().filter(|&c| c == b'\n').count() + 2;
+            // absolute line numbers are only needed for error messages: count them then
+            let line0 = || body[..bounds[ci]].bytes().filter(|&c| c == b'\n').count() + 2;
             let mut vals = Vec::with_capacity(part.len() / 6);
             let mut rows = 0;
             for (k, line) in part.split('\n').enumerate() {
@@ -132,7 +133,7 @@ fn parse_table(
                         f => f.parse().map_err(|_| {
                             FormatError::Invalid(format!(
                                 "{what}: line {}: {:?} in column {:?} is not a number",
-                                line0 + k,
+                                line0() + k,
                                 f,
                                 columns.get(n).map(String::as_str).unwrap_or("?")
                             ))
@@ -141,7 +142,7 @@ fn parse_table(
                     if !v.is_finite() {
                         return Err(FormatError::Invalid(format!(
                             "{what}: line {}: column {:?} is {v}",
-                            line0 + k,
+                            line0() + k,
                             columns.get(n).map(String::as_str).unwrap_or("?")
                         )));
                     }
@@ -151,7 +152,7 @@ fn parse_table(
                 if n != ncol {
                     return Err(FormatError::Truncated(format!(
                         "{what}: line {} has {n} fields, the header has {ncol}",
-                        line0 + k
+                        line0() + k
                     )));
                 }
                 rows += 1;
