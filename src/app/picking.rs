@@ -23,7 +23,7 @@ impl Plugin for PickingPlugin {
 }
 
 /// Largest pointer travel (logical px) between press and release that still counts as a click.
-const CLICK_SLOP: f32 = 4.0;
+pub const CLICK_SLOP: f32 = 4.0;
 
 #[allow(clippy::too_many_arguments)]
 fn pick_on_click(

@@ -11,6 +11,7 @@ use bevy::window::PrimaryWindow;
 
 use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
+use super::picking::CLICK_SLOP;
 use super::scene::{BrainRoot, Drawn, ras_to_world};
 use crate::brain::Hemisphere;
 use crate::brain::vessel_mesh::{self, VesselStyle};
@@ -252,9 +253,6 @@ fn draw_vessels(
     }
     view.build_ms = t.elapsed().as_secs_f64() * 1e3;
 }
-
-/// Largest pointer travel (logical px) between press and release that still counts as a click.
-const CLICK_SLOP: f32 = 4.0;
 
 /// A click (not a drag) on a vessel picks it; the nearest wall within a few pixels wins.
 #[allow(clippy::too_many_arguments)]
