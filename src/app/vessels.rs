@@ -182,14 +182,11 @@ fn draw_vessels(
         commands.entity(e).despawn();
     }
     // a graph alone (no cortex) is framed by its own bounds
-    drawn.vessel_bounds = scene
-        .vessels
+    drawn.vessel_bounds = view
+        .stats
         .as_ref()
-        .filter(|_| scene.hemis.is_empty())
-        .map(|v| {
-            let st = v.graph.stats();
-            (Vec3::from(st.bbox_min), Vec3::from(st.bbox_max))
-        });
+        .filter(|_| scene.vessels.is_some() && scene.hemis.is_empty())
+        .map(|st| (Vec3::from(st.bbox_min), Vec3::from(st.bbox_max)));
     view.n_tubes = 0;
     view.n_lines = 0;
     let Some(set) = scene.vessels.as_ref().filter(|_| visible) else {
@@ -261,7 +258,6 @@ fn pick_vessel(
     capture: Res<UiCapture>,
     window: Single<&Window, With<PrimaryWindow>>,
     camera: Single<(&Camera, &GlobalTransform, &Projection), With<MainCamera>>,
-    doc: Res<SceneDoc>,
     mut view: ResMut<VesselView>,
     mut pressed_at: Local<Option<Vec2>>,
 ) {
@@ -278,7 +274,7 @@ fn pick_vessel(
     if start.distance(end) > CLICK_SLOP || capture.pointer || capture.tool {
         return;
     }
-    let (Some(index), Some(set)) = (view.index.clone(), doc.0.vessels.as_ref()) else {
+    let (Some(index), Some(st)) = (view.index.clone(), view.stats.clone()) else {
         return;
     };
     let (cam, cam_tf, proj) = *camera;
@@ -293,7 +289,6 @@ fn pick_vessel(
     let o = to_ras.transform_point3(ray.origin);
     let d = to_ras.transform_vector3(*ray.direction).normalize();
     // tolerance: about 4 px at the distance of the graph's centre
-    let st = view.stats.clone().unwrap_or_else(|| set.graph.stats());
     let centre = (Vec3::from(st.bbox_min) + Vec3::from(st.bbox_max)) / 2.0;
     let dist = o.distance(centre).max(1.0);
     let fov = match proj {

@@ -159,8 +159,11 @@ pub fn build(
             1.0,
         ]
     };
-    let shown_radii: Vec<f32> = shown.iter().map(|&e| g.radius[e]).collect();
-    let radius_range = robust_range(&shown_radii);
+    let radius_range = if style.color == VesselColor::Radius {
+        robust_range(&shown.iter().map(|&e| g.radius[e]).collect::<Vec<_>>())
+    } else {
+        (0.0, 1.0)
+    };
     let attr = match &style.color {
         VesselColor::Attribute(name) => {
             g.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| {

@@ -171,16 +171,6 @@ impl VesselGraph {
             degree_counts,
         }
     }
-
-    /// Edge lengths (mm).
-    pub fn lengths(&self) -> Vec<f32> {
-        (0..self.edges.len())
-            .map(|e| {
-                let (a, b) = self.segment(e);
-                glam::Vec3::from(a).distance(glam::Vec3::from(b))
-            })
-            .collect()
-    }
 }
 
 type Seg = GeomWithData<Line<[f32; 3]>, u32>;

@@ -54,13 +54,12 @@ fn display() -> Display {
     }
 }
 
-#[test]
-fn viewer_window_draws_panels_and_brain() {
+/// Run the viewer on a fresh display with these arguments; the JSON report it prints last.
+fn run_view(args: &[&str]) -> serde_json::Value {
     let d = display();
-    let out = scratch("gui").join("window.png");
     let o = bin()
-        .args(["view", "--bench-frames", "5", "--screenshot"])
-        .arg(&out)
+        .arg("view")
+        .args(args)
         .env("DISPLAY", &d.name)
         .env("XDG_RUNTIME_DIR", std::env::temp_dir())
         .output()
@@ -71,7 +70,13 @@ fn viewer_window_draws_panels_and_brain() {
         String::from_utf8_lossy(&o.stderr)
     );
     let stdout = String::from_utf8_lossy(&o.stdout);
-    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
+#[test]
+fn viewer_window_draws_panels_and_brain() {
+    let out = scratch("gui").join("window.png");
+    let report = run_view(&["--bench-frames", "5", "--screenshot", out.to_str().unwrap()]);
     assert!(report["mean_frame_ms"].as_f64().unwrap() > 0.0);
     let img = image::open(&out).unwrap().to_rgb8();
     let (w, h) = img.dimensions();
@@ -97,21 +102,15 @@ fn viewer_window_draws_panels_and_brain() {
 /// the mouse-drag path; every step must give a new live percept.
 #[test]
 fn dragging_an_electrode_updates_the_percept_every_frame() {
-    let d = display();
-    let o = bin()
-        .args(["view", "--plan", "--hemi", "left", "--view", "right"])
-        .args(["--drag-bench", "12"])
-        .env("DISPLAY", &d.name)
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "viewer failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    let r: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let r = run_view(&[
+        "--plan",
+        "--hemi",
+        "left",
+        "--view",
+        "right",
+        "--drag-bench",
+        "12",
+    ]);
     assert_eq!(r["drag_frames"], 12);
     assert_eq!(r["electrodes"], 100);
     // the first step's percept is compared with the plan's own; each step moves device 0
