@@ -3,7 +3,7 @@
 
     python3 -m venv /tmp/pd && /tmp/pd/bin/pip install pandas
     cargo build --release
-    /tmp/pd/bin/python benches/compare_vessels.py
+    /tmp/venv/bin/python benches/compare_vessels.py
 
 Writes the graph with `cortexplorer vessels generate --synthetic 1000000` (generated data),
 then times pandas.read_csv(sep=';') on the node and edge files (best of 3) and

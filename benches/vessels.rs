@@ -11,7 +11,7 @@ use cortexplorer::io::vesselgraph;
 fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join("cortexplorer-bench-vessels");
     std::fs::create_dir_all(&dir).unwrap();
-    let prefix = dir.join("synthetic_1m");
+    let prefix = dir.join("synthetic_1m_f32");
     let g = vessel_gen::synthetic(1_000_000, 10.0, 1);
     if !vesselgraph::pair_paths(&prefix).1.exists() {
         vesselgraph::write_pair(&g, &prefix, [1.0; 3]).unwrap();

@@ -4,6 +4,8 @@
 //! A file that fails to read becomes an error notice: nothing already loaded is touched.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -26,10 +28,35 @@ pub struct OpenFiles(pub Vec<PathBuf>);
 #[derive(Message, Clone, Copy)]
 pub struct OpenDialog;
 
+/// One background read: what it is and how far it got (per mille of the bytes parsed, for
+/// the formats that report it; 0 otherwise).
+#[derive(Clone)]
+pub struct Pending {
+    pub what: String,
+    pub progress: Arc<Vec<AtomicU32>>,
+}
+
+impl Pending {
+    fn new(what: String, files: usize) -> Self {
+        Pending {
+            what,
+            progress: Arc::new((0..files.max(1)).map(|_| AtomicU32::new(0)).collect()),
+        }
+    }
+    /// Mean progress over the files, 0..1.
+    pub fn fraction(&self) -> f32 {
+        let p = &self.progress;
+        p.iter()
+            .map(|a| a.load(Ordering::Relaxed) as f32)
+            .sum::<f32>()
+            / (1000.0 * p.len() as f32)
+    }
+}
+
 /// Background work in progress (the UI shows it).
 #[derive(Resource, Default)]
 pub struct Loading {
-    pub pending: Vec<String>,
+    pub pending: Vec<Pending>,
     /// Set when the file dialog could not be shown: the UI opens the "type a path" box.
     pub want_path_entry: bool,
 }
@@ -70,12 +97,27 @@ impl Plugin for FilesPlugin {
     }
 }
 
-/// Read files in parallel, keeping their order.
-pub fn read_files(paths: &[PathBuf]) -> LoadResult {
+/// Read files in parallel, keeping their order; `progress[i]` follows file i (per mille).
+pub fn read_files(paths: &[PathBuf], progress: &[AtomicU32]) -> LoadResult {
     use rayon::prelude::*;
     paths
         .par_iter()
-        .map(|p| (p.display().to_string(), io::load(p)))
+        .enumerate()
+        .map(|(i, p)| {
+            let report = |f: f64| {
+                if let Some(a) = progress.get(i) {
+                    a.store((f * 1000.0) as u32, Ordering::Relaxed);
+                }
+            };
+            let r = io::load_source_progress(
+                io::Source::File(p.clone()),
+                &io::Limits::default(),
+                [1.0; 3],
+                &report,
+            );
+            report(1.0);
+            (p.display().to_string(), r)
+        })
         .collect()
 }
 
@@ -93,7 +135,9 @@ fn start_up(
                 Err(e) => vec![("fsaverage5".to_string(), Err(e))],
             }
         });
-        loading.pending.push("fsaverage5 (embedded)".into());
+        loading
+            .pending
+            .push(Pending::new("fsaverage5 (embedded)".into(), 1));
         commands.spawn(LoadTask {
             what: "fsaverage5 (embedded)".into(),
             task,
@@ -102,10 +146,12 @@ fn start_up(
     if !startup.0.files.is_empty() {
         let files = startup.0.files.clone();
         let what = format!("{} file(s) from the command line", files.len());
-        loading.pending.push(what.clone());
+        let pending = Pending::new(what.clone(), files.len());
+        let progress = pending.progress.clone();
+        loading.pending.push(pending);
         commands.spawn(LoadTask {
             what,
-            task: pool.spawn(async move { read_files(&files) }),
+            task: pool.spawn(async move { read_files(&files, &progress) }),
         });
     }
 }
@@ -208,8 +254,10 @@ fn spawn_loads(
         } else {
             format!("{} files", paths.len())
         };
-        loading.pending.push(what.clone());
-        let task = AsyncComputeTaskPool::get().spawn(async move { read_files(&paths) });
+        let pending = Pending::new(what.clone(), paths.len());
+        let progress = pending.progress.clone();
+        loading.pending.push(pending);
+        let task = AsyncComputeTaskPool::get().spawn(async move { read_files(&paths, &progress) });
         commands.spawn(LoadTask { what, task });
     }
 }
@@ -227,7 +275,7 @@ fn poll_loads(
             continue;
         };
         commands.entity(e).despawn();
-        if let Some(i) = loading.pending.iter().position(|p| p == &t.what) {
+        if let Some(i) = loading.pending.iter().position(|p| p.what == t.what) {
             loading.pending.remove(i);
         }
         let mut ok = 0;

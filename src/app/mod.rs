@@ -218,9 +218,11 @@ pub fn run_render(opts: RenderOptions, scene: Scene) -> Result<capture::RenderRe
 }
 
 /// In the reactive (desktop) mode, ask for more frames while something is in motion: files
-/// loading, the camera gliding to its target, the scene changing.
+/// loading, background work others wait for (vessel geometry, the start-up plan), the camera
+/// gliding to its target, the scene changing.
 fn keep_drawing_while_busy(
     loading: Res<files::Loading>,
+    hold: Res<CaptureHold>,
     doc: Res<SceneDoc>,
     moved: Query<(), (With<camera::MainCamera>, Changed<Transform>)>,
     mut seen: Local<(u64, u64)>,
@@ -229,7 +231,7 @@ fn keep_drawing_while_busy(
     let revs = (doc.0.geometry_rev, doc.0.color_rev);
     let changed = revs != *seen;
     *seen = revs;
-    if !loading.pending.is_empty() || changed || !moved.is_empty() {
+    if !loading.pending.is_empty() || hold.0 > 0 || changed || !moved.is_empty() {
         redraw.write(RequestRedraw);
     }
 }

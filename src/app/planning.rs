@@ -81,6 +81,8 @@ pub struct PlanState {
     pub percept_rev: u64,
     pub drag_mode: bool,
     pub dragging: Option<usize>,
+    /// the device last grabbed (vessels can be coloured by their distance to it)
+    pub selected: Option<usize>,
     /// ask the UI to open the planning panel
     pub reveal_panel: bool,
 }
@@ -111,6 +113,7 @@ impl Default for PlanState {
             percept_rev: 0,
             drag_mode: false,
             dragging: None,
+            selected: None,
             reveal_panel: false,
         }
     }
@@ -206,6 +209,7 @@ impl Plugin for PlanningPlugin {
                     poll_worker,
                     drag_electrode,
                     refresh_percept,
+                    feed_vessel_distance,
                 )
                     .chain(),
             )
@@ -559,6 +563,39 @@ fn poll_worker(
     }
 }
 
+/// "Colour vessels by distance to the selected electrode": hand the Vessels view the selected
+/// device's contacts (every contact while none is selected), whenever they move.
+fn feed_vessel_distance(state: Res<PlanState>, view: Option<ResMut<super::vessels::VesselView>>) {
+    let Some(mut view) = view else { return };
+    let crate::brain::vessel_mesh::VesselColor::Distance { points, .. } = &view.style.color else {
+        return;
+    };
+    let selected = state
+        .selected
+        .filter(|&i| state.contacts.iter().any(|c| c.device == i));
+    let now: Vec<[f32; 3]> = state
+        .contacts
+        .iter()
+        .filter(|c| c.ras.is_finite() && selected.is_none_or(|i| c.device == i))
+        .map(|c| c.ras.as_vec3().to_array())
+        .collect();
+    if &now == points {
+        return;
+    }
+    let from = match selected {
+        Some(i) => format!("device {i} ({} contact(s))", now.len()),
+        None => format!(
+            "the nearest of all {} contacts (grab a device to select it)",
+            now.len()
+        ),
+    };
+    if let crate::brain::vessel_mesh::VesselColor::Distance { points, .. } = &mut view.style.color {
+        *points = now;
+    }
+    view.distance_from = Some(from);
+    view.style_rev += 1;
+}
+
 /// Drag mode: press on an electrode, move over the cortex; the electrode follows, the percept
 /// updates.
 fn drag_electrode(
@@ -609,6 +646,7 @@ fn drag_electrode(
             .map(|(i, _)| i);
         capture.tool = state.dragging.is_some();
         if let Some(i) = state.dragging {
+            state.selected = Some(i);
             notices.write(super::Notice::info(format!("Dragging device {i}")));
         }
         return;

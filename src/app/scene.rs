@@ -37,12 +37,19 @@ pub struct Drawn {
     pub vessel_bounds: Option<(Vec3, Vec3)>,
 }
 
-/// Frames drawn since the scene first had content (capture and first-frame timing use it).
+/// Frames drawn since the scene had content and no held work (e.g. vessels still being
+/// built in the background); capture and first-frame timing use it.
 #[derive(Resource, Default)]
 pub struct ContentFrames(pub u32);
 
-fn count_frames(drawn: Res<Drawn>, mut frames: ResMut<ContentFrames>) {
-    if drawn.has_content() {
+fn count_frames(
+    drawn: Res<Drawn>,
+    hold: Res<super::CaptureHold>,
+    mut frames: ResMut<ContentFrames>,
+) {
+    if hold.0 > 0 {
+        frames.0 = 0;
+    } else if drawn.has_content() {
         frames.0 = frames.0.saturating_add(1);
     }
 }
@@ -98,6 +105,7 @@ impl Plugin for ScenePlugin {
         app.add_plugins(SurfaceMaterialPlugin)
             .init_resource::<Drawn>()
             .init_resource::<ContentFrames>()
+            .init_resource::<super::CaptureHold>()
             .add_systems(Startup, setup)
             .add_systems(
                 PostUpdate,

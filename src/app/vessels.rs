@@ -14,8 +14,9 @@ use super::camera::{MainCamera, UiCapture};
 use super::picking::CLICK_SLOP;
 use super::scene::{BrainRoot, Drawn, ras_to_world};
 use crate::brain::Hemisphere;
-use crate::brain::vessel_mesh::{self, VesselStyle};
-use crate::brain::vessels::{GraphStats, VesselIndex};
+use crate::brain::vessel_mesh::{self, VesselGeometry, VesselStyle};
+use crate::brain::vessels::{GraphStats, VesselGraph, VesselIndex};
+use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future};
 
 /// What the Vessels panel edits and shows.
 #[derive(Resource)]
@@ -36,6 +37,12 @@ pub struct VesselView {
     pub n_tubes: usize,
     pub n_lines: usize,
     pub build_ms: f64,
+    /// statistics and index of a new graph are being computed (in the background)
+    pub preparing: bool,
+    /// geometry is being built (in the background)
+    pub building: bool,
+    /// what "distance to the selected electrode" measures from (set by the planner)
+    pub distance_from: Option<String>,
 }
 
 impl Default for VesselView {
@@ -53,6 +60,9 @@ impl Default for VesselView {
             n_tubes: 0,
             n_lines: 0,
             build_ms: 0.0,
+            preparing: false,
+            building: false,
+            distance_from: None,
         }
     }
 }
@@ -77,6 +87,7 @@ impl Plugin for VesselsPlugin {
             app.add_systems(Update, pick_vessel);
         }
         app.init_resource::<VesselView>()
+            .init_resource::<VesselJobs>()
             .add_systems(Startup, setup)
             .add_systems(Update, derive_graph_data)
             .add_systems(
@@ -101,63 +112,134 @@ fn setup(mut commands: Commands, mut mats: ResMut<Assets<StandardMaterial>>) {
     });
 }
 
-/// Statistics, components and the spatial index of a newly loaded graph.
-fn derive_graph_data(doc: Res<SceneDoc>, mut view: ResMut<VesselView>) {
+/// What is derived once per graph: statistics, radius histogram, components, spatial index.
+struct Derived {
+    rev: u64,
+    stats: GraphStats,
+    radius_hist: Vec<(f64, f64, f64)>,
+    components: Arc<Vec<u32>>,
+    index: Arc<VesselIndex>,
+}
+
+fn derive(rev: u64, g: &VesselGraph) -> Derived {
+    let st = g.stats();
+    let (lo, hi) = (st.radius_min, st.radius_max.max(st.radius_min + 1e-6));
+    let bins = 40;
+    let w = (hi - lo) / bins as f64;
+    let mut counts = vec![0.0; bins];
+    for &r in &g.radius {
+        counts[(((r as f64 - lo) / w) as usize).min(bins - 1)] += 1.0;
+    }
+    let (components, index) = rayon::join(
+        || Arc::new(g.components().0),
+        || Arc::new(VesselIndex::new(g)),
+    );
+    Derived {
+        rev,
+        radius_hist: counts
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (lo + (i as f64 + 0.5) * w, c, w))
+            .collect(),
+        stats: st,
+        components,
+        index,
+    }
+}
+
+/// Background work of this plugin: deriving a new graph's data, building its geometry. A
+/// million-segment graph takes seconds; the window keeps drawing meanwhile, and a result
+/// that is no longer wanted (the graph or style changed again) is dropped.
+#[derive(Resource, Default)]
+struct VesselJobs {
+    derive: Option<Task<Derived>>,
+    build: Option<(BuildKey, Task<(VesselGeometry, f64)>)>,
+}
+
+/// What a geometry build depends on.
+type BuildKey = (u64, u64, bool, (bool, bool));
+
+/// A newly loaded graph: reset the view, derive its data in the background.
+fn derive_graph_data(
+    doc: Res<SceneDoc>,
+    mut view: ResMut<VesselView>,
+    mut jobs: ResMut<VesselJobs>,
+) {
     let rev = doc.0.vessels.as_ref().map_or(0, |v| v.rev);
+    if let Some(t) = jobs.derive.as_mut()
+        && let Some(d) = block_on(future::poll_once(t))
+    {
+        jobs.derive = None;
+        if d.rev == view.graph_rev {
+            view.stats = Some(d.stats);
+            view.radius_hist = d.radius_hist;
+            view.components = d.components;
+            view.index = Some(d.index);
+            view.preparing = false;
+            view.style_rev += 1;
+        }
+    }
     if rev == view.graph_rev {
         return;
     }
     view.graph_rev = rev;
     view.picked = None;
     view.style.only_component = None;
+    view.stats = None;
+    view.radius_hist.clear();
+    view.components = Arc::new(Vec::new());
+    view.index = None;
     match &doc.0.vessels {
         Some(v) => {
-            let g = &v.graph;
-            let st = g.stats();
-            let (lo, hi) = (st.radius_min, st.radius_max.max(st.radius_min + 1e-6));
-            let bins = 40;
-            let w = (hi - lo) / bins as f64;
-            let mut counts = vec![0.0; bins];
-            for &r in &g.radius {
-                counts[(((r as f64 - lo) / w) as usize).min(bins - 1)] += 1.0;
-            }
-            view.radius_hist = counts
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| (lo + (i as f64 + 0.5) * w, c, w))
-                .collect();
+            let g = v.graph.clone();
             view.style.radius_range = (0.0, f32::INFINITY);
-            view.stats = Some(st);
-            view.components = Arc::new(g.components().0);
-            view.index = Some(Arc::new(VesselIndex::new(g)));
             // a loaded real graph is best read by radius; the generated one by kind
             view.style.color = if g.generated {
                 vessel_mesh::VesselColor::Kind
             } else {
                 vessel_mesh::VesselColor::Radius
             };
+            view.preparing = true;
+            jobs.derive = Some(AsyncComputeTaskPool::get().spawn(async move { derive(rev, &g) }));
         }
         None => {
-            view.stats = None;
-            view.components = Arc::new(Vec::new());
-            view.index = None;
+            view.preparing = false;
+            jobs.derive = None;
         }
     }
     view.style_rev += 1;
 }
 
+/// Rebuild the geometry in the background when the graph, the style or the shown hemispheres
+/// change; swap the meshes in when the build for the current state arrives.
 #[allow(clippy::too_many_arguments)]
 fn draw_vessels(
     mut commands: Commands,
     doc: Res<SceneDoc>,
     mut view: ResMut<VesselView>,
+    mut jobs: ResMut<VesselJobs>,
     mats: Option<Res<VesselMaterials>>,
     mut meshes: ResMut<Assets<Mesh>>,
     root: Single<Entity, With<BrainRoot>>,
     existing: Query<Entity, With<VesselMesh>>,
     mut drawn: ResMut<Drawn>,
-    mut last: Local<(u64, u64, bool, (bool, bool))>,
+    mut last: Local<BuildKey>,
+    mut hold: ResMut<super::CaptureHold>,
+    mut holding: Local<bool>,
 ) {
+    // screenshots and benchmarks wait for background vessel work
+    let busy = jobs.derive.is_some() || jobs.build.is_some();
+    if view.building != jobs.build.is_some() {
+        view.building = jobs.build.is_some();
+    }
+    if busy != *holding {
+        *holding = busy;
+        if busy {
+            hold.0 += 1;
+        } else {
+            hold.0 = hold.0.saturating_sub(1);
+        }
+    }
     let Some(mats) = mats else { return };
     let scene = &doc.0;
     let shown = |h: Hemisphere| scene.view.show.get(&h).copied().unwrap_or(true);
@@ -168,51 +250,83 @@ fn draw_vessels(
         crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
     ) && scene.view.inflate == 0.0;
     let visible = view.show && (!generated || anatomical || scene.hemis.is_empty());
-    let key = (
+    let key: BuildKey = (
         scene.vessels.as_ref().map_or(0, |v| v.rev),
         view.style_rev,
         visible,
         (shown(Hemisphere::Left), shown(Hemisphere::Right)),
     );
-    if key == *last {
+    if key != *last {
+        *last = key;
+        // a graph alone (no cortex) is framed by its own bounds
+        drawn.vessel_bounds = view
+            .stats
+            .as_ref()
+            .filter(|_| scene.vessels.is_some() && scene.hemis.is_empty())
+            .map(|st| (Vec3::from(st.bbox_min), Vec3::from(st.bbox_max)));
+        match scene
+            .vessels
+            .as_ref()
+            .filter(|_| visible && !view.preparing)
+        {
+            Some(set) => {
+                let g = set.graph.clone();
+                let style = view.style.clone();
+                let comps = view.components.clone();
+                let (l, r) = key.3;
+                jobs.build = Some((
+                    key,
+                    AsyncComputeTaskPool::get().spawn(async move {
+                        let t = std::time::Instant::now();
+                        // generated vessels go with their hemisphere (split at the RAS midline)
+                        let side_ok = |e: usize| {
+                            if !generated || (l && r) {
+                                return true;
+                            }
+                            let [a, b] = g.edges[e];
+                            let left = g.nodes[a as usize][0] + g.nodes[b as usize][0] < 0.0;
+                            if left { l } else { r }
+                        };
+                        let geo = vessel_mesh::build(
+                            &g,
+                            &style,
+                            Some(&comps[..]).filter(|c| !c.is_empty()),
+                            &side_ok,
+                        );
+                        (geo, t.elapsed().as_secs_f64() * 1e3)
+                    }),
+                ));
+            }
+            None => {
+                jobs.build = None;
+                for e in &existing {
+                    commands.entity(e).despawn();
+                }
+                view.n_tubes = 0;
+                view.n_lines = 0;
+                if !view.preparing {
+                    return;
+                }
+            }
+        }
+    }
+    let Some((k, task)) = jobs.build.as_mut() else {
+        return;
+    };
+    let Some((geo, ms)) = block_on(future::poll_once(task)) else {
+        return;
+    };
+    let stale = *k != key;
+    jobs.build = None;
+    if stale {
         return;
     }
-    *last = key;
     for e in &existing {
         commands.entity(e).despawn();
     }
-    // a graph alone (no cortex) is framed by its own bounds
-    drawn.vessel_bounds = view
-        .stats
-        .as_ref()
-        .filter(|_| scene.vessels.is_some() && scene.hemis.is_empty())
-        .map(|st| (Vec3::from(st.bbox_min), Vec3::from(st.bbox_max)));
-    view.n_tubes = 0;
-    view.n_lines = 0;
-    let Some(set) = scene.vessels.as_ref().filter(|_| visible) else {
-        return;
-    };
-    let g = &set.graph;
-    let t = std::time::Instant::now();
-    // generated vessels go with their hemisphere (split at the RAS midline)
-    let (l, r) = key.3;
-    let side_ok = |e: usize| {
-        if !generated || (l && r) {
-            return true;
-        }
-        let [a, b] = g.edges[e];
-        let left = g.nodes[a as usize][0] + g.nodes[b as usize][0] < 0.0;
-        if left { l } else { r }
-    };
-    let comps = view.components.clone();
-    let geo = vessel_mesh::build(
-        g,
-        &view.style,
-        Some(&comps[..]).filter(|c| !c.is_empty()),
-        &side_ok,
-    );
     view.n_tubes = geo.n_tubes;
     view.n_lines = geo.n_lines;
+    view.build_ms = ms;
     let usage = RenderAssetUsages::RENDER_WORLD;
     let mut spawn = |mesh: Mesh, mat: Handle<StandardMaterial>| {
         let child = commands
@@ -248,7 +362,6 @@ fn draw_vessels(
         m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.to_vec());
         spawn(m, mats.lines.clone());
     }
-    view.build_ms = t.elapsed().as_secs_f64() * 1e3;
 }
 
 /// A click (not a drag) on a vessel picks it; the nearest wall within a few pixels wins.

@@ -25,6 +25,10 @@ pub enum VesselColor {
     Component,
     /// an edge attribute by name, through a colormap over its 2nd–98th percentile
     Attribute(String),
+    /// distance from the vessel wall (centre-line distance minus radius, mm) to the nearest of
+    /// `points` — the selected electrode's contacts — through the colormap reversed (near is
+    /// the bright end) over 0..`max_mm`; with no points every segment is grey
+    Distance { points: Vec<[f32; 3]>, max_mm: f32 },
 }
 
 /// What to draw.
@@ -173,8 +177,20 @@ pub fn build(
         }
         _ => None,
     };
+    let wall_distance = |e: usize, points: &[[f32; 3]]| {
+        let (a, b) = g.segment(e);
+        points
+            .iter()
+            .map(|&p| super::vessels::point_segment_distance(p, a, b) as f32 - g.radius[e])
+            .fold(f32::INFINITY, f32::min)
+    };
     let color = |e: usize| -> [f32; 4] {
         match (&style.color, &attr) {
+            (VesselColor::Distance { points, .. }, _) if points.is_empty() => [0.6, 0.6, 0.6, 1.0],
+            (VesselColor::Distance { points, max_mm }, _) => {
+                let d = wall_distance(e, points).max(0.0);
+                scalar(&[*max_mm - d.min(*max_mm)], 0, (0.0, *max_mm))
+            }
             (VesselColor::Radius, _) => scalar(&g.radius, e, radius_range),
             (VesselColor::Kind, _) => kind_color(g.kind[e]),
             (VesselColor::Component, _) => components
@@ -306,6 +322,55 @@ mod tests {
         assert_eq!(
             only_thick.shown,
             g.radius.iter().filter(|&&r| r >= 0.02).count()
+        );
+    }
+
+    #[test]
+    fn distance_colour_is_bright_near_the_electrode() {
+        let g = crate::brain::vessel_gen::synthetic(2000, 4.0, 5);
+        let (a, b) = g.segment(10);
+        let at = [
+            (a[0] + b[0]) / 2.0,
+            (a[1] + b[1]) / 2.0,
+            (a[2] + b[2]) / 2.0,
+        ];
+        let style = VesselStyle {
+            color: VesselColor::Distance {
+                points: vec![at],
+                max_mm: 2.0,
+            },
+            colormap: "gray".into(),
+            tube_budget: 0,
+            ..Default::default()
+        };
+        let geo = build(&g, &style, None, &|_| true);
+        let lum = |i: usize| geo.line_colors[2 * i][0];
+        // segment 10 passes through the point: the bright end; the farthest segment: the dark end
+        let far = (0..g.edges.len())
+            .max_by(|&i, &j| {
+                let d = |e: usize| {
+                    super::super::vessels::point_segment_distance(
+                        at,
+                        g.segment(e).0,
+                        g.segment(e).1,
+                    )
+                };
+                d(i).total_cmp(&d(j))
+            })
+            .unwrap();
+        assert!(lum(10) > 0.95, "{}", lum(10));
+        assert!(lum(far) < 0.05, "{}", lum(far));
+        // no electrode: grey, not a fake distance
+        let none = VesselStyle {
+            color: VesselColor::Distance {
+                points: vec![],
+                max_mm: 2.0,
+            },
+            ..style
+        };
+        assert_eq!(
+            build(&g, &none, None, &|_| true).line_colors[0],
+            [0.6, 0.6, 0.6, 1.0]
         );
     }
 }

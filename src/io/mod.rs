@@ -232,6 +232,17 @@ pub fn load_source_with(
     limits: &Limits,
     voxel_mm: [f64; 3],
 ) -> Result<Loaded, ReadError> {
+    load_source_progress(src, limits, voxel_mm, &|_| {})
+}
+
+/// As `load_source_with`, reporting progress (0..1) for formats read in parallel chunks
+/// (VesselGraph CSV); other formats read fast enough to report nothing.
+pub fn load_source_progress(
+    src: Source,
+    limits: &Limits,
+    voxel_mm: [f64; 3],
+    progress: &(dyn Fn(f64) + Sync),
+) -> Result<Loaded, ReadError> {
     let err = |e: FormatError| ReadError::new(src.display(), e);
     if let Source::File(p) = &src
         && p.is_dir()
@@ -266,7 +277,7 @@ pub fn load_source_with(
         }
         Format::VesselGraphCsv => match &src {
             Source::File(p) => {
-                Content::Vessels(vesselgraph::read_pair_with(p, voxel_mm, limits, &|_| {})?)
+                Content::Vessels(vesselgraph::read_pair_with(p, voxel_mm, limits, progress)?)
             }
             _ => {
                 return Err(err(FormatError::Unsupported(

@@ -192,6 +192,46 @@ fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// A file's bytes for text formats read in parallel: the file memory-mapped when it is plain
+/// (the text is never copied into the heap), decompressed into memory when it is gzip.
+pub enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Owned(v) => v,
+        }
+    }
+}
+
+/// Map a file (size checked against the limit first); gzip files are decompressed, bounded.
+pub fn map_file(path: &Path, limits: &Limits) -> Result<FileBytes, FormatError> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    limits.check("file", len)?;
+    if len == 0 {
+        return Ok(FileBytes::Owned(Vec::new()));
+    }
+    // SAFETY: the map is read-only and lives as long as the returned value; a file truncated
+    // by another program while it is being read is the one case memory maps cannot guard
+    // against (the same trade-off every mmap-based reader makes).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
+    if is_gzip(&map) {
+        let mut d = flate2::read::MultiGzDecoder::new(&map[..]);
+        return Ok(FileBytes::Owned(read_bounded(
+            &mut d,
+            limits.max_bytes,
+            "decompressed file",
+        )?));
+    }
+    Ok(FileBytes::Mapped(map))
+}
+
 /// Read a whole source, refusing files above the limit, and decompress it if it is gzip
 /// (bounded by the limit). For formats without declared sizes (XML, text).
 pub fn read_all(source: &Source, limits: &Limits) -> Result<Vec<u8>, FormatError> {

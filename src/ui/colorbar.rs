@@ -77,16 +77,46 @@ fn fmt(v: f32) -> String {
     }
 }
 
-pub fn status_bar(ui: &mut egui::Ui, scene: &Scene, loading: &Loading, log: &mut NoticeLog) {
+pub fn status_bar(
+    ui: &mut egui::Ui,
+    scene: &Scene,
+    loading: &Loading,
+    vessels: &crate::app::vessels::VesselView,
+    log: &mut NoticeLog,
+) {
     ui.horizontal(|ui| {
+        if vessels.preparing || vessels.building {
+            ui.spinner();
+            ui.label(if vessels.preparing {
+                "vessels: statistics and spatial index…"
+            } else {
+                "vessels: building geometry…"
+            });
+            ui.separator();
+        }
         if !loading.pending.is_empty() {
             ui.spinner();
-            ui.label(format!("loading {}", loading.pending.join(", ")));
+            for p in &loading.pending {
+                ui.label(format!("loading {}", p.what));
+                let f = p.fraction();
+                if f > 0.0 {
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(120.0)
+                            .show_percentage(),
+                    );
+                }
+            }
             ui.separator();
         }
         let nv: usize = scene.hemis.values().map(|g| g.n_vertices()).sum();
+        let vessel_text = scene
+            .vessels
+            .as_ref()
+            .map(|v| format!(", {} vessel segments", v.graph.edges.len()))
+            .unwrap_or_default();
         ui.label(format!(
-            "{} hemisphere(s), {nv} vertices, {} layer(s)",
+            "{} hemisphere(s), {nv} vertices, {} layer(s){vessel_text}",
             scene.hemis.len(),
             scene.layers.len()
         ));

@@ -158,7 +158,7 @@ fn panels(
         .height();
     let bottom = egui::Panel::bottom("status")
         .show(&mut root, |ui| {
-            colorbar::status_bar(ui, &doc.0, &loading, &mut log)
+            colorbar::status_bar(ui, &doc.0, &loading, &vessel_view, &mut log)
         })
         .response
         .rect

@@ -28,6 +28,12 @@ pub fn vessels_window(ctx: &egui::Context, open: &mut bool, scene: &Scene, view:
                     ui.colored_label(egui::Color32::from_rgb(240, 190, 60), "generated (not anatomy)");
                 }
             });
+            if view.preparing {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("computing statistics, components and the spatial index of {} segments…", g.edges.len()));
+                });
+            }
             if let Some(st) = &view.stats {
                 egui::Grid::new("vessel-stats").num_columns(2).striped(true).show(ui, |ui| {
                     ui.label("nodes / segments");
@@ -62,6 +68,7 @@ pub fn vessels_window(ctx: &egui::Context, open: &mut bool, scene: &Scene, view:
                 VesselColor::Kind => "kind (artery/vein/penetrating)".to_string(),
                 VesselColor::Component => "connected component".to_string(),
                 VesselColor::Attribute(n) => n.clone(),
+                VesselColor::Distance { .. } => "distance to the selected electrode".to_string(),
             };
             egui::ComboBox::from_label("colour by")
                 .selected_text(label(&view.style.color))
@@ -72,7 +79,24 @@ pub fn vessels_window(ctx: &egui::Context, open: &mut bool, scene: &Scene, view:
                         let text = label(&o);
                         changed |= ui.selectable_value(&mut view.style.color, o, text).changed();
                     }
+                    let is_distance = matches!(view.style.color, VesselColor::Distance { .. });
+                    if ui.selectable_label(is_distance, "distance to the selected electrode").clicked() && !is_distance {
+                        // the planner fills in the contacts (see app::planning)
+                        view.style.color = VesselColor::Distance { points: Vec::new(), max_mm: 3.0 };
+                        changed = true;
+                    }
                 });
+            if let VesselColor::Distance { points, max_mm } = &mut view.style.color {
+                ui.horizontal(|ui| {
+                    ui.label("bright at the wall, dark from");
+                    changed |= ui.add(egui::DragValue::new(max_mm).speed(0.05).range(0.1..=50.0).suffix(" mm")).changed();
+                });
+                if points.is_empty() {
+                    ui.label("No electrodes yet: plan electrodes (Plan electrodes) and grab one to select it.");
+                } else if let Some(from) = &view.distance_from {
+                    ui.label(format!("from {from}"));
+                }
+            }
             ui.horizontal(|ui| {
                 ui.label("radius from");
                 let (mut lo, mut hi) = view.style.radius_range;
