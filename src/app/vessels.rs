@@ -11,6 +11,7 @@ use bevy::window::PrimaryWindow;
 
 use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
+use super::material::{CullFaces, SurfaceLighting, SurfaceMaterial};
 use super::picking::CLICK_SLOP;
 use super::scene::{BrainRoot, Drawn, ras_to_world};
 use crate::brain::Hemisphere;
@@ -70,10 +71,13 @@ impl Default for VesselView {
 #[derive(Component)]
 struct VesselMesh;
 
+/// Tubes and lines use the cortex's small per-vertex shader (on lavapipe `StandardMaterial`
+/// cost 650 ms a frame for 100k tubes, 1.98 s for 1M segments); lines with its lighting
+/// switched off (ambient 1, no diffuse, specular or fill), i.e. their colour as is.
 #[derive(Resource)]
 struct VesselMaterials {
-    tubes: Handle<StandardMaterial>,
-    lines: Handle<StandardMaterial>,
+    tubes: Handle<SurfaceMaterial>,
+    lines: Handle<SurfaceMaterial>,
 }
 
 pub struct VesselsPlugin {
@@ -97,28 +101,30 @@ impl Plugin for VesselsPlugin {
     }
 }
 
-fn setup(mut commands: Commands, mut mats: ResMut<Assets<StandardMaterial>>) {
+fn setup(mut commands: Commands, mut surface_mats: ResMut<Assets<SurfaceMaterial>>) {
     commands.insert_resource(VesselMaterials {
-        tubes: mats.add(StandardMaterial {
-            base_color: Color::WHITE,
-            perceptual_roughness: 0.6,
+        // tubes are outward-wound open cylinders: the far half never shows
+        tubes: surface_mats.add(SurfaceMaterial {
+            cull: CullFaces::Back,
             ..default()
         }),
-        lines: mats.add(StandardMaterial {
-            base_color: Color::WHITE,
-            unlit: true,
-            ..default()
+        lines: surface_mats.add(SurfaceMaterial {
+            lighting: SurfaceLighting {
+                terms: Vec4::new(1.0, 0.0, 0.0, 1.0),
+                fill: Vec4::ZERO,
+            },
+            cull: CullFaces::None,
         }),
     });
 }
 
-/// What is derived once per graph: statistics, radius histogram, components, spatial index.
+/// What is derived once per graph before drawing: statistics, radius histogram, components.
+/// The spatial index (picking only; seconds for millions of segments) follows separately.
 struct Derived {
     rev: u64,
     stats: GraphStats,
     radius_hist: Vec<(f64, f64, f64)>,
     components: Arc<Vec<u32>>,
-    index: Arc<VesselIndex>,
 }
 
 fn derive(rev: u64, g: &VesselGraph) -> Derived {
@@ -130,10 +136,7 @@ fn derive(rev: u64, g: &VesselGraph) -> Derived {
     for &r in &g.radius {
         counts[(((r as f64 - lo) / w) as usize).min(bins - 1)] += 1.0;
     }
-    let (components, index) = rayon::join(
-        || Arc::new(g.components().0),
-        || Arc::new(VesselIndex::new(g)),
-    );
+    let components = Arc::new(g.components().0);
     Derived {
         rev,
         radius_hist: counts
@@ -143,7 +146,6 @@ fn derive(rev: u64, g: &VesselGraph) -> Derived {
             .collect(),
         stats: st,
         components,
-        index,
     }
 }
 
@@ -153,6 +155,8 @@ fn derive(rev: u64, g: &VesselGraph) -> Derived {
 #[derive(Resource, Default)]
 struct VesselJobs {
     derive: Option<Task<Derived>>,
+    /// on its own thread: the task pool has few threads and this can take seconds
+    index: Option<(u64, std::thread::JoinHandle<Arc<VesselIndex>>)>,
     build: Option<(BuildKey, Task<(VesselGeometry, f64)>)>,
 }
 
@@ -174,10 +178,16 @@ fn derive_graph_data(
             view.stats = Some(d.stats);
             view.radius_hist = d.radius_hist;
             view.components = d.components;
-            view.index = Some(d.index);
             view.preparing = false;
             view.style_rev += 1;
         }
+    }
+    if jobs.index.as_ref().is_some_and(|(_, h)| h.is_finished())
+        && let Some((r, h)) = jobs.index.take()
+        && let Ok(index) = h.join()
+        && r == view.graph_rev
+    {
+        view.index = Some(index);
     }
     if rev == view.graph_rev {
         return;
@@ -200,11 +210,32 @@ fn derive_graph_data(
                 vessel_mesh::VesselColor::Radius
             };
             view.preparing = true;
-            jobs.derive = Some(AsyncComputeTaskPool::get().spawn(async move { derive(rev, &g) }));
+            let pool = AsyncComputeTaskPool::get();
+            let g2 = g.clone();
+            jobs.index = Some((
+                rev,
+                std::thread::spawn(move || {
+                    let t = std::time::Instant::now();
+                    let index = Arc::new(VesselIndex::new(&g2));
+                    info!(
+                        "vessels: R-tree of {} segments in {:.2?}",
+                        g2.edges.len(),
+                        t.elapsed()
+                    );
+                    index
+                }),
+            ));
+            jobs.derive = Some(pool.spawn(async move {
+                let t = std::time::Instant::now();
+                let d = derive(rev, &g);
+                info!("vessels: statistics and components in {:.2?}", t.elapsed());
+                d
+            }));
         }
         None => {
             view.preparing = false;
             jobs.derive = None;
+            jobs.index = None;
         }
     }
     view.style_rev += 1;
@@ -226,6 +257,7 @@ fn draw_vessels(
     mut last: Local<BuildKey>,
     mut hold: ResMut<super::CaptureHold>,
     mut holding: Local<bool>,
+    camera: Query<(&Camera, &GlobalTransform, &Projection), With<MainCamera>>,
 ) {
     // screenshots and benchmarks wait for background vessel work
     let busy = jobs.derive.is_some() || jobs.build.is_some();
@@ -241,6 +273,26 @@ fn draw_vessels(
         }
     }
     let Some(mats) = mats else { return };
+    // screen-size level of detail: the size of a pixel at the graph's centre, in powers of 2
+    // (zooming by less than 2× keeps the geometry)
+    let pixel_mm = view.stats.as_ref().and_then(|st| {
+        let (cam, tf, proj) = camera.single().ok()?;
+        let centre = ras_to_world()
+            .transform_point((Vec3::from(st.bbox_min) + Vec3::from(st.bbox_max)) / 2.0);
+        let h = cam.logical_viewport_size()?.y.max(1.0);
+        let px = match proj {
+            Projection::Perspective(p) => {
+                2.0 * tf.translation().distance(centre) * (p.fov / 2.0).tan() / h
+            }
+            Projection::Orthographic(o) => o.area.height() / h,
+            _ => return None,
+        };
+        (px.is_finite() && px > 0.0).then(|| 2f32.powi(px.log2().round() as i32))
+    });
+    if view.style.pixel_mm != pixel_mm {
+        view.style.pixel_mm = pixel_mm;
+        view.style_rev += 1;
+    }
     let scene = &doc.0;
     let shown = |h: Hemisphere| scene.view.show.get(&h).copied().unwrap_or(true);
     // generated vessels lie on the anatomical surfaces: hide them on inflated/sphere/flat
@@ -318,6 +370,12 @@ fn draw_vessels(
     };
     let stale = *k != key;
     jobs.build = None;
+    info!(
+        "vessels: geometry ({} tubes, {} lines) in {ms:.0} ms{}",
+        geo.n_tubes,
+        geo.n_lines,
+        if stale { ", stale" } else { "" }
+    );
     if stale {
         return;
     }
@@ -328,12 +386,13 @@ fn draw_vessels(
     view.n_lines = geo.n_lines;
     view.build_ms = ms;
     let usage = RenderAssetUsages::RENDER_WORLD;
-    let mut spawn = |mesh: Mesh, mat: Handle<StandardMaterial>| {
+    let mut spawn = |mesh: Mesh, tubes: bool| {
+        let mat = if tubes { &mats.tubes } else { &mats.lines };
         let child = commands
             .spawn((
                 VesselMesh,
                 Mesh3d(meshes.add(mesh)),
-                MeshMaterial3d(mat),
+                MeshMaterial3d(mat.clone()),
                 Transform::default(),
             ))
             .id();
@@ -348,7 +407,7 @@ fn draw_vessels(
         m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, c.normals);
         m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.colors);
         m.insert_indices(bevy::mesh::Indices::U32(c.indices));
-        spawn(m, mats.tubes.clone());
+        spawn(m, true);
     }
     // lines in chunks too, so each has its own bounds for frustum culling
     const LINES_PER_CHUNK: usize = 262_144;
@@ -359,8 +418,10 @@ fn draw_vessels(
     {
         let mut m = Mesh::new(PrimitiveTopology::LineList, usage);
         m.insert_attribute(Mesh::ATTRIBUTE_POSITION, p.to_vec());
+        // the shader's layout has normals; unlit lines ignore them
+        m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0f32, 0.0, 1.0]; p.len()]);
         m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.to_vec());
-        spawn(m, mats.lines.clone());
+        spawn(m, false);
     }
 }
 

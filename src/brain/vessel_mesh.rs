@@ -46,6 +46,9 @@ pub struct VesselStyle {
     pub tube_budget: usize,
     /// segments thinner than this are always lines (mm)
     pub min_tube_radius: f32,
+    /// size of a screen pixel at the graph (mm), when known: a tube narrower than a pixel
+    /// looks like a line and costs 12 vertices instead of 2, so it is drawn as one
+    pub pixel_mm: Option<f32>,
 }
 
 impl Default for VesselStyle {
@@ -58,6 +61,7 @@ impl Default for VesselStyle {
             only_component: None,
             tube_budget: 150_000,
             min_tube_radius: 0.0,
+            pixel_mm: None,
         }
     }
 }
@@ -200,11 +204,15 @@ pub fn build(
             (VesselColor::Attribute(_), None) => [0.7, 0.7, 0.7, 1.0],
         }
     };
-    // level of detail: the thickest `tube_budget` segments (above min_tube_radius) are tubes
+    // level of detail: the thickest `tube_budget` segments at least a pixel wide (and above
+    // min_tube_radius) are tubes
+    let min_r = style
+        .min_tube_radius
+        .max(style.pixel_mm.map_or(0.0, |p| 0.5 * p));
     let mut order: Vec<usize> = shown
         .iter()
         .copied()
-        .filter(|&e| g.radius[e] > 0.0 && g.radius[e] >= style.min_tube_radius)
+        .filter(|&e| g.radius[e] > 0.0 && g.radius[e] >= min_r)
         .collect();
     if order.len() > style.tube_budget {
         order.select_nth_unstable_by(style.tube_budget, |a, b| {

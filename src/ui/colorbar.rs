@@ -88,7 +88,7 @@ pub fn status_bar(
         if vessels.preparing || vessels.building {
             ui.spinner();
             ui.label(if vessels.preparing {
-                "vessels: statistics and spatial index…"
+                "vessels: statistics and components…"
             } else {
                 "vessels: building geometry…"
             });

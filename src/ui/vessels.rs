@@ -31,7 +31,12 @@ pub fn vessels_window(ctx: &egui::Context, open: &mut bool, scene: &Scene, view:
             if view.preparing {
                 ui.horizontal(|ui| {
                     ui.spinner();
-                    ui.label(format!("computing statistics, components and the spatial index of {} segments…", g.edges.len()));
+                    ui.label(format!("computing statistics and components of {} segments…", g.edges.len()));
+                });
+            } else if view.index.is_none() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("building the spatial index (clicking a vessel works when it is done)…");
                 });
             }
             if let Some(st) = &view.stats {

@@ -215,3 +215,38 @@ fn sulci_are_darker_than_gyri_and_overlay_colours_land_on_their_vertices() {
         "thin cortex should be purple-blue: {low:?}"
     );
 }
+
+#[test]
+fn a_vessel_graph_alone_is_drawn_with_tubes_and_lines() {
+    // generated network, written as VesselGraph CSV, opened on its own and coloured by radius
+    let d = scratch("vessel-render");
+    let prefix = d.join("net.csv");
+    let o = bin()
+        .args(["vessels", "generate", "--synthetic", "20000", "--out"])
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let img = render(
+        &d.join("v.png"),
+        &["--no-default", d.join("net_edges.csv").to_str().unwrap()],
+    );
+    let bg = background();
+    let drawn = img.pixels().filter(|p| p.0 != bg).count();
+    let total = (W * H) as usize;
+    // a 20,000-segment network fills a good part of the frame, and is not a blank or solid image
+    assert!(
+        drawn > total / 20 && drawn < total * 9 / 10,
+        "{drawn} of {total}"
+    );
+    // radius colours span the colormap: both dark (thin, purple) and bright (thick, yellow)
+    let bright = img
+        .pixels()
+        .filter(|p| p.0[0] > 180 && p.0[1] > 180)
+        .count();
+    let dark = img
+        .pixels()
+        .filter(|p| lum(p) < 90.0 && p.0[2] as i32 > p.0[1] as i32 + 30)
+        .count();
+    assert!(bright > 100 && dark > 100, "bright {bright}, dark {dark}");
+}
