@@ -83,6 +83,8 @@ pub struct PlanState {
     pub dragging: Option<usize>,
     /// the device last grabbed (vessels can be coloured by their distance to it)
     pub selected: Option<usize>,
+    /// draw the vessel margin as translucent keep-out shells around vessels near the contacts
+    pub show_margin: bool,
     /// ask the UI to open the planning panel
     pub reveal_panel: bool,
 }
@@ -114,6 +116,7 @@ impl Default for PlanState {
             drag_mode: false,
             dragging: None,
             selected: None,
+            show_margin: true,
             reveal_panel: false,
         }
     }
@@ -209,7 +212,7 @@ impl Plugin for PlanningPlugin {
                     poll_worker,
                     drag_electrode,
                     refresh_percept,
-                    feed_vessel_distance,
+                    feed_vessel_view,
                 )
                     .chain(),
             )
@@ -563,22 +566,39 @@ fn poll_worker(
     }
 }
 
-/// "Colour vessels by distance to the selected electrode": hand the Vessels view the selected
-/// device's contacts (every contact while none is selected), whenever they move.
-fn feed_vessel_distance(state: Res<PlanState>, view: Option<ResMut<super::vessels::VesselView>>) {
+/// What the planner hands the Vessels view: the contacts for "colour by distance to the
+/// selected electrode" (the selected device's, or every contact while none is selected), and
+/// the keep-out shells (the planner's vessel margin around vessels within 2 mm of a shell
+/// reaching a contact), whenever they change.
+fn feed_vessel_view(state: Res<PlanState>, view: Option<ResMut<super::vessels::VesselView>>) {
+    use crate::brain::vessel_mesh::{Shell, VesselColor};
     let Some(mut view) = view else { return };
-    let crate::brain::vessel_mesh::VesselColor::Distance { points, .. } = &view.style.color else {
+    let contacts = |device: Option<usize>| -> Vec<[f32; 3]> {
+        state
+            .contacts
+            .iter()
+            .filter(|c| c.ras.is_finite() && device.is_none_or(|i| c.device == i))
+            .map(|c| c.ras.as_vec3().to_array())
+            .collect()
+    };
+    let margin = state.config.constraints.margin_mm as f32;
+    let shell =
+        (state.show_margin && state.show_electrodes && !state.contacts.is_empty()).then(|| Shell {
+            margin_mm: margin,
+            near: contacts(None),
+            within_mm: margin + 2.0,
+        });
+    if view.style.shell != shell {
+        view.style.shell = shell;
+        view.style_rev += 1;
+    }
+    let VesselColor::Distance { points, .. } = &view.style.color else {
         return;
     };
     let selected = state
         .selected
         .filter(|&i| state.contacts.iter().any(|c| c.device == i));
-    let now: Vec<[f32; 3]> = state
-        .contacts
-        .iter()
-        .filter(|c| c.ras.is_finite() && selected.is_none_or(|i| c.device == i))
-        .map(|c| c.ras.as_vec3().to_array())
-        .collect();
+    let now = contacts(selected);
     if &now == points {
         return;
     }
@@ -589,7 +609,7 @@ fn feed_vessel_distance(state: Res<PlanState>, view: Option<ResMut<super::vessel
             now.len()
         ),
     };
-    if let crate::brain::vessel_mesh::VesselColor::Distance { points, .. } = &mut view.style.color {
+    if let VesselColor::Distance { points, .. } = &mut view.style.color {
         *points = now;
     }
     view.distance_from = Some(from);

@@ -42,6 +42,8 @@ pub struct VesselView {
     pub preparing: bool,
     /// geometry is being built (in the background)
     pub building: bool,
+    /// keep-out shells drawn (around vessels near the electrodes)
+    pub n_shells: usize,
     /// what "distance to the selected electrode" measures from (set by the planner)
     pub distance_from: Option<String>,
 }
@@ -63,6 +65,7 @@ impl Default for VesselView {
             build_ms: 0.0,
             preparing: false,
             building: false,
+            n_shells: 0,
             distance_from: None,
         }
     }
@@ -78,6 +81,8 @@ struct VesselMesh;
 struct VesselMaterials {
     tubes: Handle<SurfaceMaterial>,
     lines: Handle<SurfaceMaterial>,
+    /// keep-out shells: translucent amber, seen from inside and out
+    shells: Handle<StandardMaterial>,
 }
 
 pub struct VesselsPlugin {
@@ -101,7 +106,11 @@ impl Plugin for VesselsPlugin {
     }
 }
 
-fn setup(mut commands: Commands, mut surface_mats: ResMut<Assets<SurfaceMaterial>>) {
+fn setup(
+    mut commands: Commands,
+    mut mats: ResMut<Assets<StandardMaterial>>,
+    mut surface_mats: ResMut<Assets<SurfaceMaterial>>,
+) {
     commands.insert_resource(VesselMaterials {
         // tubes are outward-wound open cylinders: the far half never shows
         tubes: surface_mats.add(SurfaceMaterial {
@@ -114,6 +123,14 @@ fn setup(mut commands: Commands, mut surface_mats: ResMut<Assets<SurfaceMaterial
                 fill: Vec4::ZERO,
             },
             cull: CullFaces::None,
+        }),
+        shells: mats.add(StandardMaterial {
+            base_color: Color::srgba(1.0, 0.72, 0.1, 0.28),
+            alpha_mode: AlphaMode::Blend,
+            unlit: true,
+            cull_mode: None,
+            double_sided: true,
+            ..default()
         }),
     });
 }
@@ -386,18 +403,32 @@ fn draw_vessels(
     view.n_lines = geo.n_lines;
     view.build_ms = ms;
     let usage = RenderAssetUsages::RENDER_WORLD;
-    let mut spawn = |mesh: Mesh, tubes: bool| {
-        let mat = if tubes { &mats.tubes } else { &mats.lines };
-        let child = commands
-            .spawn((
-                VesselMesh,
-                Mesh3d(meshes.add(mesh)),
-                MeshMaterial3d(mat.clone()),
-                Transform::default(),
-            ))
-            .id();
+    enum Part {
+        Tubes,
+        Lines,
+        Shells,
+    }
+    let mut spawn = |mesh: Mesh, part: Part| {
+        let mut e = commands.spawn((VesselMesh, Mesh3d(meshes.add(mesh)), Transform::default()));
+        match part {
+            Part::Tubes => e.insert(MeshMaterial3d(mats.tubes.clone())),
+            Part::Lines => e.insert(MeshMaterial3d(mats.lines.clone())),
+            Part::Shells => e.insert(MeshMaterial3d(mats.shells.clone())),
+        };
+        let child = e.id();
         commands.entity(*root).add_child(child);
     };
+    view.n_shells = geo.n_shells;
+    for c in geo.shells {
+        if c.indices.is_empty() {
+            continue;
+        }
+        let mut m = Mesh::new(PrimitiveTopology::TriangleList, usage);
+        m.insert_attribute(Mesh::ATTRIBUTE_POSITION, c.positions);
+        m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, c.normals);
+        m.insert_indices(bevy::mesh::Indices::U32(c.indices));
+        spawn(m, Part::Shells);
+    }
     for c in geo.tubes {
         if c.indices.is_empty() {
             continue;
@@ -407,7 +438,7 @@ fn draw_vessels(
         m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, c.normals);
         m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.colors);
         m.insert_indices(bevy::mesh::Indices::U32(c.indices));
-        spawn(m, true);
+        spawn(m, Part::Tubes);
     }
     // lines in chunks too, so each has its own bounds for frustum culling
     const LINES_PER_CHUNK: usize = 262_144;
@@ -421,7 +452,7 @@ fn draw_vessels(
         // the shader's layout has normals; unlit lines ignore them
         m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0f32, 0.0, 1.0]; p.len()]);
         m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.to_vec());
-        spawn(m, false);
+        spawn(m, Part::Lines);
     }
 }
 

@@ -46,6 +46,8 @@ pub struct VesselStyle {
     pub tube_budget: usize,
     /// segments thinner than this are always lines (mm)
     pub min_tube_radius: f32,
+    /// translucent keep-out shells around the vessels near some points (the electrodes)
+    pub shell: Option<Shell>,
     /// size of a screen pixel at the graph (mm), when known: a tube narrower than a pixel
     /// looks like a line and costs 12 vertices instead of 2, so it is drawn as one
     pub pixel_mm: Option<f32>,
@@ -62,8 +64,19 @@ impl Default for VesselStyle {
             tube_budget: 150_000,
             min_tube_radius: 0.0,
             pixel_mm: None,
+            shell: None,
         }
     }
+}
+
+/// Keep-out shells: each shown segment whose wall lies within `within_mm` of one of `near` gets
+/// a tube of radius (its radius + `margin_mm`) — the zone the planner penalises. A contact
+/// inside a shell is a margin violation, visibly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shell {
+    pub margin_mm: f32,
+    pub near: Vec<[f32; 3]>,
+    pub within_mm: f32,
 }
 
 /// Up to this many tubes per chunk (12 vertices each keeps indices well inside u32).
@@ -88,6 +101,9 @@ pub struct VesselGeometry {
     pub n_lines: usize,
     /// segments that passed the filters
     pub shown: usize,
+    /// keep-out shells (colour unused: the material is one translucent colour)
+    pub shells: Vec<TubeChunk>,
+    pub n_shells: usize,
 }
 
 fn kind_color(k: VesselKind) -> [f32; 4] {
@@ -234,11 +250,33 @@ pub fn build(
                 indices: Vec::with_capacity(chunk.len() * 6 * SIDES),
             };
             for &e in chunk {
-                tube(&mut c, g, e, color(e));
+                tube(&mut c, g, e, g.radius[e], color(e));
             }
             c
         })
         .collect();
+    // keep-out shells around the segments near the given points
+    let shell_segments: Vec<usize> = match &style.shell {
+        Some(sh) if !sh.near.is_empty() => shown
+            .par_iter()
+            .copied()
+            .filter(|&e| wall_distance(e, &sh.near) <= sh.within_mm)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let shells: Vec<TubeChunk> = match &style.shell {
+        Some(sh) => shell_segments
+            .par_chunks(TUBES_PER_CHUNK)
+            .map(|chunk| {
+                let mut c = TubeChunk::default();
+                for &e in chunk {
+                    tube(&mut c, g, e, g.radius[e] + sh.margin_mm, [1.0; 4]);
+                }
+                c
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let lines: Vec<usize> = shown.iter().copied().filter(|&e| !is_tube[e]).collect();
     let mut line_positions = Vec::with_capacity(lines.len() * 2);
     let mut line_colors = Vec::with_capacity(lines.len() * 2);
@@ -249,6 +287,8 @@ pub fn build(
         line_colors.extend([c, c]);
     }
     VesselGeometry {
+        n_shells: shell_segments.len(),
+        shells,
         n_tubes: order.len(),
         n_lines: lines.len(),
         shown: shown.len(),
@@ -258,8 +298,8 @@ pub fn build(
     }
 }
 
-/// A 6-sided open cylinder of the segment's radius.
-fn tube(c: &mut TubeChunk, g: &VesselGraph, e: usize, color: [f32; 4]) {
+/// A 6-sided open cylinder of radius `r` around the segment.
+fn tube(c: &mut TubeChunk, g: &VesselGraph, e: usize, r: f32, color: [f32; 4]) {
     let (a, b) = g.segment(e);
     let (a, b) = (glam::Vec3::from(a), glam::Vec3::from(b));
     let d = (b - a).normalize_or_zero();
@@ -268,7 +308,6 @@ fn tube(c: &mut TubeChunk, g: &VesselGraph, e: usize, color: [f32; 4]) {
     }
     let u = d.any_orthonormal_vector();
     let v = d.cross(u);
-    let r = g.radius[e];
     let base = c.positions.len() as u32;
     for end in [a, b] {
         for k in 0..SIDES {
@@ -368,6 +407,29 @@ mod tests {
             .unwrap();
         assert!(lum(10) > 0.95, "{}", lum(10));
         assert!(lum(far) < 0.05, "{}", lum(far));
+        // keep-out shells: exactly the segments whose wall is within range, one radius+margin out
+        let shelled = build(
+            &g,
+            &VesselStyle {
+                shell: Some(Shell {
+                    margin_mm: 0.5,
+                    near: vec![at],
+                    within_mm: 1.0,
+                }),
+                ..style.clone()
+            },
+            None,
+            &|_| true,
+        );
+        let want = (0..g.edges.len())
+            .filter(|&e| {
+                let (a, b) = g.segment(e);
+                super::super::vessels::point_segment_distance(at, a, b) as f32 - g.radius[e] <= 1.0
+            })
+            .count();
+        assert!(want > 0);
+        assert_eq!(shelled.n_shells, want);
+        assert_eq!(shelled.shells[0].positions.len(), 12 * want);
         // no electrode: grey, not a fake distance
         let none = VesselStyle {
             color: VesselColor::Distance {

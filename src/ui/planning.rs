@@ -134,6 +134,8 @@ pub fn planning_window(
         ui.horizontal(|ui| {
             ui.checkbox(&mut state.drag_mode, "drag electrodes").on_hover_text("press on an electrode in the 3D view and move it over the cortex");
             ui.checkbox(&mut state.show_electrodes, "show electrodes");
+            ui.checkbox(&mut state.show_margin, "show vessel margin")
+                .on_hover_text("translucent keep-out shells (vessel radius + margin) around the vessels near the contacts");
         });
         if let Some((i, p)) = state.dragging.and_then(|i| state.layout.as_ref()?.placements.get(i).map(|p| (i, p))) {
             ui.label(format!("dragging device {i} to ({:.1}, {:.1}) mm on the sheet", p.u, p.v));

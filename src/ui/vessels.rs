@@ -132,6 +132,9 @@ pub fn vessels_window(ctx: &egui::Context, open: &mut bool, scene: &Scene, view:
                 ui.label("segments, lines for the rest");
             });
             ui.label(format!("drawn: {} tubes + {} lines (built in {:.0} ms)", view.n_tubes, view.n_lines, view.build_ms));
+            if view.n_shells > 0 {
+                ui.label(format!("keep-out shells around {} segments near the electrodes (Plan electrodes → show vessel margin)", view.n_shells));
+            }
             ui.separator();
             match view.picked {
                 None => {
