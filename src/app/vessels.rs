@@ -274,10 +274,13 @@ fn draw_vessels(
     mut last: Local<BuildKey>,
     mut hold: ResMut<super::CaptureHold>,
     mut holding: Local<bool>,
+    mut shown_rev: Local<u64>,
     camera: Query<(&Camera, &GlobalTransform, &Projection), With<MainCamera>>,
 ) {
-    // screenshots and benchmarks wait for background vessel work
-    let busy = jobs.derive.is_some() || jobs.build.is_some();
+    // screenshots and benchmarks wait for a new graph's first geometry (not for rebuilds after
+    // a style change, e.g. the keep-out shells following a dragged electrode)
+    let graph_rev = doc.0.vessels.as_ref().map_or(0, |v| v.rev);
+    let busy = jobs.derive.is_some() || (jobs.build.is_some() && *shown_rev != graph_rev);
     if view.building != jobs.build.is_some() {
         view.building = jobs.build.is_some();
     }
@@ -325,7 +328,35 @@ fn draw_vessels(
         visible,
         (shown(Hemisphere::Left), shown(Hemisphere::Right)),
     );
-    if key != *last {
+    // a finished build is shown if it is still what is wanted; a newer request waits for the
+    // running build (never two at once: each can take a second at millions of segments)
+    if let Some((k, task)) = jobs.build.as_mut()
+        && let Some((geo, ms)) = block_on(future::poll_once(task))
+    {
+        let stale = *k != key;
+        let k_rev = k.0;
+        jobs.build = None;
+        info!(
+            "vessels: geometry ({} tubes, {} lines) in {ms:.0} ms{}",
+            geo.n_tubes,
+            geo.n_lines,
+            if stale { ", stale" } else { "" }
+        );
+        if !stale {
+            *shown_rev = k_rev;
+            show_geometry(
+                &mut commands,
+                &mut meshes,
+                &mats,
+                *root,
+                &existing,
+                &mut view,
+                geo,
+                ms,
+            );
+        }
+    }
+    if key != *last && jobs.build.is_none() {
         *last = key;
         // a graph alone (no cortex) is framed by its own bounds
         drawn.vessel_bounds = view
@@ -373,30 +404,25 @@ fn draw_vessels(
                 }
                 view.n_tubes = 0;
                 view.n_lines = 0;
-                if !view.preparing {
-                    return;
-                }
+                view.n_shells = 0;
             }
         }
     }
-    let Some((k, task)) = jobs.build.as_mut() else {
-        return;
-    };
-    let Some((geo, ms)) = block_on(future::poll_once(task)) else {
-        return;
-    };
-    let stale = *k != key;
-    jobs.build = None;
-    info!(
-        "vessels: geometry ({} tubes, {} lines) in {ms:.0} ms{}",
-        geo.n_tubes,
-        geo.n_lines,
-        if stale { ", stale" } else { "" }
-    );
-    if stale {
-        return;
-    }
-    for e in &existing {
+}
+
+/// Swap the drawn vessel meshes for a finished build.
+#[allow(clippy::too_many_arguments)]
+fn show_geometry(
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    mats: &VesselMaterials,
+    root: Entity,
+    existing: &Query<Entity, With<VesselMesh>>,
+    view: &mut VesselView,
+    geo: VesselGeometry,
+    ms: f64,
+) {
+    for e in existing {
         commands.entity(e).despawn();
     }
     view.n_tubes = geo.n_tubes;
@@ -416,7 +442,7 @@ fn draw_vessels(
             Part::Shells => e.insert(MeshMaterial3d(mats.shells.clone())),
         };
         let child = e.id();
-        commands.entity(*root).add_child(child);
+        commands.entity(root).add_child(child);
     };
     view.n_shells = geo.n_shells;
     for c in geo.shells {
