@@ -222,7 +222,12 @@ fn frame_scene(
         }
         _ => 1.6,
     };
-    let (focus, radius) = framing(lo, hi, aspect);
+    let (focus, mut radius) = framing(lo, hi, aspect);
+    if drawn.meshes.is_empty() {
+        // `framing` is tuned for brains (rounded: their box corners are empty); a vessel graph
+        // alone often fills its box to the corners, so keep the whole box in view
+        radius /= 0.75;
+    }
     for (mut t, poc) in &mut cams {
         match poc {
             Some(mut p) => {

@@ -367,7 +367,8 @@ fn draw_vessels(
         match scene
             .vessels
             .as_ref()
-            .filter(|_| visible && !view.preparing)
+            // derive_graph_data has seen this graph (not a frame before it) and finished it
+            .filter(|v| visible && !view.preparing && v.rev == view.graph_rev)
         {
             Some(set) => {
                 let g = set.graph.clone();

@@ -3,6 +3,7 @@
 
 pub mod inspect;
 pub mod planning;
+pub mod simulate;
 pub mod vessels;
 
 use crate::brain::Hemisphere;
@@ -55,6 +56,8 @@ enum Command {
     Percept(planning::PerceptArgs),
     /// Optimise electrode placement (percept-aware) and compare with baselines.
     Plan(planning::PlanArgs),
+    /// Run an activity model on a surface (CPU reference or GPU kernel); --json report.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Args)]
@@ -196,6 +199,9 @@ pub fn main() -> ExitCode {
         Some(Command::Render(a)) => render(a),
         Some(Command::Percept(a)) => planning::percept(a).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Plan(a)) => planning::plan(a).map_or_else(fail, |_| ExitCode::SUCCESS),
+        Some(Command::Simulate(a)) => {
+            simulate::simulate(a).map_or_else(fail, |_| ExitCode::SUCCESS)
+        }
     }
 }
 

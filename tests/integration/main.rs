@@ -9,6 +9,7 @@ mod percept;
 mod plan;
 mod readers;
 mod render;
+mod simulate;
 mod vessels;
 
 use std::path::PathBuf;

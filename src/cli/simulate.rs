@@ -1,0 +1,221 @@
+//! `cortexplorer simulate`: run an activity model on a surface without a window, on the CPU
+//! reference or the GPU kernel, and report (JSON keys as issue 5 specifies).
+//!
+//! Implemented so far: `--model diffusion` (CPU and GPU). The other models of issue 5 (wave,
+//! kuramoto, wilson-cowan, lif) are refused with a clear message until they exist.
+//!
+//! Surface: `--surface FILE` (any surface format), or the default scene — both fsaverage5 pial
+//! hemispheres as one mesh (20,484 vertices; the hemispheres do not touch, so nothing diffuses
+//! between them). Initial state: `--initial OVERLAY` (one value per vertex), or by default a
+//! Gaussian bump (σ 5 mm) around vertex 0. Parameters: `--param D=1` (mm²/s).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::activity::{diffusion, laplacian::Laplacian};
+use crate::brain::fsaverage5;
+use crate::io::{self, Content};
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// diffusion (wave, kuramoto, wilson-cowan, lif: not yet)
+    #[arg(long)]
+    model: String,
+    /// surface file (default: both fsaverage5 pial hemispheres)
+    #[arg(long)]
+    surface: Option<PathBuf>,
+    /// initial state, one value per vertex (default: a Gaussian bump at vertex 0)
+    #[arg(long)]
+    initial: Option<PathBuf>,
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    /// time step in seconds (default: half the stability bound); an unstable one is clamped
+    #[arg(long)]
+    dt: Option<f64>,
+    /// cpu (reference) or gpu (compute shader; lavapipe without a GPU)
+    #[arg(long, default_value = "cpu")]
+    backend: String,
+    /// model parameters, `name=value` (diffusion: D in mm²/s, default 1)
+    #[arg(long = "param")]
+    params: Vec<String>,
+    /// write the final state: .npy (float32, one value per vertex)
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+type Mesh = (Vec<[f32; 3]>, Vec<[u32; 3]>);
+
+/// The mesh: vertices and faces of every surface given, concatenated.
+fn mesh(a: &SimulateArgs) -> Result<Mesh, String> {
+    let loaded = match &a.surface {
+        Some(p) => vec![io::load(p).map_err(|e| e.to_string())?],
+        None => fsaverage5::load()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|l| {
+                matches!(l.content, Content::Surface(_))
+                    && l.surface_kind == Some(crate::brain::SurfaceKind::Pial)
+            })
+            .collect(),
+    };
+    let (mut v, mut f) = (Vec::new(), Vec::new());
+    for l in loaded {
+        let Content::Surface(s) = l.content else {
+            return Err(format!("{}: not a surface", l.source.display()));
+        };
+        let off = v.len() as u32;
+        f.extend(s.faces.iter().map(|t| t.map(|i| i + off)));
+        v.extend(s.vertices);
+    }
+    if v.is_empty() {
+        return Err("no surface to simulate on".into());
+    }
+    Ok((v, f))
+}
+
+fn param(a: &SimulateArgs, name: &str, default: f64) -> Result<f64, String> {
+    for p in &a.params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| format!("--param {p:?}: expected name=value"))?;
+        if k.trim() == name {
+            return v
+                .trim()
+                .parse()
+                .map_err(|_| format!("--param {p:?}: {v:?} is not a number"));
+        }
+    }
+    Ok(default)
+}
+
+pub fn simulate(a: SimulateArgs) -> Result<(), String> {
+    if a.model != "diffusion" {
+        return Err(match a.model.as_str() {
+            "wave" | "kuramoto" | "wilson-cowan" | "lif" => format!(
+                "model {:?} is not implemented yet (issue 5); available: diffusion",
+                a.model
+            ),
+            m => format!("unknown model {m:?}; available: diffusion"),
+        });
+    }
+    if a.backend != "cpu" && a.backend != "gpu" {
+        return Err(format!("--backend {:?}: cpu or gpu", a.backend));
+    }
+    for p in &a.params {
+        if !p.starts_with("D=") {
+            return Err(format!("--param {p:?}: diffusion takes D (mm²/s)"));
+        }
+    }
+    let (v, f) = mesh(&a)?;
+    let l = Laplacian::new(&v, &f)?;
+    let n = l.len();
+    let u0: Vec<f32> = match &a.initial {
+        Some(p) => {
+            let loaded = io::load(p).map_err(|e| e.to_string())?;
+            let Content::Overlay(o) = loaded.content else {
+                return Err(format!("{}: not per-vertex values", p.display()));
+            };
+            if o.values.len() != n {
+                return Err(format!(
+                    "{}: {} values, the surface has {n} vertices",
+                    p.display(),
+                    o.values.len()
+                ));
+            }
+            if let Some(i) = o.values.iter().position(|x| !x.is_finite()) {
+                return Err(format!("{}: value {i} is {}", p.display(), o.values[i]));
+            }
+            o.values
+        }
+        None => {
+            let c = glam::Vec3::from(v[0]);
+            v.iter()
+                .map(|p| (-(glam::Vec3::from(*p) - c).length_squared() / (2.0 * 25.0)).exp())
+                .collect()
+        }
+    };
+    let d = param(&a, "D", 1.0)?;
+    let want = a.dt.unwrap_or(1.0 / (d * l.max_rate()));
+    let step = diffusion::stable_step(&l, d, want)?;
+    if let Some(w) = &step.warning {
+        eprintln!("cortexplorer: warning: {w}");
+    }
+    // timed: the steps (and, on the GPU, reading the result back); not device or
+    // pipeline creation
+    let (u, adapter, secs) = match a.backend.as_str() {
+        "gpu" => {
+            let gpu = crate::gpu::Gpu::headless()?;
+            let mut k = crate::gpu::Diffusion::new(&gpu, &l, &u0, (d * step.dt) as f32)?;
+            k.run(&gpu, 1); // warm-up: pipeline compiled and buffers resident
+            let _ = k.read(&gpu)?;
+            let mut k = crate::gpu::Diffusion::new(&gpu, &l, &u0, (d * step.dt) as f32)?;
+            let t = std::time::Instant::now();
+            k.run(&gpu, a.steps);
+            let u = k.read(&gpu)?;
+            (u, Some(gpu.adapter), t.elapsed().as_secs_f64())
+        }
+        _ => {
+            let mut u = u0;
+            let t = std::time::Instant::now();
+            diffusion::run(&l, &mut u, d as f32, step.dt as f32, a.steps);
+            (u, None, t.elapsed().as_secs_f64())
+        }
+    };
+    if let Some(out) = &a.out {
+        if out.extension().and_then(|e| e.to_str()) != Some("npy") {
+            return Err(format!(
+                "--out {}: only .npy is written so far",
+                out.display()
+            ));
+        }
+        write_npy(out, &u).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    let mean = u.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
+    let var = u.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+    let (lo, hi) = u
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let report = serde_json::json!({
+        "model": a.model,
+        "backend": a.backend,
+        "adapter": adapter,
+        "vertices": n,
+        "steps": a.steps,
+        "dt": step.dt,
+        "seconds": secs,
+        "steps_per_second": a.steps as f64 / secs.max(1e-12),
+        "final": {"min": lo, "max": hi, "mean": mean, "std": var.sqrt()},
+        "warning": step.warning,
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+    } else {
+        println!(
+            "{} on {n} vertices ({}): {} steps of {:.3e} s in {secs:.3} s ({:.0} steps/s); final min {lo:.4} max {hi:.4} mean {mean:.4}",
+            a.model,
+            a.backend,
+            a.steps,
+            step.dt,
+            a.steps as f64 / secs.max(1e-12)
+        );
+    }
+    Ok(())
+}
+
+fn write_npy(path: &std::path::Path, u: &[f32]) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    use npyz::WriterBuilder;
+    let mut w = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[u.len() as u64])
+        .writer(&mut file)
+        .begin_nd()?;
+    w.extend(u.iter().copied())?;
+    w.finish()?;
+    Ok(())
+}
