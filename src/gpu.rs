@@ -270,6 +270,10 @@ mod tests {
             .zip(&out)
             .map(|(a, b)| (a - b).abs() / scale)
             .fold(0.0f32, f32::max);
+        eprintln!(
+            "500 steps: GPU vs CPU max relative difference {worst:e} on {}",
+            gpu.adapter
+        );
         assert!(
             worst <= 1e-4,
             "max relative difference {worst:e} on {}",

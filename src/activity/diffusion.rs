@@ -78,6 +78,10 @@ mod tests {
             let amp = l.inner(&u, &u0) / l.inner(&u0, &u0);
             let want = (-rate * t).exp();
             let err = (amp - want).abs() / want;
+            eprintln!(
+                "l = {deg}: amplitude {amp:.5}, analytic {want:.5}, error {:.3}%",
+                err * 100.0
+            );
             assert!(
                 err < 0.02,
                 "l = {deg}: amplitude {amp:.4}, exp(-l(l+1)Dt/R²) = {want:.4}, error {:.2}%",
