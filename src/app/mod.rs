@@ -8,6 +8,7 @@
 // Bevy systems take their resources as parameters; long lists are normal here.
 #![allow(clippy::too_many_arguments)]
 
+pub mod activity;
 pub mod camera;
 pub mod capture;
 pub mod files;
@@ -165,6 +166,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             },
             picking::PickingPlugin,
             vessels::VesselsPlugin { interactive: true },
+            activity::ActivityPlugin,
             files::FilesPlugin,
             capture::CapturePlugin {
                 render: None,

@@ -715,6 +715,54 @@ impl Scene {
         out
     }
 
+    /// Create or update a computed per-vertex layer (e.g. simulated activity, labelled as
+    /// such by its name): one frame per hemisphere. A new layer gets `style` and is shown; an
+    /// existing one keeps the style the user gave it.
+    pub fn set_computed_layer(
+        &mut self,
+        name: &str,
+        units: Option<&str>,
+        per_hemi: Vec<(Hemisphere, Vec<f32>)>,
+        style: OverlayStyle,
+    ) {
+        let per_hemi: BTreeMap<Hemisphere, Arc<Overlay>> = per_hemi
+            .into_iter()
+            .map(|(h, v)| {
+                let mut o = Overlay::new(v.len(), 1, v);
+                o.units = units.map(str::to_string);
+                (h, Arc::new(o))
+            })
+            .collect();
+        match self
+            .layers
+            .iter_mut()
+            .find(|l| l.name == name && l.is_overlay())
+        {
+            Some(layer) => {
+                if let LayerData::Overlay { per_hemi: p, .. } = &mut layer.data {
+                    *p = per_hemi;
+                }
+            }
+            None => {
+                self.next_id += 1;
+                self.layers.push(Layer {
+                    id: self.next_id,
+                    name: name.to_string(),
+                    visible: true,
+                    units: units.map(str::to_string),
+                    sources: vec!["computed".into()],
+                    data: LayerData::Overlay {
+                        per_hemi,
+                        style,
+                        auto_style: false,
+                        frame: 0,
+                    },
+                });
+            }
+        }
+        self.color_rev += 1;
+    }
+
     /// Coordinates of the selected vertex on each loaded surface of its hemisphere.
     pub fn coords_at(&self, sel: Selection) -> Vec<(SurfaceKind, [f32; 3])> {
         self.hemis
@@ -759,6 +807,49 @@ mod tests {
             vec![[0, 1, 2]],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn computed_layers_update_in_place_and_keep_the_users_style() {
+        let mut s = Scene::new();
+        s.add(loaded(
+            "lh.pial",
+            Some(Hemisphere::Left),
+            Content::Surface(tri(0.)),
+        ))
+        .unwrap();
+        let style = OverlayStyle::auto(&[0.0, 1.0]);
+        let rev = s.color_rev;
+        s.set_computed_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![0.0, 0.5, 1.0])],
+            style,
+        );
+        assert!(s.color_rev > rev);
+        let id = s.layer_by_name("sim").unwrap().id;
+        // the user restyles it; the next update keeps that style and the same layer
+        if let LayerData::Overlay { style, .. } = &mut s.layers[0].data {
+            style.max = 9.0;
+        }
+        let style = OverlayStyle::auto(&[0.0, 1.0]);
+        s.set_computed_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![1.0, 1.0, 1.0])],
+            style,
+        );
+        assert_eq!(s.layers.len(), 1);
+        let l = s.layer_by_name("sim").unwrap();
+        assert_eq!(l.id, id);
+        let LayerData::Overlay {
+            style, per_hemi, ..
+        } = &l.data
+        else {
+            panic!()
+        };
+        assert_eq!(style.max, 9.0);
+        assert_eq!(per_hemi[&Hemisphere::Left].values, vec![1.0, 1.0, 1.0]);
     }
 
     #[test]

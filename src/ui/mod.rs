@@ -2,6 +2,7 @@
 //! and send messages (`OpenFiles`, `OpenDialog`, `SetView`, `TakeScreenshot`); they never
 //! touch entities or files themselves.
 
+mod activity;
 mod colorbar;
 mod inspector;
 mod layers;
@@ -32,6 +33,7 @@ pub struct NoticeLog {
 /// Panel state that is not part of the document.
 #[derive(Resource, Default)]
 pub struct UiState {
+    pub activity_open: bool,
     pub path_entry: Option<String>,
     pub screenshot_entry: Option<String>,
     pub expanded_layer: Option<u64>,
@@ -55,7 +57,10 @@ impl Plugin for UiPlugin {
                     .after(EguiPreUpdateSet::ProcessInput)
                     .before(EguiPreUpdateSet::BeginPass),
             )
-            .add_systems(EguiPrimaryContextPass, panels);
+            .add_systems(
+                EguiPrimaryContextPass,
+                (panels, activity::activity_window).chain(),
+            );
     }
 }
 
@@ -280,6 +285,13 @@ fn menu_bar(
             .clicked()
         {
             state.vessels_open = !state.vessels_open;
+        }
+        if ui
+            .button("Activity")
+            .on_hover_text("simulated activity on the cortex (diffusion so far)")
+            .clicked()
+        {
+            state.activity_open = !state.activity_open;
         }
         if ui
             .button("Plan electrodes")
