@@ -1,11 +1,13 @@
-// One explicit Euler step of the heat equation on a mesh: u_out = u_in + k · Δu_in, with Δ in
-// CSR form (row_ptr, cols, vals) plus its diagonal, k = D·dt. One invocation per vertex.
-// CPU twin: activity::diffusion::run (same order of operations: diagonal first, then the
-// neighbours in column order, then u + k·s).
+// Diffusion (heat equation), one explicit Euler step: u ← u + dt·D·Δu.
+// Δ in CSR form plus its diagonal. One invocation per vertex. CPU twin:
+// activity::models::Model::Diffusion (same order: diagonal first, neighbours in column order).
+// Bindings shared by every model kernel (see src/gpu.rs).
 
 struct Params {
     n: u32,
-    k: f32,
+    dt: f32,
+    // p.x = D (mm²/s)
+    p: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -13,8 +15,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> cols: array<u32>;
 @group(0) @binding(3) var<storage, read> vals: array<f32>;
 @group(0) @binding(4) var<storage, read> diag: array<f32>;
-@group(0) @binding(5) var<storage, read> u_in: array<f32>;
-@group(0) @binding(6) var<storage, read_write> u_out: array<f32>;
+@group(0) @binding(5) var<storage, read> aux: array<f32>;
+@group(0) @binding(6) var<storage, read> s_in: array<f32>;
+@group(0) @binding(7) var<storage, read_write> s_out: array<f32>;
 
 @compute @workgroup_size(64)
 fn step(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -22,9 +25,9 @@ fn step(@builtin(global_invocation_id) id: vec3<u32>) {
     if (i >= params.n) {
         return;
     }
-    var s = diag[i] * u_in[i];
+    var s = diag[i] * s_in[i];
     for (var k = row_ptr[i]; k < row_ptr[i + 1u]; k = k + 1u) {
-        s = s + vals[k] * u_in[cols[k]];
+        s = s + vals[k] * s_in[cols[k]];
     }
-    u_out[i] = u_in[i] + params.k * s;
+    s_out[i] = s_in[i] + (params.dt * params.p.x) * s;
 }

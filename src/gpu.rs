@@ -5,6 +5,7 @@
 use wgpu::util::DeviceExt;
 
 use crate::activity::laplacian::Laplacian;
+use crate::activity::models::Model;
 
 /// A device and its queue.
 pub struct Gpu {
@@ -58,37 +59,88 @@ fn groups(n: u32) -> (u32, u32) {
     }
 }
 
-/// The diffusion kernel (`shaders/diffusion.wgsl`) with its state on the GPU: two state
-/// buffers used in turn, so a run of N steps is one submission with no read-back.
-pub struct Diffusion {
+/// A model's kernel with its state on the GPU: two state buffers used in turn, so a run of N
+/// steps is one submission with no read-back. Every kernel has the same bindings: params
+/// (n, dt, p), the Laplacian in CSR (row_ptr, cols, vals, diag), `aux` (per vertex, e.g.
+/// Kuramoto's ω), state in, state out (`states()·n` values).
+pub struct ModelKernel {
     pipeline: wgpu::ComputePipeline,
     /// bind group i reads state i and writes state 1 − i
     bind: [wgpu::BindGroup; 2],
     state: [wgpu::Buffer; 2],
     params: wgpu::Buffer,
     n: u32,
+    len: u64,
     /// which state buffer holds the current values
     current: usize,
 }
 
-impl Diffusion {
-    /// Upload the operator and the initial state; `k` = D·dt (already checked for stability).
-    pub fn new(gpu: &Gpu, l: &Laplacian, u0: &[f32], k: f32) -> Result<Diffusion, String> {
+fn params_bytes(n: u32, dt: f32, p: [f32; 4]) -> [u32; 8] {
+    [
+        n,
+        dt.to_bits(),
+        0,
+        0, // vec4 alignment
+        p[0].to_bits(),
+        p[1].to_bits(),
+        p[2].to_bits(),
+        p[3].to_bits(),
+    ]
+}
+
+impl ModelKernel {
+    /// Upload the operator, `aux` and the initial state; `dt` already checked for stability.
+    pub fn new(
+        gpu: &Gpu,
+        model: &Model,
+        l: &Laplacian,
+        state0: &[f32],
+        aux: &[f32],
+        dt: f32,
+    ) -> Result<ModelKernel, String> {
         let n = l.len();
-        if u0.len() != n {
+        if state0.len() != n * model.states() {
             return Err(format!(
-                "initial state has {} values, the mesh {n} vertices",
-                u0.len()
+                "initial state has {} values, {} needs {} per vertex × {n} vertices",
+                state0.len(),
+                model.name(),
+                model.states()
             ));
         }
         let d = &gpu.device;
         let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("diffusion.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("../shaders/diffusion.wgsl").into()),
+            label: Some(model.name()),
+            source: wgpu::ShaderSource::Wgsl(model.shader().into()),
+        });
+        // one explicit layout for every kernel (an automatic one drops bindings a kernel
+        // does not read, e.g. `aux` in diffusion)
+        let entry = |binding: u32| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty: match binding {
+                    0 => wgpu::BufferBindingType::Uniform,
+                    7 => wgpu::BufferBindingType::Storage { read_only: false },
+                    _ => wgpu::BufferBindingType::Storage { read_only: true },
+                },
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let entries: Vec<wgpu::BindGroupLayoutEntry> = (0..8).map(entry).collect();
+        let layout = d.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("model kernel"),
+            entries: &entries,
+        });
+        let pipeline_layout = d.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("model kernel"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
         });
         let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("diffusion"),
-            layout: None,
+            label: Some(model.name()),
+            layout: Some(&pipeline_layout),
             module: &module,
             entry_point: Some("step"),
             compilation_options: Default::default(),
@@ -101,40 +153,31 @@ impl Diffusion {
                 usage: wgpu::BufferUsages::STORAGE | extra,
             })
         };
-        // wgpu refuses zero-sized bindings: a mesh with no edges still gets one column
+        // wgpu refuses zero-sized bindings: empty arrays get one element
+        let or_one = |v: &[f32]| {
+            if v.is_empty() {
+                vec![0.0f32]
+            } else {
+                v.to_vec()
+            }
+        };
         let cols: &[u32] = if l.cols.is_empty() { &[0] } else { &l.cols };
-        let vals: &[f32] = if l.vals.is_empty() { &[0.0] } else { &l.vals };
-        let row_ptr = storage(
-            "row_ptr",
-            bytemuck::cast_slice(&l.row_ptr),
-            wgpu::BufferUsages::empty(),
-        );
-        let cols = storage(
-            "cols",
-            bytemuck::cast_slice(cols),
-            wgpu::BufferUsages::empty(),
-        );
-        let vals = storage(
-            "vals",
-            bytemuck::cast_slice(vals),
-            wgpu::BufferUsages::empty(),
-        );
-        let diag = storage(
-            "diag",
-            bytemuck::cast_slice(&l.diag),
-            wgpu::BufferUsages::empty(),
-        );
+        let none = wgpu::BufferUsages::empty();
+        let row_ptr = storage("row_ptr", bytemuck::cast_slice(&l.row_ptr), none);
+        let cols = storage("cols", bytemuck::cast_slice(cols), none);
+        let vals = storage("vals", bytemuck::cast_slice(&or_one(&l.vals)), none);
+        let diag = storage("diag", bytemuck::cast_slice(&l.diag), none);
+        let aux = storage("aux", bytemuck::cast_slice(&or_one(aux)), none);
         let io = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
         let state = [
-            storage("state 0", bytemuck::cast_slice(u0), io),
-            storage("state 1", bytemuck::cast_slice(u0), io),
+            storage("state 0", bytemuck::cast_slice(state0), io),
+            storage("state 1", bytemuck::cast_slice(state0), io),
         ];
         let params = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
-            contents: bytemuck::cast_slice(&[n as u32, k.to_bits()]),
+            contents: bytemuck::cast_slice(&params_bytes(n as u32, dt, model.params())),
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         });
-        let layout = pipeline.get_bind_group_layout(0);
         let bind = |from: usize| {
             let entries: Vec<wgpu::BindGroupEntry> = [
                 &params,
@@ -142,6 +185,7 @@ impl Diffusion {
                 &cols,
                 &vals,
                 &diag,
+                &aux,
                 &state[from],
                 &state[1 - from],
             ]
@@ -153,28 +197,29 @@ impl Diffusion {
             })
             .collect();
             d.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("diffusion"),
+                label: Some(model.name()),
                 layout: &layout,
                 entries: &entries,
             })
         };
         let bind = [bind(0), bind(1)];
-        Ok(Diffusion {
+        Ok(ModelKernel {
             pipeline,
             bind,
             state,
             params,
             n: n as u32,
+            len: state0.len() as u64,
             current: 0,
         })
     }
 
-    /// Change k = D·dt.
-    pub fn set_k(&self, gpu: &Gpu, k: f32) {
+    /// Change the step or the model's parameters (same model).
+    pub fn set_params(&self, gpu: &Gpu, model: &Model, dt: f32) {
         gpu.queue.write_buffer(
             &self.params,
             0,
-            bytemuck::cast_slice(&[self.n, k.to_bits()]),
+            bytemuck::cast_slice(&params_bytes(self.n, dt, model.params())),
         );
     }
 
@@ -183,12 +228,12 @@ impl Diffusion {
         let mut enc = gpu
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("diffusion"),
+                label: Some("model"),
             });
         let (gx, gy) = groups(self.n);
         for _ in 0..steps {
             let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("diffusion step"),
+                label: Some("model step"),
                 timestamp_writes: None,
             });
             pass.set_pipeline(&self.pipeline);
@@ -200,14 +245,14 @@ impl Diffusion {
         gpu.queue.submit([enc.finish()]);
     }
 
-    /// The buffer holding the current state (the app colours the surface from it).
+    /// The buffer holding the current state (the app can colour the surface from it).
     pub fn state(&self) -> &wgpu::Buffer {
         &self.state[self.current]
     }
 
     /// Copy the current state back (tests, CLI output).
     pub fn read(&self, gpu: &Gpu) -> Result<Vec<f32>, String> {
-        let size = self.n as u64 * 4;
+        let size = self.len * 4;
         let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back"),
             size,
@@ -237,7 +282,7 @@ impl Diffusion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::{diffusion, laplacian};
+    use crate::activity::laplacian;
 
     #[test]
     fn groups_cover_large_meshes() {
@@ -247,38 +292,47 @@ mod tests {
         assert!(x as u64 * y as u64 * 64 >= 300_000 * 64);
     }
 
-    /// GPU = CPU (relative 1e-4) after many steps, on a sphere with a rough start.
+    /// GPU = CPU (relative 1e-4) after many steps, for every model, on a sphere with a rough
+    /// start.
     #[test]
-    fn diffusion_gpu_matches_cpu() {
+    fn every_model_gpu_matches_cpu() {
         let gpu = Gpu::headless().expect("a Vulkan adapter (lavapipe in CI)");
         let (v, f) = laplacian::icosphere(16, 10.0);
         let l = laplacian::Laplacian::new(&v, &f).unwrap();
-        let u0: Vec<f32> = v
+        let n = l.len();
+        let bump: Vec<f32> = v
             .iter()
             .map(|p| (p[0] * 0.7).sin() + 0.5 * (p[1] * 1.3).cos() * p[2] / 10.0)
             .collect();
-        let step = diffusion::stable_step(&l, 1.0, 1.0).unwrap();
-        let k = step.dt as f32;
-        let mut cpu = u0.clone();
-        diffusion::run(&l, &mut cpu, 1.0, k, 500);
-        let mut g = Diffusion::new(&gpu, &l, &u0, k).unwrap();
-        g.run(&gpu, 500);
-        let out = g.read(&gpu).unwrap();
-        let scale = cpu.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-        let worst = cpu
-            .iter()
-            .zip(&out)
-            .map(|(a, b)| (a - b).abs() / scale)
-            .fold(0.0f32, f32::max);
-        eprintln!(
-            "500 steps: GPU vs CPU max relative difference {worst:e} on {}",
-            gpu.adapter
-        );
-        assert!(
-            worst <= 1e-4,
-            "max relative difference {worst:e} on {}",
-            gpu.adapter
-        );
-        assert!(cpu != u0, "the state moved");
+        let omega: Vec<f32> = (0..n).map(|i| 6.0 + (i % 17) as f32 * 0.05).collect();
+        for model in [
+            Model::Diffusion { d: 1.0 },
+            Model::Wave { c: 5.0, gamma: 0.3 },
+            Model::Kuramoto { k: 2.0 },
+        ] {
+            let mut s0 = bump.clone();
+            if model.states() == 2 {
+                s0.extend(std::iter::repeat_n(0.0, n));
+            }
+            let dt = model.check_step(&l, 1.0).unwrap().dt as f32;
+            let mut cpu = s0.clone();
+            model.run(&l, &mut cpu, &omega, dt, 500);
+            let mut g = ModelKernel::new(&gpu, &model, &l, &s0, &omega, dt).unwrap();
+            g.run(&gpu, 500);
+            let out = g.read(&gpu).unwrap();
+            let scale = cpu.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            let worst = cpu
+                .iter()
+                .zip(&out)
+                .map(|(a, b)| (a - b).abs() / scale)
+                .fold(0.0f32, f32::max);
+            eprintln!(
+                "{}: 500 steps, GPU vs CPU max relative difference {worst:e} on {}",
+                model.name(),
+                gpu.adapter
+            );
+            assert!(worst <= 1e-4, "{}: {worst:e}", model.name());
+            assert!(cpu != s0, "{}: the state moved", model.name());
+        }
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! * [`laplacian`] — the discrete Laplace–Beltrami operator (cotangent weights, lumped mass),
 //!   stored row-wise (CSR) in f32 exactly as the compute kernels read it.
-//! * [`diffusion`] — the heat equation ∂u/∂t = D Δu with explicit Euler and a checked step.
+//! * [`models`] — diffusion, damped wave, Kuramoto: explicit steps with checked time steps,
+//!   each the CPU twin of `shaders/<model>.wgsl`.
 
-pub mod diffusion;
 pub mod laplacian;
+pub mod models;

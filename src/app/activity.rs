@@ -10,7 +10,8 @@
 use bevy::prelude::*;
 
 use super::SceneDoc;
-use crate::activity::{diffusion, laplacian::Laplacian};
+use crate::activity::laplacian::Laplacian;
+use crate::activity::models::Model;
 use crate::brain::paint::OverlayStyle;
 use crate::brain::{Hemisphere, SurfaceKind};
 
@@ -88,9 +89,10 @@ fn build_sim(doc: &crate::brain::scene::Scene, d: f32) -> Result<Sim, String> {
         return Err("no surface loaded".into());
     }
     let lap = Laplacian::new(&positions, &faces)?;
-    // half the explicit-Euler bound 2/(D·λmax): stable with room to spare
-    let dt = 1.0 / (d as f64 * lap.max_rate());
-    diffusion::stable_step(&lap, d as f64, dt)?;
+    // half the explicit-Euler bound: stable with room to spare
+    let model = Model::Diffusion { d };
+    let dt = 0.5 * model.max_dt(&lap);
+    model.check_step(&lap, dt)?;
     Ok(Sim {
         parts,
         u: vec![0.0; positions.len()],
@@ -129,7 +131,7 @@ fn step_activity(
         && s.d != d
     {
         s.d = d;
-        s.dt = 1.0 / (d as f64 * s.lap.max_rate());
+        s.dt = 0.5 * Model::Diffusion { d }.max_dt(&s.lap);
     }
     // rebuilt when the hemispheres or their vertex counts change
     let stale = state.sim.as_ref().is_some_and(|s| {
@@ -176,7 +178,7 @@ fn step_activity(
         // at most 400 steps a frame: a slow frame slows the simulation, never the window
         let want = (speed as f64 * time.delta_secs_f64() / sim.dt).ceil() as usize;
         steps = want.min(400);
-        diffusion::run(&sim.lap, &mut sim.u, sim.d, sim.dt as f32, steps);
+        Model::Diffusion { d: sim.d }.run(&sim.lap, &mut sim.u, &[], sim.dt as f32, steps);
         sim.t += steps as f64 * sim.dt;
         changed |= steps > 0;
     }

@@ -1,25 +1,28 @@
 //! `cortexplorer simulate`: run an activity model on a surface without a window, on the CPU
 //! reference or the GPU kernel, and report (JSON keys as issue 5 specifies).
 //!
-//! Implemented so far: `--model diffusion` (CPU and GPU). The other models of issue 5 (wave,
-//! kuramoto, wilson-cowan, lif) are refused with a clear message until they exist.
+//! Models (CPU and GPU): `diffusion` (`--param D=1` mm²/s), `wave` (`c=10` mm/s,
+//! `gamma=0.5` 1/s), `kuramoto` (`K=5` mm²/s, natural frequencies `f=10` Hz ± `spread=1` Hz,
+//! seeded normal; random initial phases, seed 1). Wilson–Cowan and LIF (issue 5) are refused
+//! with a clear message until they exist.
 //!
 //! Surface: `--surface FILE` (any surface format), or the default scene — both fsaverage5 pial
 //! hemispheres as one mesh (20,484 vertices; the hemispheres do not touch, so nothing diffuses
 //! between them). Initial state: `--initial OVERLAY` (one value per vertex), or by default a
-//! Gaussian bump (σ 5 mm) around vertex 0. Parameters: `--param D=1` (mm²/s).
+//! Gaussian bump (σ 5 mm) around vertex 0 (diffusion, wave: u; v starts at 0).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::activity::{diffusion, laplacian::Laplacian};
+use crate::activity::laplacian::Laplacian;
+use crate::activity::models::{Model, order_parameter};
 use crate::brain::fsaverage5;
 use crate::io::{self, Content};
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// diffusion (wave, kuramoto, wilson-cowan, lif: not yet)
+    /// diffusion, wave, kuramoto (wilson-cowan, lif: not yet)
     #[arg(long)]
     model: String,
     /// surface file (default: both fsaverage5 pial hemispheres)
@@ -36,7 +39,8 @@ pub struct SimulateArgs {
     /// cpu (reference) or gpu (compute shader; lavapipe without a GPU)
     #[arg(long, default_value = "cpu")]
     backend: String,
-    /// model parameters, `name=value` (diffusion: D in mm²/s, default 1)
+    /// model parameters, `name=value`: diffusion D (mm²/s); wave c (mm/s), gamma (1/s);
+    /// kuramoto K (mm²/s), f (Hz), spread (Hz)
     #[arg(long = "param")]
     params: Vec<String>,
     /// write the final state: .npy (float32, one value per vertex)
@@ -91,28 +95,67 @@ fn param(a: &SimulateArgs, name: &str, default: f64) -> Result<f64, String> {
     Ok(default)
 }
 
+/// Normal deviates from a seeded generator (Box–Muller on an LCG): reproducible runs.
+fn normals(n: usize, seed: u64) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut u = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| ((-2.0 * u().ln()).sqrt() * (std::f64::consts::TAU * u()).cos()) as f32)
+        .collect()
+}
+
 pub fn simulate(a: SimulateArgs) -> Result<(), String> {
-    if a.model != "diffusion" {
-        return Err(match a.model.as_str() {
-            "wave" | "kuramoto" | "wilson-cowan" | "lif" => format!(
-                "model {:?} is not implemented yet (issue 5); available: diffusion",
+    let known: &[&str] = match a.model.as_str() {
+        "diffusion" => &["D"],
+        "wave" => &["c", "gamma"],
+        "kuramoto" => &["K", "f", "spread"],
+        "wilson-cowan" | "lif" => {
+            return Err(format!(
+                "model {:?} is not implemented yet (issue 5); available: diffusion, wave, kuramoto",
                 a.model
-            ),
-            m => format!("unknown model {m:?}; available: diffusion"),
-        });
-    }
+            ));
+        }
+        m => {
+            return Err(format!(
+                "unknown model {m:?}; available: diffusion, wave, kuramoto"
+            ));
+        }
+    };
     if a.backend != "cpu" && a.backend != "gpu" {
         return Err(format!("--backend {:?}: cpu or gpu", a.backend));
     }
     for p in &a.params {
-        if !p.starts_with("D=") {
-            return Err(format!("--param {p:?}: diffusion takes D (mm²/s)"));
+        let name = p.split_once('=').map_or(p.as_str(), |(k, _)| k.trim());
+        if !known.contains(&name) {
+            return Err(format!(
+                "--param {p:?}: {} takes {}",
+                a.model,
+                known.join(", ")
+            ));
         }
     }
+    let model = match a.model.as_str() {
+        "diffusion" => Model::Diffusion {
+            d: param(&a, "D", 1.0)? as f32,
+        },
+        "wave" => Model::Wave {
+            c: param(&a, "c", 10.0)? as f32,
+            gamma: param(&a, "gamma", 0.5)? as f32,
+        },
+        _ => Model::Kuramoto {
+            k: param(&a, "K", 5.0)? as f32,
+        },
+    };
     let (v, f) = mesh(&a)?;
     let l = Laplacian::new(&v, &f)?;
     let n = l.len();
-    let u0: Vec<f32> = match &a.initial {
+    let mut aux = Vec::new();
+    let mut s0: Vec<f32> = match &a.initial {
         Some(p) => {
             let loaded = io::load(p).map_err(|e| e.to_string())?;
             let Content::Overlay(o) = loaded.content else {
@@ -130,6 +173,10 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
             }
             o.values
         }
+        None if matches!(model, Model::Kuramoto { .. }) => normals(n, 1)
+            .iter()
+            .map(|z| (z.abs() * 1e3).fract() * std::f32::consts::TAU)
+            .collect(),
         None => {
             let c = glam::Vec3::from(v[0]);
             v.iter()
@@ -137,33 +184,55 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
                 .collect()
         }
     };
-    let d = param(&a, "D", 1.0)?;
-    let want = a.dt.unwrap_or(1.0 / (d * l.max_rate()));
-    let step = diffusion::stable_step(&l, d, want)?;
+    if model.states() == 2 {
+        s0.extend(std::iter::repeat_n(0.0, n));
+    }
+    if let Model::Kuramoto { .. } = model {
+        let (f, spread) = (param(&a, "f", 10.0)?, param(&a, "spread", 1.0)?);
+        let tau = std::f64::consts::TAU;
+        aux = normals(n, 2)
+            .iter()
+            .map(|z| (tau * (f + spread * *z as f64)) as f32)
+            .collect();
+    }
+    // default step: half the stability bound; Kuramoto also resolves its fastest oscillator
+    // (50 steps a cycle), which the stability bound alone does not (K = 0 has none)
+    let f_max = aux.iter().fold(0.0f32, |m, w| m.max(w.abs())) as f64 / std::f64::consts::TAU;
+    let accurate = if f_max > 0.0 {
+        1.0 / (50.0 * f_max)
+    } else {
+        f64::INFINITY
+    };
+    let want =
+        a.dt.unwrap_or_else(|| (0.5 * model.max_dt(&l)).min(accurate).min(1.0));
+    let step = model.check_step(&l, want)?;
     if let Some(w) = &step.warning {
         eprintln!("cortexplorer: warning: {w}");
     }
+    let dt = step.dt as f32;
     // timed: the steps (and, on the GPU, reading the result back); not device or
     // pipeline creation
-    let (u, adapter, secs) = match a.backend.as_str() {
+    let (state, adapter, secs) = match a.backend.as_str() {
         "gpu" => {
             let gpu = crate::gpu::Gpu::headless()?;
-            let mut k = crate::gpu::Diffusion::new(&gpu, &l, &u0, (d * step.dt) as f32)?;
+            let mut k = crate::gpu::ModelKernel::new(&gpu, &model, &l, &s0, &aux, dt)?;
             k.run(&gpu, 1); // warm-up: pipeline compiled and buffers resident
             let _ = k.read(&gpu)?;
-            let mut k = crate::gpu::Diffusion::new(&gpu, &l, &u0, (d * step.dt) as f32)?;
+            let mut k = crate::gpu::ModelKernel::new(&gpu, &model, &l, &s0, &aux, dt)?;
             let t = std::time::Instant::now();
             k.run(&gpu, a.steps);
             let u = k.read(&gpu)?;
             (u, Some(gpu.adapter), t.elapsed().as_secs_f64())
         }
         _ => {
-            let mut u = u0;
+            let mut u = s0;
             let t = std::time::Instant::now();
-            diffusion::run(&l, &mut u, d as f32, step.dt as f32, a.steps);
+            model.run(&l, &mut u, &aux, dt, a.steps);
             (u, None, t.elapsed().as_secs_f64())
         }
     };
+    // the first state per vertex (u; θ for Kuramoto)
+    let u = &state[..n];
     if let Some(out) = &a.out {
         if out.extension().and_then(|e| e.to_str()) != Some("npy") {
             return Err(format!(
@@ -171,7 +240,7 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
                 out.display()
             ));
         }
-        write_npy(out, &u).map_err(|e| format!("{}: {e}", out.display()))?;
+        write_npy(out, u).map_err(|e| format!("{}: {e}", out.display()))?;
     }
     let mean = u.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
     let var = u.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n as f64;
@@ -180,7 +249,7 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
             (a.min(x), b.max(x))
         });
-    let report = serde_json::json!({
+    let mut report = serde_json::json!({
         "model": a.model,
         "backend": a.backend,
         "adapter": adapter,
@@ -192,6 +261,9 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
         "final": {"min": lo, "max": hi, "mean": mean, "std": var.sqrt()},
         "warning": step.warning,
     });
+    if let Model::Kuramoto { .. } = model {
+        report["order_parameter"] = serde_json::json!(order_parameter(&l, u));
+    }
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).unwrap());
     } else {

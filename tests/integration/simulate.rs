@@ -52,12 +52,49 @@ fn diffusion_reports_and_backends_agree() {
 }
 
 #[test]
+fn kuramoto_and_wave_run_on_both_backends() {
+    let r = |steps: &str, k: &str| {
+        let o = json(&run(&[
+            "--model", "kuramoto", "--steps", steps, "--param", k, "--param", "spread=0", "--json",
+        ]));
+        o["order_parameter"].as_f64().unwrap()
+    };
+    // without coupling and with equal frequencies the phases turn rigidly: R does not change;
+    // coupling changes it (synchronisation itself is tested on a sphere in the core)
+    let (r1, r300) = (r("1", "K=0"), r("300", "K=0"));
+    assert!(
+        (0.0..=1.0).contains(&r1) && (r1 - r300).abs() < 1e-4,
+        "{r1} {r300}"
+    );
+    assert!((r("300", "K=20") - r300).abs() > 1e-4);
+    let w_cpu = json(&run(&["--model", "wave", "--steps", "300", "--json"]));
+    let w_gpu = json(&run(&[
+        "--model",
+        "wave",
+        "--steps",
+        "300",
+        "--backend",
+        "gpu",
+        "--json",
+    ]));
+    let (a, b) = (
+        w_cpu["final"]["std"].as_f64().unwrap(),
+        w_gpu["final"]["std"].as_f64().unwrap(),
+    );
+    assert!(
+        a > 0.0 && (a - b).abs() <= 1e-4 * a.max(1e-6),
+        "cpu {a}, gpu {b}"
+    );
+}
+
+#[test]
 fn bad_requests_are_refused_clearly() {
     let err = |o: std::process::Output| {
         assert!(!o.status.success());
         String::from_utf8_lossy(&o.stderr).to_string()
     };
-    assert!(err(run(&["--model", "kuramoto"])).contains("not implemented yet"));
+    assert!(err(run(&["--model", "wilson-cowan"])).contains("not implemented yet"));
+    assert!(err(run(&["--model", "wave", "--param", "D=1"])).contains("wave takes c, gamma"));
     assert!(err(run(&["--model", "diffusion", "--param", "D=-1"])).contains("must be > 0"));
     // a per-vertex file with the wrong vertex count
     let d = scratch("simulate");
