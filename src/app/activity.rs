@@ -37,6 +37,9 @@ pub struct ActivityState {
     /// simulated seconds per second of wall time
     pub speed: f32,
     pub stimulate_on_click: bool,
+    /// the Activity panel is open (clicks only stimulate then: with it closed a click just
+    /// selects a vertex)
+    pub panel_open: bool,
     pub sim: Option<Sim>,
     pub message: Option<String>,
     /// explicit steps computed during the last second
@@ -52,6 +55,7 @@ impl Default for ActivityState {
             d: 20.0,
             speed: 1.0,
             stimulate_on_click: true,
+            panel_open: false,
             sim: None,
             message: None,
             steps_per_s: 0.0,
@@ -142,7 +146,8 @@ fn step_activity(
     });
     let clicked = scene.selection.filter(|s| Some(*s) != *last_selection);
     *last_selection = scene.selection;
-    let wanted = state.running || (state.stimulate_on_click && clicked.is_some());
+    let stim_click = state.stimulate_on_click && state.panel_open;
+    let wanted = state.running || (stim_click && clicked.is_some());
     if state.reset || stale || (state.sim.is_none() && wanted) {
         state.reset = false;
         if scene.hemis.is_empty() {
@@ -164,7 +169,6 @@ fn step_activity(
     }
     let running = state.running;
     let speed = state.speed;
-    let stim_click = state.stimulate_on_click;
     let Some(sim) = state.sim.as_mut() else {
         return;
     };

@@ -74,5 +74,8 @@ pub fn activity_window(
             }
         });
     ui_state.activity_open = open;
+    if state.panel_open != open {
+        state.panel_open = open;
+    }
     Ok(())
 }
