@@ -5,9 +5,10 @@
 //! **Decision (documented gap).** The issue asks for GPU instancing (one instance per segment,
 //! expanded in a vertex shader). This build uses merged, chunked meshes instead — standard
 //! pipeline, frustum culling per chunk, buffers resident on the GPU once uploaded, no entity per
-//! segment — with a tube budget (default 150,000 tubes of 6 sides) and lines for everything
-//! thinner. It costs more memory per tube than instancing would (12 vertices vs one instance)
-//! and is the next thing to replace; the LOD keeps millions of segments drawable meanwhile.
+//! segment — with screen-size level of detail: only segments at least a pixel wide on screen
+//! become tubes (6 sides, 12 vertices; up to a budget, default 150,000), everything thinner is
+//! a line. Measured on lavapipe, lines dominate the frame at a million segments and more, and
+//! instancing would not change their cost; it would save memory per tube.
 
 use rayon::prelude::*;
 
