@@ -56,13 +56,17 @@ impl Model {
         }
     }
 
-    /// WGSL source of the kernel.
-    pub fn shader(&self) -> &'static str {
-        match self {
+    /// WGSL source of the kernel: the shared bindings and helpers, then the model's step.
+    pub fn shader(&self) -> String {
+        let body = match self {
             Model::Diffusion { .. } => include_str!("../../shaders/diffusion.wgsl"),
             Model::Wave { .. } => include_str!("../../shaders/wave.wgsl"),
             Model::Kuramoto { .. } => include_str!("../../shaders/kuramoto.wgsl"),
-        }
+        };
+        format!(
+            "{}\n{body}",
+            include_str!("../../shaders/model_common.wgsl")
+        )
     }
 
     fn check_params(&self) -> Result<(), String> {
