@@ -75,20 +75,24 @@ impl Plugin for ActivityPlugin {
 }
 
 fn build_sim(doc: &crate::brain::scene::Scene, d: f32) -> Result<Sim, String> {
-    let (mut positions, mut faces, mut parts) = (Vec::new(), Vec::new(), Vec::new());
-    for (h, g) in &doc.hemis {
-        let Some(s) = g
-            .surfaces
-            .get(&SurfaceKind::Pial)
-            .or_else(|| g.surfaces.values().next())
-        else {
-            continue;
-        };
-        let off = positions.len();
-        faces.extend(s.faces.iter().map(|f| f.map(|i| i + off as u32)));
-        positions.extend_from_slice(&s.vertices);
-        parts.push((*h, off, s.vertices.len()));
-    }
+    // the anatomical surface of each hemisphere (pial, else the first loaded)
+    let chosen: Vec<(Hemisphere, &crate::brain::surface::Surface)> = doc
+        .hemis
+        .iter()
+        .filter_map(|(h, g)| {
+            let s = g
+                .surfaces
+                .get(&SurfaceKind::Pial)
+                .or_else(|| g.surfaces.values().next())?;
+            Some((*h, s.as_ref()))
+        })
+        .collect();
+    let (positions, faces, starts) = crate::activity::combined_mesh(chosen.iter().map(|c| c.1));
+    let parts = chosen
+        .iter()
+        .zip(starts)
+        .map(|((h, s), off)| (*h, off, s.vertices.len()))
+        .collect();
     if positions.is_empty() {
         return Err("no surface loaded".into());
     }
@@ -115,10 +119,9 @@ fn stimulate(sim: &mut Sim, hemi: Hemisphere, vertex: usize) {
     if vertex >= n {
         return;
     }
-    let c = glam::Vec3::from(sim.positions[off + vertex]);
-    for (u, p) in sim.u.iter_mut().zip(&sim.positions) {
-        let r2 = (glam::Vec3::from(*p) - c).length_squared();
-        *u += (-r2 / (2.0 * 9.0)).exp();
+    let bump = crate::activity::gaussian_bump(&sim.positions, sim.positions[off + vertex], 3.0);
+    for (u, b) in sim.u.iter_mut().zip(bump) {
+        *u += b;
     }
 }
 

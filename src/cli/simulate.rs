@@ -65,15 +65,14 @@ fn mesh(a: &SimulateArgs) -> Result<Mesh, String> {
             })
             .collect(),
     };
-    let (mut v, mut f) = (Vec::new(), Vec::new());
+    let mut surfaces = Vec::with_capacity(loaded.len());
     for l in loaded {
         let Content::Surface(s) = l.content else {
             return Err(format!("{}: not a surface", l.source.display()));
         };
-        let off = v.len() as u32;
-        f.extend(s.faces.iter().map(|t| t.map(|i| i + off)));
-        v.extend(s.vertices);
+        surfaces.push(s);
     }
+    let (v, f, _) = crate::activity::combined_mesh(&surfaces);
     if v.is_empty() {
         return Err("no surface to simulate on".into());
     }
@@ -177,12 +176,7 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
             .iter()
             .map(|z| (z.abs() * 1e3).fract() * std::f32::consts::TAU)
             .collect(),
-        None => {
-            let c = glam::Vec3::from(v[0]);
-            v.iter()
-                .map(|p| (-(glam::Vec3::from(*p) - c).length_squared() / (2.0 * 25.0)).exp())
-                .collect()
-        }
+        None => crate::activity::gaussian_bump(&v, v[0], 5.0),
     };
     if model.states() == 2 {
         s0.extend(std::iter::repeat_n(0.0, n));
