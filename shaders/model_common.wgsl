@@ -8,6 +8,7 @@ struct Params {
     dt: f32,
     // model parameters (see each kernel)
     p: vec4<f32>,
+    q: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -24,11 +25,16 @@ fn vertex_index(id: vec3<u32>) -> u32 {
     return id.x + id.y * 65535u * 64u;
 }
 
-// (Δu)_i for the first state array
-fn laplacian_at(i: u32) -> f32 {
-    var s = diag[i] * s_in[i];
+// (Δx)_i for the state array starting at `off` (0: the first, n: the second, …)
+fn laplacian_of(i: u32, off: u32) -> f32 {
+    var s = diag[i] * s_in[off + i];
     for (var k = row_ptr[i]; k < row_ptr[i + 1u]; k = k + 1u) {
-        s = s + vals[k] * s_in[cols[k]];
+        s = s + vals[k] * s_in[off + cols[k]];
     }
     return s;
+}
+
+// (Δu)_i for the first state array
+fn laplacian_at(i: u32) -> f32 {
+    return laplacian_of(i, 0u);
 }

@@ -75,17 +75,15 @@ pub struct ModelKernel {
     current: usize,
 }
 
-fn params_bytes(n: u32, dt: f32, p: [f32; 4]) -> [u32; 8] {
-    [
-        n,
-        dt.to_bits(),
-        0,
-        0, // vec4 alignment
-        p[0].to_bits(),
-        p[1].to_bits(),
-        p[2].to_bits(),
-        p[3].to_bits(),
-    ]
+/// `Params` of model_common.wgsl: n, dt, two pad words (vec4 alignment), p, q.
+fn params_bytes(n: u32, dt: f32, p: [f32; 8]) -> [u32; 12] {
+    let mut out = [0u32; 12];
+    out[0] = n;
+    out[1] = dt.to_bits();
+    for (o, v) in out[4..].iter_mut().zip(p) {
+        *o = v.to_bits();
+    }
+    out
 }
 
 impl ModelKernel {
@@ -292,12 +290,54 @@ mod tests {
         assert!(x as u64 * y as u64 * 64 >= 300_000 * 64);
     }
 
-    /// GPU = CPU (relative 1e-4) after many steps, for every model, on a sphere with a rough
-    /// start.
+    /// The yardstick on the GPU: zonal harmonics of degree l on a 10 mm sphere decay as
+    /// exp(−l(l+1)·D·t/R²) (within 2 %).
+    #[test]
+    fn gpu_diffusion_decays_spherical_harmonics_at_their_rate() {
+        let gpu = Gpu::headless().expect("a Vulkan adapter (lavapipe in CI)");
+        let (v, f) = laplacian::icosphere(20, 10.0);
+        let l = laplacian::Laplacian::new(&v, &f).unwrap();
+        let m = Model::Diffusion { d: 1.0 };
+        type Harmonic = (f64, fn(f32) -> f32);
+        let harmonics: [Harmonic; 3] = [
+            (1.0, |z| z),
+            (2.0, |z| 1.5 * z * z - 0.5),
+            (3.0, |z| 2.5 * z * z * z - 1.5 * z),
+        ];
+        for (deg, p) in harmonics {
+            let u0: Vec<f32> = v.iter().map(|x| p(x[2] / 10.0)).collect();
+            let rate = deg * (deg + 1.0) / 100.0;
+            let dt = m.check_step(&l, 0.01).unwrap().dt;
+            let steps = (1.0 / rate / dt).round() as usize;
+            let mut k = ModelKernel::new(&gpu, &m, &l, &u0, &[], dt as f32).unwrap();
+            k.run(&gpu, steps);
+            let u = k.read(&gpu).unwrap();
+            let amp = l.inner(&u, &u0) / l.inner(&u0, &u0);
+            let want = (-rate * steps as f64 * dt).exp();
+            eprintln!("GPU diffusion l = {deg}: {amp:.5} vs analytic {want:.5}");
+            assert!(
+                (amp - want).abs() / want < 0.02,
+                "l = {deg}: {amp} vs {want}"
+            );
+        }
+    }
+
+    /// GPU = CPU (relative 1e-4) after many steps, for every model, on fsaverage5 (both pial
+    /// hemispheres, 20,484 vertices) with a rough start.
     #[test]
     fn every_model_gpu_matches_cpu() {
         let gpu = Gpu::headless().expect("a Vulkan adapter (lavapipe in CI)");
-        let (v, f) = laplacian::icosphere(16, 10.0);
+        let surfaces: Vec<_> = crate::brain::fsaverage5::load()
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.surface_kind == Some(crate::brain::SurfaceKind::Pial))
+            .filter_map(|l| match l.content {
+                crate::io::Content::Surface(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let (v, f, _) = crate::activity::combined_mesh(&surfaces);
+        assert_eq!(v.len(), 20484);
         let l = laplacian::Laplacian::new(&v, &f).unwrap();
         let n = l.len();
         let bump: Vec<f32> = v
@@ -309,15 +349,27 @@ mod tests {
             Model::Diffusion { d: 1.0 },
             Model::Wave { c: 5.0, gamma: 0.3 },
             Model::Kuramoto { k: 2.0 },
+            Model::WilsonCowan(Default::default()),
+            Model::Lif(Default::default()),
+            Model::Balloon,
         ] {
-            let mut s0 = bump.clone();
-            if model.states() == 2 {
-                s0.extend(std::iter::repeat_n(0.0, n));
+            // the first state from the bump, the others at rest
+            let mut s0 = bump.iter().map(|b| b.abs() * 0.5).collect::<Vec<_>>();
+            for r in &model.rest()[1..] {
+                s0.extend(std::iter::repeat_n(*r, n));
             }
+            let aux: Vec<f32> = match model {
+                Model::Kuramoto { .. } => omega.clone(),
+                // drive around threshold: some vertices fire, gap junctions pull the rest
+                Model::Lif(_) => omega.iter().map(|w| w / 6.0 - 0.05).collect(),
+                Model::Balloon => bump.iter().map(|b| b.abs()).collect(),
+                _ => vec![0.0; n],
+            };
+            let omega = &aux;
             let dt = model.check_step(&l, 1.0).unwrap().dt as f32;
             let mut cpu = s0.clone();
-            model.run(&l, &mut cpu, &omega, dt, 500);
-            let mut g = ModelKernel::new(&gpu, &model, &l, &s0, &omega, dt).unwrap();
+            model.run(&l, &mut cpu, omega, dt, 500);
+            let mut g = ModelKernel::new(&gpu, &model, &l, &s0, omega, dt).unwrap();
             g.run(&gpu, 500);
             let out = g.read(&gpu).unwrap();
             let scale = cpu.iter().fold(0.0f32, |m, x| m.max(x.abs()));

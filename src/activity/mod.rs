@@ -5,11 +5,14 @@
 //!
 //! * [`laplacian`] — the discrete Laplace–Beltrami operator (cotangent weights, lumped mass),
 //!   stored row-wise (CSR) in f32 exactly as the compute kernels read it.
-//! * [`models`] — diffusion, damped wave, Kuramoto: explicit steps with checked time steps,
-//!   each the CPU twin of `shaders/<model>.wgsl`.
+//! * [`models`] — diffusion, damped wave, Kuramoto, Wilson–Cowan, LIF, Balloon–Windkessel:
+//!   explicit steps with checked time steps, each the CPU twin of `shaders/<model>.wgsl`.
+//! * [`setup`] — models from names and `name=value` parameters, their inputs and starting
+//!   states (one table for the CLI and the panel).
 
 pub mod laplacian;
 pub mod models;
+pub mod setup;
 
 use crate::brain::surface::Surface;
 

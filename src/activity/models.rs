@@ -9,6 +9,36 @@
 //!   explicit Euler, stable for dt ≤ 2/(K·λmax). Readout: the order parameter
 //!   R = |Σ_i A_i e^{iθ_i}| / Σ_i A_i (A_i vertex areas).
 //!
+//! * **Wilson–Cowan field** — excitatory/inhibitory populations E, I ∈ [0, 1] per vertex with
+//!   the refractory form of Wilson & Cowan (1972, Biophys. J. 12:1):
+//!   τe dE/dt = −E + (1 − E)·Se(cee·E − cei·I + P + input) + τe·D·ΔE,
+//!   τi dI/dt = −I + (1 − I)·Si(cie·E − cii·I) + τi·D·ΔI,
+//!   S(x) = 1/(1 + e^{−a(x−θ)}) − 1/(1 + e^{aθ}) with their (a, θ) = (1.3, 4) for E and
+//!   (2, 3.7) for I, and their couplings cee 16, cei 12, cie 15, cii 3. The "local surface
+//!   coupling" is diffusion of both populations along the sheet (D mm²/s). Defaults: τe = τi =
+//!   10 ms, P = 1.25, where every vertex is on the 1972 limit cycle (≈ 20 Hz) and diffusion
+//!   pulls neighbouring phases together, so a stimulus makes a phase wave that heals (with
+//!   P ≤ 1 the sheet rests; these classic parameters do not carry travelling fronts at mesh
+//!   spacings of 1–4 mm, checked on a 1-D cable). Explicit Euler;
+//!   the bound uses a Gershgorin bound of the reaction Jacobian
+//!   ρ ≤ max((2 + a_e/4·(cee + cei))/τe, (2 + a_i/4·(cie + cii))/τi) plus D·λmax.
+//! * **LIF with gap junctions** — dimensionless membrane potential V (rest 0, threshold 1,
+//!   reset 0): dV/dt = (−V + I_i)/τm + D·ΔV, I_i the drive per vertex (`aux`); at V ≥ 1 the
+//!   vertex spikes, is held at 0 for t_ref, and its flash variable jumps to 1 and decays with
+//!   τ_flash (what the surface shows). Gap junctions couple twice: electrotonically, the
+//!   diffusion D (mm²/s), and through the spike itself — a neighbour that spiked on the last
+//!   step adds a spikelet J·w_ij/Σ_j w_ij to V (J = 0.5: all neighbours firing at once lift V
+//!   by half the threshold), which lets firing spread into subthreshold cortex.
+//!   Explicit Euler, stable for dt ≤ 2/(1/τm + D·λmax). For D = 0 and constant I > 1 a vertex
+//!   fires with period t_ref + τm·ln(I/(I − 1)) — the test.
+//! * **Balloon–Windkessel** (hemodynamics, no Laplacian): neural input z (`aux`) drives the
+//!   vasodilatory signal s, inflow f, volume v and deoxyhemoglobin q (Friston et al. 2000,
+//!   NeuroImage 12:466; constants of Friston et al. 2003 / Stephan et al. 2007):
+//!   ds/dt = z − κs − γ(f − 1), df/dt = s, τ dv/dt = f − v^{1/α},
+//!   τ dq/dt = f·(1 − (1 − E0)^{1/f})/E0 − v^{1/α}·q/v, with κ 0.65/s, γ 0.41/s, τ 0.98 s,
+//!   α 0.32, E0 0.34; the signal is [`bold_signal`]. Explicit Euler, dt ≤ 0.1 s (accuracy:
+//!   the fastest rate is ≈ 1/(τα) ≈ 3.2/s).
+//!
 //! λmax is bounded by [`Laplacian::max_rate`] (Gershgorin). A requested dt above the bound is
 //! clamped to 0.9 of it, with a warning that says so.
 
@@ -21,6 +51,81 @@ pub enum Model {
     Diffusion { d: f32 },
     Wave { c: f32, gamma: f32 },
     Kuramoto { k: f32 },
+    WilsonCowan(WilsonCowan),
+    Lif(Lif),
+    Balloon,
+}
+
+/// Wilson–Cowan parameters: time constants (s), diffusion (mm²/s), drive P, couplings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WilsonCowan {
+    pub tau_e: f32,
+    pub tau_i: f32,
+    pub d: f32,
+    pub p: f32,
+    pub c_ee: f32,
+    pub c_ei: f32,
+    pub c_ie: f32,
+    pub c_ii: f32,
+}
+
+/// Sigmoid constants (a, θ) of Wilson & Cowan (1972), excitatory then inhibitory.
+pub const WC_SIGMOID: [(f32, f32); 2] = [(1.3, 4.0), (2.0, 3.7)];
+
+impl Default for WilsonCowan {
+    fn default() -> Self {
+        WilsonCowan {
+            tau_e: 0.010,
+            tau_i: 0.010,
+            d: 100.0,
+            p: 1.25,
+            c_ee: 16.0,
+            c_ei: 12.0,
+            c_ie: 15.0,
+            c_ii: 3.0,
+        }
+    }
+}
+
+/// LIF parameters: membrane time constant (s), gap-junction diffusion (mm²/s), refractory
+/// period (s), flash decay time (s).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lif {
+    pub tau_m: f32,
+    pub d: f32,
+    pub t_ref: f32,
+    pub tau_flash: f32,
+    /// spikelet size (V units) when every neighbour spiked
+    pub j: f32,
+}
+
+impl Default for Lif {
+    fn default() -> Self {
+        Lif {
+            tau_m: 0.020,
+            d: 200.0,
+            t_ref: 0.002,
+            tau_flash: 0.030,
+            j: 0.5,
+        }
+    }
+}
+
+/// Balloon–Windkessel constants: κ, γ, τ, α, E0 (see the module docs).
+pub const BALLOON: [f32; 5] = [0.65, 0.41, 0.98, 0.32, 0.34];
+
+/// The BOLD signal (fraction) from volume v and deoxyhemoglobin q:
+/// y = V0·(k1(1 − q) + k2(1 − q/v) + k3(1 − v)), V0 = 0.02, k1 = 7E0, k2 = 2, k3 = 2E0 − 0.2
+/// (Friston et al. 2000, after Buxton et al. 1998).
+pub fn bold_signal(v: f32, q: f32) -> f32 {
+    let e0 = BALLOON[4];
+    let (k1, k2, k3) = (7.0 * e0, 2.0, 2.0 * e0 - 0.2);
+    0.02 * (k1 * (1.0 - q) + k2 * (1.0 - q / v) + k3 * (1.0 - v))
+}
+
+/// The sigmoid of Wilson & Cowan, shifted so that S(0) = 0.
+fn wc_sigmoid(x: f32, a: f32, th: f32) -> f32 {
+    1.0 / (1.0 + (-a * (x - th)).exp()) - 1.0 / (1.0 + (a * th).exp())
 }
 
 /// The step actually used and, if the requested one was unstable, why it changed.
@@ -36,23 +141,43 @@ impl Model {
             Model::Diffusion { .. } => "diffusion",
             Model::Wave { .. } => "wave",
             Model::Kuramoto { .. } => "kuramoto",
+            Model::WilsonCowan(_) => "wilson-cowan",
+            Model::Lif(_) => "lif",
+            Model::Balloon => "balloon",
         }
     }
 
-    /// State values per vertex (wave: u and v).
+    /// State values per vertex (wave: u, v; Wilson–Cowan: E, I; LIF: V, refractory time
+    /// left, flash; Balloon: s, f, v, q), stored as consecutive arrays of n.
     pub fn states(&self) -> usize {
         match self {
-            Model::Wave { .. } => 2,
+            Model::Wave { .. } | Model::WilsonCowan(_) => 2,
+            Model::Lif(_) => 3,
+            Model::Balloon => 4,
             _ => 1,
         }
     }
 
-    /// The kernel's `params.p`.
-    pub fn params(&self) -> [f32; 4] {
+    /// The state a model starts from at rest, per state array (Balloon: f = v = q = 1).
+    pub fn rest(&self) -> Vec<f32> {
+        match self {
+            Model::Balloon => vec![0.0, 1.0, 1.0, 1.0],
+            _ => vec![0.0; self.states()],
+        }
+    }
+
+    /// The kernel's `params.p` and `params.q`.
+    pub fn params(&self) -> [f32; 8] {
         match *self {
-            Model::Diffusion { d } => [d, 0.0, 0.0, 0.0],
-            Model::Wave { c, gamma } => [c, gamma, 0.0, 0.0],
-            Model::Kuramoto { k } => [k, 0.0, 0.0, 0.0],
+            Model::Diffusion { d } => [d, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            Model::Wave { c, gamma } => [c, gamma, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            Model::Kuramoto { k } => [k, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            Model::WilsonCowan(w) => [w.tau_e, w.tau_i, w.d, w.p, w.c_ee, w.c_ei, w.c_ie, w.c_ii],
+            Model::Lif(m) => [m.tau_m, m.d, m.t_ref, m.tau_flash, m.j, 0.0, 0.0, 0.0],
+            Model::Balloon => {
+                let [k, g, t, a, e] = BALLOON;
+                [k, g, t, a, e, 0.0, 0.0, 0.0]
+            }
         }
     }
 
@@ -62,6 +187,9 @@ impl Model {
             Model::Diffusion { .. } => include_str!("../../shaders/diffusion.wgsl"),
             Model::Wave { .. } => include_str!("../../shaders/wave.wgsl"),
             Model::Kuramoto { .. } => include_str!("../../shaders/kuramoto.wgsl"),
+            Model::WilsonCowan(_) => include_str!("../../shaders/wilson_cowan.wgsl"),
+            Model::Lif(_) => include_str!("../../shaders/lif.wgsl"),
+            Model::Balloon => include_str!("../../shaders/balloon.wgsl"),
         };
         format!(
             "{}\n{body}",
@@ -85,6 +213,41 @@ impl Model {
             Model::Kuramoto { k } if !(k.is_finite() && k >= 0.0) => {
                 Err(format!("kuramoto parameter K = {k} mm²/s: must be ≥ 0"))
             }
+            Model::WilsonCowan(w) => {
+                for (name, v) in [("tau_e", w.tau_e), ("tau_i", w.tau_i)] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return bad(name, v, "s");
+                    }
+                }
+                for (name, v) in [
+                    ("D", w.d),
+                    ("c_ee", w.c_ee),
+                    ("c_ei", w.c_ei),
+                    ("c_ie", w.c_ie),
+                    ("c_ii", w.c_ii),
+                ] {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(format!("wilson-cowan parameter {name} = {v}: must be ≥ 0"));
+                    }
+                }
+                if !w.p.is_finite() {
+                    return Err(format!("wilson-cowan parameter P = {}: not a number", w.p));
+                }
+                Ok(())
+            }
+            Model::Lif(m) => {
+                for (name, v) in [("tau_m", m.tau_m), ("tau_flash", m.tau_flash)] {
+                    if !(v.is_finite() && v > 0.0) {
+                        return bad(name, v, "s");
+                    }
+                }
+                for (name, v) in [("D", m.d), ("t_ref", m.t_ref), ("J", m.j)] {
+                    if !(v.is_finite() && v >= 0.0) {
+                        return Err(format!("lif parameter {name} = {v}: must be ≥ 0"));
+                    }
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -104,6 +267,14 @@ impl Model {
             }
             Model::Kuramoto { k } if k > 0.0 => 2.0 / (k as f64 * lam),
             Model::Kuramoto { .. } => f64::INFINITY,
+            Model::WilsonCowan(w) => {
+                let [(ae, _), (ai, _)] = WC_SIGMOID;
+                let re = (2.0 + ae / 4.0 * (w.c_ee + w.c_ei)) / w.tau_e;
+                let ri = (2.0 + ai / 4.0 * (w.c_ie + w.c_ii)) / w.tau_i;
+                2.0 / (re.max(ri) as f64 + w.d as f64 * lam)
+            }
+            Model::Lif(m) => 2.0 / (1.0 / m.tau_m as f64 + m.d as f64 * lam),
+            Model::Balloon => 0.1,
         }
     }
 
@@ -168,6 +339,81 @@ impl Model {
                     }
                     *o = th + dt * (aux[i] + k * c);
                 });
+            }
+            Model::WilsonCowan(w) => {
+                let [(ae, te), (ai, ti)] = WC_SIGMOID;
+                let (e_in, i_in) = s.split_at(n);
+                let (e_out, i_out) = out.split_at_mut(n);
+                e_out
+                    .par_iter_mut()
+                    .zip(i_out.par_iter_mut())
+                    .enumerate()
+                    .for_each(|(i, (eo, io))| {
+                        let (e, ii) = (e_in[i], i_in[i]);
+                        let se = wc_sigmoid(w.c_ee * e - w.c_ei * ii + w.p + aux[i], ae, te);
+                        let si = wc_sigmoid(w.c_ie * e - w.c_ii * ii, ai, ti);
+                        *eo = e + dt * ((-e + (1.0 - e) * se) / w.tau_e + w.d * lap(e_in, i));
+                        *io = ii + dt * ((-ii + (1.0 - ii) * si) / w.tau_i + w.d * lap(i_in, i));
+                    });
+            }
+            Model::Lif(m) => {
+                let decay = (-dt / m.tau_flash).exp();
+                let (v_out, rest) = out.split_at_mut(n);
+                let (r_out, f_out) = rest.split_at_mut(n);
+                v_out
+                    .par_iter_mut()
+                    .zip(r_out.par_iter_mut().zip(f_out.par_iter_mut()))
+                    .enumerate()
+                    .for_each(|(i, (vo, (ro, fo)))| {
+                        let (v, r, f) = (s[i], s[n + i], s[2 * n + i]);
+                        *fo = f * decay;
+                        if r > 0.0 {
+                            // refractory: held at reset
+                            *vo = 0.0;
+                            *ro = r - dt;
+                            return;
+                        }
+                        // spikelets from neighbours that spiked on the last step
+                        let mut spiked = 0.0f32;
+                        for k in l.row_ptr[i] as usize..l.row_ptr[i + 1] as usize {
+                            if s[2 * n + l.cols[k] as usize] == 1.0 {
+                                spiked += l.vals[k];
+                            }
+                        }
+                        let vn = v
+                            + dt * ((aux[i] - v) / m.tau_m + m.d * lap(s, i))
+                            + m.j * spiked / -l.diag[i];
+                        if vn >= 1.0 {
+                            *vo = 0.0;
+                            *ro = m.t_ref;
+                            *fo = 1.0;
+                        } else {
+                            *vo = vn;
+                            *ro = 0.0;
+                        }
+                    });
+            }
+            Model::Balloon => {
+                let [kappa, gamma, tau, alpha, e0] = BALLOON;
+                let (head, q_out) = out.split_at_mut(3 * n);
+                let (sf_out, v_out) = head.split_at_mut(2 * n);
+                let (s_out, f_out) = sf_out.split_at_mut(n);
+                s_out
+                    .par_iter_mut()
+                    .zip(f_out.par_iter_mut())
+                    .zip(v_out.par_iter_mut().zip(q_out.par_iter_mut()))
+                    .enumerate()
+                    .for_each(|(i, ((so, fo), (vo, qo)))| {
+                        let (x, f, v, q) = (s[i], s[n + i], s[2 * n + i], s[3 * n + i]);
+                        // f and v stay positive for any sane input; guard the powers anyway
+                        let (fp, vp) = (f.max(1e-3), v.max(1e-3));
+                        let v_alpha = (vp.ln() / alpha).exp();
+                        let extraction = 1.0 - ((1.0 - e0).ln() / fp).exp();
+                        *so = x + dt * (aux[i] - kappa * x - gamma * (f - 1.0));
+                        *fo = f + dt * x;
+                        *vo = v + dt * (fp - v_alpha) / tau;
+                        *qo = q + dt * (fp * extraction / e0 - v_alpha * q / vp) / tau;
+                    });
             }
         }
     }
@@ -288,6 +534,193 @@ mod tests {
     }
 
     #[test]
+    fn wilson_cowan_cycles_as_in_1972_and_diffusion_synchronises() {
+        let (v, l) = sphere();
+        let n = l.len();
+        let run = |m: Model, s: &mut Vec<f32>, secs: f64, probe: usize| -> (f32, f32) {
+            let dt = m.check_step(&l, 2e-4).unwrap().dt;
+            let steps = (secs / dt) as usize;
+            let mut out = vec![0.0; s.len()];
+            let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+            for _ in 0..steps {
+                m.step(&l, s, &mut out, &vec![0.0; n], dt as f32);
+                std::mem::swap(s, &mut out);
+                lo = lo.min(s[probe]);
+                hi = hi.max(s[probe]);
+            }
+            (lo, hi)
+        };
+        let rest = |m: Model| {
+            let mut s = vec![0.0f32; 2 * n];
+            run(m, &mut s, 0.5, 0);
+            s
+        };
+        // a sheet at rest stays uniform (the Laplacian of a constant is zero)
+        let wc = WilsonCowan::default();
+        let quiet = Model::WilsonCowan(WilsonCowan { p: 0.0, ..wc });
+        let s_rest = rest(quiet);
+        assert!(s_rest.iter().all(|x| x.abs() < 1e-6), "rest moved");
+        // on the limit cycle, the north half a time lag ahead of the south: diffusion pulls
+        // the phases together (the spread across the sheet shrinks); without it the offset
+        // persists (the cycle's phase is neutral)
+        let spread = |s: &[f32]| {
+            let m = s[..n].iter().sum::<f32>() / n as f32;
+            (s[..n].iter().map(|x| (x - m).powi(2)).sum::<f32>() / n as f32).sqrt()
+        };
+        for coupled in [true, false] {
+            let m = Model::WilsonCowan(WilsonCowan {
+                d: if coupled { wc.d } else { 0.0 },
+                ..wc
+            });
+            let mut behind = vec![0.1f32; 2 * n];
+            run(m, &mut behind, 0.2, 0);
+            let mut ahead = behind.clone();
+            run(m, &mut ahead, 0.02, 0);
+            let mut s = behind;
+            for i in 0..n {
+                if v[i][2] > 0.0 {
+                    s[i] = ahead[i];
+                    s[n + i] = ahead[n + i];
+                }
+            }
+            // the largest spread over a cycle, early and late
+            let widest = |s: &mut Vec<f32>| {
+                let mut w = 0f32;
+                for _ in 0..20 {
+                    run(m, s, 0.01, 0);
+                    w = w.max(spread(s));
+                }
+                w
+            };
+            let early = widest(&mut s);
+            run(m, &mut s, 2.0, 0);
+            let late = widest(&mut s);
+            eprintln!(
+                "wilson-cowan, D = {}: E spread {early:.4} -> {late:.4}",
+                m.params()[2]
+            );
+            if coupled {
+                assert!(early > 0.02 && late < 0.6 * early, "{early} -> {late}");
+            } else {
+                assert!(late > 0.9 * early, "{early} -> {late}");
+            }
+        }
+        // P = 1.25: the 1972 limit cycle (E swings between ≈ 0.1 and ≈ 0.28)
+        let osc = Model::WilsonCowan(wc);
+        let mut s = vec![0.1f32; 2 * n];
+        run(osc, &mut s, 0.5, 0);
+        let (lo, hi) = run(osc, &mut s, 0.5, 0);
+        eprintln!("wilson-cowan, P = 1.25: E in {lo:.3}..{hi:.3}");
+        assert!(lo < 0.12 && hi > 0.25, "{lo}..{hi}");
+    }
+
+    #[test]
+    fn lif_fires_at_the_analytic_rate_and_gap_junctions_couple() {
+        let (_, l) = sphere();
+        let n = l.len();
+        let m = Lif {
+            d: 0.0,
+            j: 0.0,
+            ..Lif::default()
+        };
+        let model = Model::Lif(m);
+        // constant drive I per vertex from 1.1 to 3: period t_ref + τ ln(I/(I − 1))
+        let drive: Vec<f32> = (0..n).map(|i| 1.1 + 1.9 * i as f32 / n as f32).collect();
+        let dt = 1e-5f32;
+        let secs = 1.0f64;
+        let mut s = vec![0.0f32; 3 * n];
+        let mut out = s.clone();
+        let mut spikes = vec![0u32; n];
+        for _ in 0..(secs / dt as f64) as usize {
+            model.step(&l, &s, &mut out, &drive, dt);
+            std::mem::swap(&mut s, &mut out);
+            for (c, f) in spikes.iter_mut().zip(&s[2 * n..]) {
+                *c += (*f == 1.0) as u32;
+            }
+        }
+        for i in [0, n / 2, n - 1] {
+            let d = drive[i] as f64;
+            let period = m.t_ref as f64 + m.tau_m as f64 * (d / (d - 1.0)).ln();
+            let want = secs / period;
+            let got = spikes[i] as f64;
+            eprintln!("lif I = {d:.2}: {got} spikes in {secs} s, analytic {want:.1}");
+            assert!(
+                (got - want).abs() <= want * 0.01 + 1.0,
+                "I = {d}: {got} vs {want}"
+            );
+        }
+        // a vertex below threshold never fires alone, but fires next to firing neighbours
+        let sub: Vec<f32> = (0..n).map(|i| if i < n / 2 { 0.95 } else { 1.5 }).collect();
+        for (j, fires) in [(0.0f32, false), (Lif::default().j, true)] {
+            let model = Model::Lif(Lif {
+                j,
+                ..Lif::default()
+            });
+            let dt = model.check_step(&l, 1e-4).unwrap().dt as f32;
+            let mut s = vec![0.0f32; 3 * n];
+            let mut fired = 0;
+            for _ in 0..(0.5 / dt) as usize {
+                model.step(&l, &s, &mut out, &sub, dt);
+                std::mem::swap(&mut s, &mut out);
+                fired += s[2 * n..2 * n + n / 2]
+                    .iter()
+                    .filter(|f| **f == 1.0)
+                    .count();
+            }
+            eprintln!("lif J = {j}: {fired} spikes among the subthreshold half");
+            assert_eq!(fired > 0, fires, "J = {j}");
+        }
+    }
+
+    #[test]
+    fn balloon_reaches_its_steady_state_and_the_bold_response_has_its_shape() {
+        let (_, l) = sphere();
+        let n = l.len();
+        let m = Model::Balloon;
+        let [_, gamma, _, alpha, e0] = BALLOON;
+        let dt = 0.01f32;
+        // constant input z: s → 0, f → 1 + z/γ, v → f^α, q → v·(1 − (1 − E0)^{1/f})/E0
+        let z = vec![0.3f32; n];
+        let mut s: Vec<f32> = m
+            .rest()
+            .iter()
+            .flat_map(|r| std::iter::repeat_n(*r, n))
+            .collect();
+        m.run(&l, &mut s, &z, dt, 20_000);
+        let f = 1.0 + 0.3 / gamma;
+        let v = f.powf(alpha);
+        let q = v * (1.0 - (1.0 - e0).powf(1.0 / f)) / e0;
+        for (got, want, what) in [(s[n], f, "f"), (s[2 * n], v, "v"), (s[3 * n], q, "q")] {
+            assert!((got - want).abs() < 1e-3 * want, "{what}: {got} vs {want}");
+        }
+        // a 1 s pulse: the BOLD response peaks 3–7 s after onset, then undershoots
+        let mut s: Vec<f32> = m
+            .rest()
+            .iter()
+            .flat_map(|r| std::iter::repeat_n(*r, n))
+            .collect();
+        let (mut peak, mut t_peak, mut under) = (0f32, 0f32, 0f32);
+        for k in 0..3000 {
+            let t = k as f32 * dt;
+            let input = vec![if t < 1.0 { 1.0 } else { 0.0 }; n];
+            m.run(&l, &mut s, &input, dt, 1);
+            let y = bold_signal(s[2 * n], s[3 * n]);
+            if y > peak {
+                (peak, t_peak) = (y, t + dt);
+            }
+            under = under.min(y);
+        }
+        eprintln!(
+            "balloon: 1 s pulse → BOLD peak {peak:.4} at {t_peak:.2} s, undershoot {under:.4}"
+        );
+        assert!(
+            (3.0..7.0).contains(&t_peak) && peak > 0.005,
+            "{peak} at {t_peak}"
+        );
+        assert!(under < -0.05 * peak, "undershoot {under}");
+    }
+
+    #[test]
     fn unstable_steps_are_clamped_and_bad_parameters_refused() {
         let (v, f) = icosphere(8, 1.0);
         let l = Laplacian::new(&v, &f).unwrap();
@@ -295,6 +728,8 @@ mod tests {
             Model::Diffusion { d: 1.0 },
             Model::Wave { c: 1.0, gamma: 0.1 },
             Model::Kuramoto { k: 1.0 },
+            Model::WilsonCowan(WilsonCowan::default()),
+            Model::Lif(Lif::default()),
         ] {
             let s = m.check_step(&l, 10.0).unwrap();
             assert!(s.dt < 10.0 && s.warning.as_deref().unwrap().contains("unstable"));

@@ -1,15 +1,14 @@
 //! `cortexplorer simulate`: run an activity model on a surface without a window, on the CPU
 //! reference or the GPU kernel, and report (JSON keys as issue 5 specifies).
 //!
-//! Models (CPU and GPU): `diffusion` (`--param D=1` mm²/s), `wave` (`c=10` mm/s,
-//! `gamma=0.5` 1/s), `kuramoto` (`K=5` mm²/s, natural frequencies `f=10` Hz ± `spread=1` Hz,
-//! seeded normal; random initial phases, seed 1). Wilson–Cowan and LIF (issue 5) are refused
-//! with a clear message until they exist.
+//! Models (CPU and GPU): `diffusion`, `wave`, `kuramoto`, `wilson-cowan`, `lif`; their
+//! parameters (`--param name=value`), defaults and starting states are those of
+//! `activity::setup` (the Activity panel uses the same table).
 //!
 //! Surface: `--surface FILE` (any surface format), or the default scene — both fsaverage5 pial
 //! hemispheres as one mesh (20,484 vertices; the hemispheres do not touch, so nothing diffuses
-//! between them). Initial state: `--initial OVERLAY` (one value per vertex), or by default a
-//! Gaussian bump (σ 5 mm) around vertex 0 (diffusion, wave: u; v starts at 0).
+//! between them). Initial state: `--initial OVERLAY` (one value per vertex: u, θ, E or V), or
+//! the model's default (see `activity::setup`). Output: the first state array (u, θ, E, V).
 
 use std::path::PathBuf;
 
@@ -17,12 +16,13 @@ use clap::Args;
 
 use crate::activity::laplacian::Laplacian;
 use crate::activity::models::{Model, order_parameter};
+use crate::activity::setup::Setup;
 use crate::brain::fsaverage5;
 use crate::io::{self, Content};
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// diffusion, wave, kuramoto (wilson-cowan, lif: not yet)
+    /// diffusion, wave, kuramoto, wilson-cowan, lif
     #[arg(long)]
     model: String,
     /// surface file (default: both fsaverage5 pial hemispheres)
@@ -40,7 +40,8 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "cpu")]
     backend: String,
     /// model parameters, `name=value`: diffusion D (mm²/s); wave c (mm/s), gamma (1/s);
-    /// kuramoto K (mm²/s), f (Hz), spread (Hz)
+    /// kuramoto K (mm²/s), f (Hz), spread (Hz); wilson-cowan tau_e, tau_i (s), D (mm²/s), P,
+    /// c_ee, c_ei, c_ie, c_ii; lif tau_m (s), D (mm²/s), t_ref, tau_flash (s), J, I0, spread
     #[arg(long = "param")]
     params: Vec<String>,
     /// write the final state: .npy (float32, one value per vertex)
@@ -79,82 +80,33 @@ fn mesh(a: &SimulateArgs) -> Result<Mesh, String> {
     Ok((v, f))
 }
 
-fn param(a: &SimulateArgs, name: &str, default: f64) -> Result<f64, String> {
-    for p in &a.params {
-        let (k, v) = p
-            .split_once('=')
-            .ok_or_else(|| format!("--param {p:?}: expected name=value"))?;
-        if k.trim() == name {
-            return v
+/// `--param name=value` pairs.
+fn given(a: &SimulateArgs) -> Result<Vec<(String, f64)>, String> {
+    a.params
+        .iter()
+        .map(|p| {
+            let (k, v) = p
+                .split_once('=')
+                .ok_or_else(|| format!("--param {p:?}: expected name=value"))?;
+            let x = v
                 .trim()
                 .parse()
-                .map_err(|_| format!("--param {p:?}: {v:?} is not a number"));
-        }
-    }
-    Ok(default)
-}
-
-/// Normal deviates from a seeded generator (Box–Muller on an LCG): reproducible runs.
-fn normals(n: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut u = || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
-    (0..n)
-        .map(|_| ((-2.0 * u().ln()).sqrt() * (std::f64::consts::TAU * u()).cos()) as f32)
+                .map_err(|_| format!("--param {p:?}: {v:?} is not a number"))?;
+            Ok((k.trim().to_string(), x))
+        })
         .collect()
 }
 
 pub fn simulate(a: SimulateArgs) -> Result<(), String> {
-    let known: &[&str] = match a.model.as_str() {
-        "diffusion" => &["D"],
-        "wave" => &["c", "gamma"],
-        "kuramoto" => &["K", "f", "spread"],
-        "wilson-cowan" | "lif" => {
-            return Err(format!(
-                "model {:?} is not implemented yet (issue 5); available: diffusion, wave, kuramoto",
-                a.model
-            ));
-        }
-        m => {
-            return Err(format!(
-                "unknown model {m:?}; available: diffusion, wave, kuramoto"
-            ));
-        }
-    };
+    let setup = Setup::new(&a.model, &given(&a)?)?;
+    let model = setup.model;
     if a.backend != "cpu" && a.backend != "gpu" {
         return Err(format!("--backend {:?}: cpu or gpu", a.backend));
     }
-    for p in &a.params {
-        let name = p.split_once('=').map_or(p.as_str(), |(k, _)| k.trim());
-        if !known.contains(&name) {
-            return Err(format!(
-                "--param {p:?}: {} takes {}",
-                a.model,
-                known.join(", ")
-            ));
-        }
-    }
-    let model = match a.model.as_str() {
-        "diffusion" => Model::Diffusion {
-            d: param(&a, "D", 1.0)? as f32,
-        },
-        "wave" => Model::Wave {
-            c: param(&a, "c", 10.0)? as f32,
-            gamma: param(&a, "gamma", 0.5)? as f32,
-        },
-        _ => Model::Kuramoto {
-            k: param(&a, "K", 5.0)? as f32,
-        },
-    };
     let (v, f) = mesh(&a)?;
     let l = Laplacian::new(&v, &f)?;
     let n = l.len();
-    let mut aux = Vec::new();
-    let mut s0: Vec<f32> = match &a.initial {
+    let first = match &a.initial {
         Some(p) => {
             let loaded = io::load(p).map_err(|e| e.to_string())?;
             let Content::Overlay(o) = loaded.content else {
@@ -170,35 +122,13 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
             if let Some(i) = o.values.iter().position(|x| !x.is_finite()) {
                 return Err(format!("{}: value {i} is {}", p.display(), o.values[i]));
             }
-            o.values
+            Some(o.values)
         }
-        None if matches!(model, Model::Kuramoto { .. }) => normals(n, 1)
-            .iter()
-            .map(|z| (z.abs() * 1e3).fract() * std::f32::consts::TAU)
-            .collect(),
-        None => crate::activity::gaussian_bump(&v, v[0], 5.0),
+        None => None,
     };
-    if model.states() == 2 {
-        s0.extend(std::iter::repeat_n(0.0, n));
-    }
-    if let Model::Kuramoto { .. } = model {
-        let (f, spread) = (param(&a, "f", 10.0)?, param(&a, "spread", 1.0)?);
-        let tau = std::f64::consts::TAU;
-        aux = normals(n, 2)
-            .iter()
-            .map(|z| (tau * (f + spread * *z as f64)) as f32)
-            .collect();
-    }
-    // default step: half the stability bound; Kuramoto also resolves its fastest oscillator
-    // (50 steps a cycle), which the stability bound alone does not (K = 0 has none)
-    let f_max = aux.iter().fold(0.0f32, |m, w| m.max(w.abs())) as f64 / std::f64::consts::TAU;
-    let accurate = if f_max > 0.0 {
-        1.0 / (50.0 * f_max)
-    } else {
-        f64::INFINITY
-    };
-    let want =
-        a.dt.unwrap_or_else(|| (0.5 * model.max_dt(&l)).min(accurate).min(1.0));
+    let s0 = setup.initial(&v, 0, first.as_deref());
+    let aux = setup.aux(n);
+    let want = a.dt.unwrap_or_else(|| setup.default_dt(&l, &aux));
     let step = model.check_step(&l, want)?;
     if let Some(w) = &step.warning {
         eprintln!("cortexplorer: warning: {w}");

@@ -88,12 +88,37 @@ fn kuramoto_and_wave_run_on_both_backends() {
 }
 
 #[test]
+fn wilson_cowan_and_lif_agree_across_backends() {
+    for m in ["wilson-cowan", "lif"] {
+        let c = json(&run(&["--model", m, "--steps", "300", "--json"]));
+        let g = json(&run(&[
+            "--model",
+            m,
+            "--steps",
+            "300",
+            "--backend",
+            "gpu",
+            "--json",
+        ]));
+        let scale = c["final"]["max"].as_f64().unwrap().abs().max(1e-6);
+        for k in ["min", "max", "mean", "std"] {
+            let (a, b) = (
+                c["final"][k].as_f64().unwrap(),
+                g["final"][k].as_f64().unwrap(),
+            );
+            assert!((a - b).abs() <= 1e-4 * scale, "{m} {k}: cpu {a}, gpu {b}");
+        }
+        assert!(c["final"]["std"].as_f64().unwrap() > 0.0, "{m}: {c}");
+    }
+}
+
+#[test]
 fn bad_requests_are_refused_clearly() {
     let err = |o: std::process::Output| {
         assert!(!o.status.success());
         String::from_utf8_lossy(&o.stderr).to_string()
     };
-    assert!(err(run(&["--model", "wilson-cowan"])).contains("not implemented yet"));
+    assert!(err(run(&["--model", "bold"])).contains("available: diffusion, wave"));
     assert!(err(run(&["--model", "wave", "--param", "D=1"])).contains("wave takes c, gamma"));
     assert!(err(run(&["--model", "diffusion", "--param", "D=-1"])).contains("must be > 0"));
     // a per-vertex file with the wrong vertex count
@@ -115,6 +140,22 @@ fn bad_requests_are_refused_clearly() {
         e.contains("10 values") && e.contains("20484 vertices"),
         "{e}"
     );
+    // NaN in the data
+    let mut bytes = vec![0xff, 0xff, 0xff];
+    bytes.extend(20484i32.to_be_bytes());
+    bytes.extend(0i32.to_be_bytes());
+    bytes.extend(1i32.to_be_bytes());
+    for i in 0..20484 {
+        bytes.extend(if i == 7 { f32::NAN } else { 0.5 }.to_be_bytes());
+    }
+    std::fs::write(&curv, bytes).unwrap();
+    let e = err(run(&[
+        "--model",
+        "lif",
+        "--initial",
+        curv.to_str().unwrap(),
+    ]));
+    assert!(e.contains("value 7 is NaN"), "{e}");
     // an unstable step is clamped, with a warning that says so
     let o = run(&[
         "--model",
