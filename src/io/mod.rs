@@ -17,6 +17,8 @@ pub mod freesurfer;
 pub mod gifti;
 pub mod mgh;
 pub mod nifti;
+pub mod npy;
+pub mod series_csv;
 pub mod source;
 pub mod swc;
 pub mod vesselgraph;
@@ -86,6 +88,10 @@ pub enum Format {
     /// legacy VTK polydata lines
     VtkPolyData,
     Swc,
+    /// NumPy `.npy`, vertices × time
+    Npy,
+    /// `.csv`/`.tsv` table, vertices × time
+    SeriesTable,
 }
 
 impl Format {
@@ -103,6 +109,8 @@ impl Format {
             Format::Voreen => "voreen_vvg",
             Format::VtkPolyData => "vtk_polydata",
             Format::Swc => "swc",
+            Format::Npy => "npy",
+            Format::SeriesTable => "csv_table",
         }
     }
 }
@@ -192,6 +200,12 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
     if name.ends_with(".swc") {
         return Ok(Format::Swc);
     }
+    if name.ends_with(".npy") {
+        return Ok(Format::Npy);
+    }
+    if name.ends_with(".csv") || name.ends_with(".tsv") {
+        return Ok(Format::SeriesTable);
+    }
     // FreeSurfer binaries have no extension: decide by magic and name.
     let (mut stream, _) = src.open()?;
     let mut head = Vec::new();
@@ -210,7 +224,7 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
         freesurfer::CURV_MAGIC => Ok(Format::FreeSurferSurface), // quad surface
         _ if curv_named => Ok(Format::FreeSurferCurv),             // old-format curv
         _ => Err(FormatError::Unsupported(
-            "unknown file type (expected .gii, .mgh/.mgz, .nii/.nii.gz, .annot, .label or a FreeSurfer surface/curv file)".into(),
+            "unknown file type (expected .gii, .mgh/.mgz, .nii/.nii.gz, .npy, .csv/.tsv, .annot, .label, a vessel graph or a FreeSurfer surface/curv file)".into(),
         )),
     }
 }
@@ -294,6 +308,8 @@ pub fn load_source_progress(
         Format::Swc => Content::Vessels(
             swc::parse(&source::read_all(&src, limits).map_err(err)?).map_err(err)?,
         ),
+        Format::Npy => npy::read(&src, limits).map_err(err)?,
+        Format::SeriesTable => series_csv::read(&src, limits).map_err(err)?,
     };
     if let Content::Surface(_) = content {
         surface_kind = Some(SurfaceKind::guess(&name));
