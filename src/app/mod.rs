@@ -16,6 +16,7 @@ pub mod material;
 pub mod picking;
 pub mod planning;
 pub mod scene;
+pub mod timeline;
 pub mod vessels;
 
 use std::path::PathBuf;
@@ -167,6 +168,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             picking::PickingPlugin,
             vessels::VesselsPlugin { interactive: true },
             activity::ActivityPlugin,
+            timeline::TimelinePlugin,
             files::FilesPlugin,
             capture::CapturePlugin {
                 render: None,
@@ -227,13 +229,16 @@ fn keep_drawing_while_busy(
     hold: Res<CaptureHold>,
     doc: Res<SceneDoc>,
     moved: Query<(), (With<camera::MainCamera>, Changed<Transform>)>,
+    playback: Res<timeline::Playback>,
+    activity: Res<activity::ActivityState>,
     mut seen: Local<(u64, u64)>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let revs = (doc.0.geometry_rev, doc.0.color_rev);
     let changed = revs != *seen;
     *seen = revs;
-    if !loading.pending.is_empty() || hold.0 > 0 || changed || !moved.is_empty() {
+    let animating = playback.timeline.playing || activity.running;
+    if !loading.pending.is_empty() || hold.0 > 0 || changed || !moved.is_empty() || animating {
         redraw.write(RequestRedraw);
     }
 }

@@ -6,6 +6,7 @@ pub mod fsaverage5;
 pub mod paint;
 pub mod scene;
 pub mod surface;
+pub mod timeline;
 pub mod vessel_gen;
 pub mod vessel_mesh;
 pub mod vessels;

@@ -430,6 +430,41 @@ impl Scene {
         self.layers.iter_mut().find(|l| l.id == id)
     }
 
+    /// Show frame `frame` of an overlay layer (clamped to its frames); false if no such layer.
+    pub fn set_frame(&mut self, id: u64, frame: usize) -> bool {
+        let Some(layer) = self.layers.iter_mut().find(|l| l.id == id) else {
+            return false;
+        };
+        let n = layer.n_frames();
+        if let LayerData::Overlay { frame: f, .. } = &mut layer.data {
+            let want = frame.min(n.saturating_sub(1));
+            if *f != want {
+                *f = want;
+                self.color_rev += 1;
+            }
+            return true;
+        }
+        false
+    }
+
+    /// One vertex's values over every frame of an overlay layer, and the layer's TR.
+    pub fn vertex_series(
+        &self,
+        id: u64,
+        h: Hemisphere,
+        vertex: usize,
+    ) -> Option<(Vec<f32>, Option<f32>)> {
+        let layer = self.layers.iter().find(|l| l.id == id)?;
+        let LayerData::Overlay { per_hemi, .. } = &layer.data else {
+            return None;
+        };
+        let o = per_hemi.get(&h)?;
+        (vertex < o.n_vertices).then(|| {
+            let s = (0..o.n_frames).map(|f| o.frame(f)[vertex]).collect();
+            (s, o.tr_seconds)
+        })
+    }
+
     /// Frame 0 of an overlay layer on one hemisphere (e.g. `sulc`).
     pub fn overlay_frame(&self, name: &str, h: Hemisphere) -> Option<&[f32]> {
         self.layer_by_name(name).and_then(|l| match &l.data {

@@ -154,7 +154,7 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
     if file_len.is_some() {
         std::io::Read::read_to_end(&mut std::io::Read::take(&mut stream, 4), &mut footer)?;
     }
-    let tr_seconds = (footer.len() == 4)
+    let tr_seconds = (footer.len() >= 4)
         .then(|| f32::from_be_bytes([footer[0], footer[1], footer[2], footer[3]]) / 1000.0)
         .filter(|t| t.is_finite() && *t > 0.0);
 
@@ -226,6 +226,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("need"), "{e}");
+        // compressed, with the whole footer as nibabel writes it (TR, flip, TE, TI, FoV):
+        // the TR is still found
+        let gz = dir.join("x.mgz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, &write_overlay(&o)).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        match read(&Source::File(gz), &Limits::default()).unwrap() {
+            Content::Overlay(b) => assert_eq!(b.tr_seconds, Some(2.0)),
+            _ => panic!("expected overlay"),
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 }

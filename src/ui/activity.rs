@@ -1,38 +1,81 @@
-//! The Activity panel: choose a model, run/pause, speed, diffusivity, stimulate by clicking,
-//! and what the simulation is doing. It only edits `ActivityState`.
+//! The Activity panel (choose a model, its parameters, run/pause, speed, stimulation, BOLD,
+//! readouts incl. the Kuramoto order parameter R(t)) and the Traces window (time courses of
+//! pinned vertices: the played series with the timeline's cursor, and the running
+//! simulation). They only edit `ActivityState` and `Playback`.
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
+use egui_plot::{Line, Plot, PlotPoints, VLine};
 
 use super::UiState;
-use crate::app::activity::{ActivityState, LAYER};
+use crate::activity::setup::{MODELS, specs};
+use crate::app::SceneDoc;
+use crate::app::activity::{ActivityState, BOLD_LAYER, LAYER};
+use crate::app::timeline::{Playback, series_info};
+use crate::brain::timeline::Timeline;
+
+const EQUATIONS: &[(&str, &str)] = &[
+    ("diffusion", "∂u/∂t = D Δu"),
+    ("wave", "∂²u/∂t² + γ ∂u/∂t = c² Δu"),
+    ("kuramoto", "dθ/dt = ω + K Σ w_ij sin(θ_j − θ_i)"),
+    (
+        "wilson-cowan",
+        "τe dE/dt = −E + (1−E) Se(cee E − cei I + P) + τe D ΔE; same for I",
+    ),
+    (
+        "lif",
+        "dV/dt = (I − V)/τm + D ΔV + spikelets; at V ≥ 1: spike, reset",
+    ),
+];
 
 pub fn activity_window(
     mut contexts: EguiContexts,
     mut ui_state: ResMut<UiState>,
     mut state: ResMut<ActivityState>,
+    mut playback: ResMut<Playback>,
+    doc: Res<SceneDoc>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut open = ui_state.activity_open;
     egui::Window::new("Activity")
         .open(&mut open)
-        .default_width(320.0)
+        .default_width(330.0)
         .default_pos(egui::pos2(320.0, 80.0))
         .show(&ctx, |ui| {
+            let label = |m: &str| {
+                MODELS
+                    .iter()
+                    .find(|x| x.0 == m)
+                    .map_or(m, |x| x.1)
+                    .to_string()
+            };
+            let mut chosen = None;
             ui.horizontal(|ui| {
                 ui.label("model");
                 egui::ComboBox::from_id_salt("activity-model")
-                    .selected_text("diffusion (heat equation)")
+                    .selected_text(label(&state.model))
                     .show_ui(ui, |ui| {
-                        let _ = ui.selectable_label(true, "diffusion (heat equation)");
-                        for m in ["damped wave", "Kuramoto", "Wilson–Cowan", "LIF"] {
-                            ui.add_enabled(false, egui::Button::selectable(false, format!("{m} (not yet)")));
+                        for (name, text) in MODELS {
+                            if ui.selectable_label(state.model == name, text).clicked() {
+                                chosen = Some(name);
+                            }
                         }
                     });
             });
-            ui.label("∂u/∂t = D Δu on the pial surface (cotangent Laplace–Beltrami), explicit Euler at half the stability bound.");
+            if let Some(m) = chosen
+                && m != state.model
+            {
+                state.choose(m);
+            }
+            if let Some((_, eq)) = EQUATIONS.iter().find(|e| e.0 == state.model) {
+                ui.label(egui::RichText::new(*eq).italics());
+            }
             ui.horizontal(|ui| {
-                let label = if state.running { "⏸ Pause" } else { "▶ Run" };
+                let label = if state.running {
+                    "⏸ Pause"
+                } else {
+                    "▶ Run"
+                };
                 if ui.button(label).clicked() {
                     state.running = !state.running;
                 }
@@ -40,36 +83,122 @@ pub fn activity_window(
                     state.reset = true;
                 }
             });
-            ui.add(egui::Slider::new(&mut state.d, 0.5..=200.0).logarithmic(true).text("D (mm²/s)"));
-            ui.add(egui::Slider::new(&mut state.speed, 0.05..=10.0).logarithmic(true).text("speed (sim s per s)"));
-            ui.checkbox(&mut state.stimulate_on_click, "stimulate where I click (Gaussian, σ 3 mm)");
+            ui.add(
+                egui::Slider::new(&mut state.speed, 0.005..=10.0)
+                    .logarithmic(true)
+                    .text("speed (sim s per s)"),
+            );
+            egui::CollapsingHeader::new("parameters")
+                .default_open(true)
+                .show(ui, |ui| {
+                    let model = state.model.clone();
+                    if let Ok(specs) = specs(&model) {
+                        for (sp, v) in specs.iter().zip(state.values.iter_mut()) {
+                            let text = if sp.unit.is_empty() {
+                                sp.name.to_string()
+                            } else {
+                                format!("{} ({})", sp.name, sp.unit)
+                            };
+                            ui.add(
+                                egui::Slider::new(v, sp.min..=sp.max)
+                                    .logarithmic(sp.log)
+                                    .text(text),
+                            );
+                        }
+                        if ui.small_button("defaults").clicked() {
+                            state.values = specs.iter().map(|s| s.default).collect();
+                        }
+                    }
+                });
+            ui.checkbox(
+                &mut state.stimulate_on_click,
+                "stimulate where I click (Gaussian, σ 3 mm)",
+            );
+            ui.horizontal(|ui| {
+                ui.checkbox(&mut state.bold, "BOLD (Balloon–Windkessel)");
+                if state.bold {
+                    ui.add(
+                        egui::Slider::new(&mut state.bold_gain, 0.1..=10.0)
+                            .logarithmic(true)
+                            .text("gain"),
+                    );
+                }
+            });
+            if state.bold {
+                ui.horizontal(|ui| {
+                    ui.label("neural");
+                    ui.add(egui::Slider::new(&mut state.bold_mix, 0.0..=1.0).show_value(false));
+                    ui.label("BOLD");
+                });
+            }
             if let Some(m) = &state.message {
                 ui.colored_label(egui::Color32::from_rgb(240, 120, 100), m);
             }
-            match &state.sim {
-                None => {
-                    ui.label("Click the cortex to stimulate, or Run.");
-                }
-                Some(sim) => {
-                    let (lo, hi) = sim.u.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-                    egui::Grid::new("activity-readout").num_columns(2).show(ui, |ui| {
-                        ui.label("simulated time");
-                        ui.label(format!("{:.3} s", sim.t));
+            let Some(sim) = &state.sim else {
+                ui.label("Run, or click the cortex to stimulate.");
+                return;
+            };
+            let (what, ..) = sim.setup.display_quantity();
+            let (lo, hi) = sim
+                .shown
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            egui::Grid::new("activity-readout")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    ui.label("simulated time");
+                    ui.label(format!("{:.3} s", sim.t));
+                    ui.end_row();
+                    ui.label("step (explicit)");
+                    ui.label(format!("{:.2e} s", sim.dt));
+                    ui.end_row();
+                    ui.label("vertices");
+                    ui.label(sim.n().to_string());
+                    ui.end_row();
+                    ui.label("steps / s (CPU)");
+                    ui.label(format!("{:.0}", state.steps_per_s));
+                    ui.end_row();
+                    ui.label(format!("{what} min / max"));
+                    ui.label(format!("{lo:.4} / {hi:.4}"));
+                    ui.end_row();
+                    if let Some([_, r]) = state.r_history.back() {
+                        ui.label("order parameter R");
+                        ui.label(format!("{r:.3}"));
                         ui.end_row();
-                        ui.label("step");
-                        ui.label(format!("{:.2e} s", sim.dt));
-                        ui.end_row();
-                        ui.label("vertices");
-                        ui.label(sim.u.len().to_string());
-                        ui.end_row();
-                        ui.label("steps / s (CPU)");
-                        ui.label(format!("{:.0}", state.steps_per_s));
-                        ui.end_row();
-                        ui.label("state min / max");
-                        ui.label(format!("{lo:.4} / {hi:.4}"));
-                        ui.end_row();
-                    });
-                    ui.label(format!("Shown as the layer \"{LAYER}\" (style it in the Layers panel)."));
+                    }
+                });
+            if state.r_history.len() > 1 {
+                let pts: PlotPoints = state.r_history.iter().copied().collect();
+                Plot::new("kuramoto-r")
+                    .height(90.0)
+                    .include_y(0.0)
+                    .include_y(1.0)
+                    .allow_scroll(false)
+                    .allow_drag(false)
+                    .x_axis_label("simulated s")
+                    .show(ui, |p| p.line(Line::new("R(t)", pts)));
+            }
+            ui.label(
+                egui::RichText::new(format!(
+                    "Shown as the layer \"{LAYER}\"{}; style it in the Layers panel.",
+                    if state.bold {
+                        format!(" and \"{BOLD_LAYER}\"")
+                    } else {
+                        String::new()
+                    }
+                ))
+                .small(),
+            );
+            if ui
+                .button("Traces…")
+                .on_hover_text("time courses of pinned vertices")
+                .clicked()
+            {
+                playback.traces_open = true;
+                if let Some(s) = doc.0.selection {
+                    playback.pin(s.hemi, s.vertex);
                 }
             }
         });
@@ -77,5 +206,176 @@ pub fn activity_window(
     if state.panel_open != open {
         state.panel_open = open;
     }
+    Ok(())
+}
+
+/// The playback strip for the followed series layer (drawn by `panels` above the status bar).
+pub fn timeline_strip(ui: &mut egui::Ui, scene: &crate::brain::scene::Scene, pb: &mut Playback) {
+    let Some(id) = pb.layer else {
+        return;
+    };
+    let Some((frames, tr, _)) = series_info(scene, id) else {
+        return;
+    };
+    let name = scene
+        .layers
+        .iter()
+        .find(|l| l.id == id)
+        .map_or("", |l| l.name.as_str());
+    ui.horizontal(|ui| {
+        let t = &mut pb.timeline;
+        if ui
+            .button(if t.playing { "⏸" } else { "▶" })
+            .on_hover_text("play / pause")
+            .clicked()
+        {
+            if !t.playing && t.frame() + 1 >= frames && !t.looping {
+                t.position = 0.0;
+            }
+            t.playing = !t.playing;
+        }
+        if ui.button("⏮").on_hover_text("first frame").clicked() {
+            t.position = 0.0;
+        }
+        ui.checkbox(&mut t.looping, "loop");
+        let unit = if tr.is_some() {
+            "× real time"
+        } else {
+            "frames/s"
+        };
+        ui.add(
+            egui::Slider::new(&mut t.speed, 0.1..=50.0)
+                .logarithmic(true)
+                .text(unit),
+        );
+        let mut frame = t.frame();
+        let resp = ui.add(egui::Slider::new(&mut frame, 0..=frames - 1).show_value(false));
+        if resp.changed() {
+            t.position = frame as f64;
+        }
+        let time = match Timeline::seconds(t.frame(), tr) {
+            Some(s) => format!(" · {s:.2} s (TR {:.3} s)", tr.unwrap_or(0.0)),
+            None => " · no TR in the file".into(),
+        };
+        ui.label(format!("{name}: frame {} / {frames}{time}", t.frame() + 1));
+        if ui.button("Traces…").clicked() {
+            pb.traces_open = true;
+            if let Some(s) = scene.selection {
+                pb.pin(s.hemi, s.vertex);
+            }
+        }
+    });
+}
+
+pub fn traces_window(
+    mut contexts: EguiContexts,
+    mut pb: ResMut<Playback>,
+    activity: Res<ActivityState>,
+    doc: Res<SceneDoc>,
+) -> Result {
+    if !pb.traces_open {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?.clone();
+    let scene = &doc.0;
+    let mut open = true;
+    egui::Window::new("Traces")
+        .open(&mut open)
+        .default_width(420.0)
+        .default_pos(egui::pos2(330.0, 420.0))
+        .show(&ctx, |ui| {
+            ui.horizontal(|ui| {
+                let sel = scene.selection;
+                if ui
+                    .add_enabled(sel.is_some(), egui::Button::new("📌 Pin selected vertex"))
+                    .clicked()
+                    && let Some(s) = sel
+                {
+                    pb.pin(s.hemi, s.vertex);
+                }
+                if ui.button("clear").clicked() {
+                    pb.pinned.clear();
+                }
+            });
+            let mut remove = None;
+            ui.horizontal_wrapped(|ui| {
+                for (i, (h, v)) in pb.pinned.iter().enumerate() {
+                    if ui
+                        .small_button(format!("{h:?} {v} ×"))
+                        .on_hover_text("unpin")
+                        .clicked()
+                    {
+                        remove = Some(i);
+                    }
+                }
+            });
+            if let Some(i) = remove {
+                pb.pinned.remove(i);
+            }
+            if pb.pinned.is_empty() {
+                ui.label("Select a vertex on the cortex, then pin it.");
+            }
+            // the played series, cursor at the timeline's frame
+            if let Some(id) = pb.layer
+                && let Some((_, tr, _)) = series_info(scene, id)
+                && !pb.pinned.is_empty()
+            {
+                let x_of = |f: usize| Timeline::seconds(f, tr).unwrap_or(f as f64);
+                let cursor = x_of(pb.timeline.frame());
+                let name = scene
+                    .layers
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map_or("", |l| l.name.as_str());
+                ui.label(format!(
+                    "{name} ({})",
+                    if tr.is_some() { "s" } else { "frames" }
+                ));
+                let lines: Vec<(String, Vec<[f64; 2]>)> = pb
+                    .pinned
+                    .iter()
+                    .filter_map(|&(h, v)| {
+                        let (s, _) = scene.vertex_series(id, h, v)?;
+                        let pts = s
+                            .iter()
+                            .enumerate()
+                            .map(|(f, y)| [x_of(f), *y as f64])
+                            .collect();
+                        Some((format!("{h:?} {v}"), pts))
+                    })
+                    .collect();
+                Plot::new("series-traces")
+                    .height(140.0)
+                    .legend(egui_plot::Legend::default())
+                    .allow_scroll(false)
+                    .show(ui, |p| {
+                        for (name, pts) in lines {
+                            p.line(Line::new(name, PlotPoints::from(pts)));
+                        }
+                        p.vline(VLine::new("now", cursor));
+                    });
+            }
+            // the running simulation
+            if activity.sim.is_some() && !activity.pinned_history.is_empty() {
+                let k = activity.pinned_history.back().map_or(0, |h| h.1.len());
+                ui.label("simulation (simulated s)");
+                Plot::new("sim-traces")
+                    .height(140.0)
+                    .legend(egui_plot::Legend::default())
+                    .allow_scroll(false)
+                    .show(ui, |p| {
+                        for j in 0..k.min(pb.pinned.len()) {
+                            let pts: PlotPoints = activity
+                                .pinned_history
+                                .iter()
+                                .filter_map(|(t, v)| v.get(j).map(|y| [*t, *y as f64]))
+                                .collect();
+                            let (h, v) = pb.pinned[j];
+                            p.line(Line::new(format!("{h:?} {v}"), pts));
+                        }
+                    });
+            }
+        });
+    pb.traces_open = open;
     Ok(())
 }

@@ -59,7 +59,7 @@ impl Plugin for UiPlugin {
             )
             .add_systems(
                 EguiPrimaryContextPass,
-                (panels, activity::activity_window).chain(),
+                (panels, activity::activity_window, activity::traces_window).chain(),
             );
     }
 }
@@ -129,6 +129,7 @@ fn panels(
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
     mut vessel_view: ResMut<crate::app::vessels::VesselView>,
+    mut playback: ResMut<crate::app::timeline::Playback>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut out = Outbox {
@@ -161,13 +162,22 @@ fn panels(
         .response
         .rect
         .height();
-    let bottom = egui::Panel::bottom("status")
+    let mut bottom = egui::Panel::bottom("status")
         .show(&mut root, |ui| {
             colorbar::status_bar(ui, &doc.0, &loading, &vessel_view, &mut log)
         })
         .response
         .rect
         .height();
+    if playback.layer.is_some() {
+        bottom += egui::Panel::bottom("timeline")
+            .show(&mut root, |ui| {
+                activity::timeline_strip(ui, &doc.0, &mut playback)
+            })
+            .response
+            .rect
+            .height();
+    }
     let left = egui::Panel::left("layers")
         .default_size(300.0)
         .resizable(true)
@@ -288,7 +298,7 @@ fn menu_bar(
         }
         if ui
             .button("Activity")
-            .on_hover_text("simulated activity on the cortex (diffusion so far)")
+            .on_hover_text("simulated activity on the cortex: diffusion, wave, Kuramoto, Wilson–Cowan, LIF, BOLD")
             .clicked()
         {
             state.activity_open = !state.activity_open;
