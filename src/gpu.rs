@@ -46,6 +46,16 @@ impl Gpu {
     }
 }
 
+impl Gpu {
+    /// Block until the queue has finished everything submitted (for timing).
+    pub fn wait(&self) -> Result<(), String> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| format!("GPU poll failed: {e}"))
+    }
+}
+
 const WORKGROUP: u32 = 64;
 const MAX_GROUPS_X: u32 = 65535;
 
@@ -327,15 +337,7 @@ mod tests {
     #[test]
     fn every_model_gpu_matches_cpu() {
         let gpu = Gpu::headless().expect("a Vulkan adapter (lavapipe in CI)");
-        let surfaces: Vec<_> = crate::brain::fsaverage5::load()
-            .unwrap()
-            .into_iter()
-            .filter(|l| l.surface_kind == Some(crate::brain::SurfaceKind::Pial))
-            .filter_map(|l| match l.content {
-                crate::io::Content::Surface(s) => Some(s),
-                _ => None,
-            })
-            .collect();
+        let surfaces = crate::brain::fsaverage5::pial_surfaces().unwrap();
         let (v, f, _) = crate::activity::combined_mesh(&surfaces);
         assert_eq!(v.len(), 20484);
         let l = laplacian::Laplacian::new(&v, &f).unwrap();

@@ -303,18 +303,35 @@ impl Model {
     /// One step from `s` into `out` (both `states()·n` long); `aux` per vertex (Kuramoto: ω).
     pub fn step(&self, l: &Laplacian, s: &[f32], out: &mut [f32], aux: &[f32], dt: f32) {
         let n = l.len();
+        // Δ at a vertex: the diagonal term, then the neighbours in column order (as the kernels)
+        let row = |i: usize| {
+            let r = l.row_ptr[i] as usize..l.row_ptr[i + 1] as usize;
+            l.vals[r.clone()].iter().zip(&l.cols[r])
+        };
         let lap = |x: &[f32], i: usize| {
             let mut acc = l.diag[i] * x[i];
-            for k in l.row_ptr[i] as usize..l.row_ptr[i + 1] as usize {
-                acc += l.vals[k] * x[l.cols[k] as usize];
+            for (w, &c) in row(i) {
+                acc += w * x[c as usize];
             }
             acc
         };
+        // Δ of two state arrays at once (one pass over the row)
+        let lap2 = |x: &[f32], y: &[f32], i: usize| {
+            let (mut a, mut b) = (l.diag[i] * x[i], l.diag[i] * y[i]);
+            for (w, &c) in row(i) {
+                a += w * x[c as usize];
+                b += w * y[c as usize];
+            }
+            (a, b)
+        };
+        // vertices per rayon task: small tasks cost more to schedule than they compute
+        const MIN: usize = 2048;
         match *self {
             Model::Diffusion { d } => {
                 let k = dt * d;
                 out.par_iter_mut()
                     .enumerate()
+                    .with_min_len(MIN)
                     .for_each(|(i, o)| *o = s[i] + k * lap(s, i));
             }
             Model::Wave { c, gamma } => {
@@ -324,6 +341,7 @@ impl Model {
                     .par_iter_mut()
                     .zip(v_out.par_iter_mut())
                     .enumerate()
+                    .with_min_len(MIN)
                     .for_each(|(i, (u, v))| {
                         let vi = s[n + i] + dt * (c2 * lap(s, i) - gamma * s[n + i]);
                         *v = vi;
@@ -331,14 +349,17 @@ impl Model {
                     });
             }
             Model::Kuramoto { k } => {
-                out.par_iter_mut().enumerate().for_each(|(i, o)| {
-                    let th = s[i];
-                    let mut c = 0.0f32;
-                    for q in l.row_ptr[i] as usize..l.row_ptr[i + 1] as usize {
-                        c += l.vals[q] * (s[l.cols[q] as usize] - th).sin();
-                    }
-                    *o = th + dt * (aux[i] + k * c);
-                });
+                out.par_iter_mut()
+                    .enumerate()
+                    .with_min_len(MIN)
+                    .for_each(|(i, o)| {
+                        let th = s[i];
+                        let mut c = 0.0f32;
+                        for (w, &j) in row(i) {
+                            c += w * (s[j as usize] - th).sin();
+                        }
+                        *o = th + dt * (aux[i] + k * c);
+                    });
             }
             Model::WilsonCowan(w) => {
                 let [(ae, te), (ai, ti)] = WC_SIGMOID;
@@ -348,12 +369,14 @@ impl Model {
                     .par_iter_mut()
                     .zip(i_out.par_iter_mut())
                     .enumerate()
+                    .with_min_len(MIN)
                     .for_each(|(i, (eo, io))| {
                         let (e, ii) = (e_in[i], i_in[i]);
                         let se = wc_sigmoid(w.c_ee * e - w.c_ei * ii + w.p + aux[i], ae, te);
                         let si = wc_sigmoid(w.c_ie * e - w.c_ii * ii, ai, ti);
-                        *eo = e + dt * ((-e + (1.0 - e) * se) / w.tau_e + w.d * lap(e_in, i));
-                        *io = ii + dt * ((-ii + (1.0 - ii) * si) / w.tau_i + w.d * lap(i_in, i));
+                        let (le, li) = lap2(e_in, i_in, i);
+                        *eo = e + dt * ((-e + (1.0 - e) * se) / w.tau_e + w.d * le);
+                        *io = ii + dt * ((-ii + (1.0 - ii) * si) / w.tau_i + w.d * li);
                     });
             }
             Model::Lif(m) => {
@@ -364,6 +387,7 @@ impl Model {
                     .par_iter_mut()
                     .zip(r_out.par_iter_mut().zip(f_out.par_iter_mut()))
                     .enumerate()
+                    .with_min_len(MIN)
                     .for_each(|(i, (vo, (ro, fo)))| {
                         let (v, r, f) = (s[i], s[n + i], s[2 * n + i]);
                         *fo = f * decay;
@@ -375,9 +399,9 @@ impl Model {
                         }
                         // spikelets from neighbours that spiked on the last step
                         let mut spiked = 0.0f32;
-                        for k in l.row_ptr[i] as usize..l.row_ptr[i + 1] as usize {
-                            if s[2 * n + l.cols[k] as usize] == 1.0 {
-                                spiked += l.vals[k];
+                        for (w, &c) in row(i) {
+                            if s[2 * n + c as usize] == 1.0 {
+                                spiked += w;
                             }
                         }
                         let vn = v
@@ -403,6 +427,7 @@ impl Model {
                     .zip(f_out.par_iter_mut())
                     .zip(v_out.par_iter_mut().zip(q_out.par_iter_mut()))
                     .enumerate()
+                    .with_min_len(MIN)
                     .for_each(|(i, ((so, fo), (vo, qo)))| {
                         let (x, f, v, q) = (s[i], s[n + i], s[2 * n + i], s[3 * n + i]);
                         // f and v stay positive for any sane input; guard the powers anyway

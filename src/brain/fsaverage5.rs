@@ -43,6 +43,20 @@ pub fn sources() -> impl Iterator<Item = Source> {
 
 /// Read every embedded file (in parallel). Overlays get a friendly name (`sulc`, `curv`,
 /// `thickness`) and thickness its unit.
+/// Both pial hemispheres (left, right), the mesh the activity models run on by default.
+pub fn pial_surfaces() -> Result<Vec<crate::brain::Surface>, ReadError> {
+    let mut out: Vec<(Option<crate::brain::Hemisphere>, crate::brain::Surface)> = load()?
+        .into_iter()
+        .filter(|l| l.surface_kind == Some(crate::brain::SurfaceKind::Pial))
+        .filter_map(|l| match l.content {
+            io::Content::Surface(s) => Some((l.hemisphere, s)),
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|(h, _)| *h != Some(crate::brain::Hemisphere::Left));
+    Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
 pub fn load() -> Result<Vec<Loaded>, ReadError> {
     use rayon::prelude::*;
     let limits = Limits::default();

@@ -11,6 +11,7 @@ pub mod vessel_gen;
 pub mod vessel_mesh;
 pub mod vessels;
 pub mod view;
+pub mod vol2surf;
 
 pub use data::{Labels, Overlay, Region, Stats, Volume};
 pub use surface::{Hemisphere, Surface, SurfaceKind};

@@ -411,6 +411,11 @@ impl Scene {
                     st.nodes, st.edges, st.components, st.radius_min, st.radius_max
                 )))
             }
+            Content::Volume(v) if v.n_frames() > 1 && !self.hemis.is_empty() => {
+                let note = self.add_sampled_series(&loaded.name, &what, &v)?;
+                self.volumes.push((loaded.name, Arc::new(v)));
+                Ok(Some(note))
+            }
             Content::Volume(v) => {
                 self.volumes.push((loaded.name, Arc::new(v)));
                 Ok(Some(format!(
@@ -428,6 +433,76 @@ impl Scene {
     pub fn layer_mut(&mut self, id: u64) -> Option<&mut Layer> {
         self.color_rev += 1;
         self.layers.iter_mut().find(|l| l.id == id)
+    }
+
+    /// A 4D volume (a time series) sampled onto every hemisphere as a series layer: trilinear,
+    /// averaged over the ribbon (projfrac-avg 0 1 0.1) where white and pial surfaces are
+    /// loaded, at the vertex of the anatomical surface otherwise (`brain::vol2surf`).
+    fn add_sampled_series(&mut self, name: &str, what: &str, v: &Volume) -> Result<String, String> {
+        use super::vol2surf::{Interp, Projection, sample};
+        let mut per_hemi = BTreeMap::new();
+        let mut how = Vec::new();
+        for (h, g) in &self.hemis {
+            let (white, pial) = match (
+                g.surfaces.get(&SurfaceKind::White),
+                g.surfaces.get(&SurfaceKind::Pial),
+            ) {
+                (Some(w), Some(p)) => (w, Some(p)),
+                (_, Some(p)) => (p, None),
+                (Some(w), None) => (w, None),
+                _ => match g.surfaces.values().next() {
+                    Some(s) => (s, None),
+                    None => continue,
+                },
+            };
+            let o = sample(
+                v,
+                &white.vertices,
+                pial.map(|p| p.vertices.as_slice()),
+                Projection::RIBBON_AVG,
+                Interp::Trilinear,
+            )
+            .map_err(|e| format!("{what}: {e}"))?;
+            if o.values.iter().all(|x| x.is_nan()) {
+                continue;
+            }
+            how.push(format!(
+                "{h:?} {}",
+                if pial.is_some() {
+                    "along the white–pial ribbon"
+                } else {
+                    "at the vertices"
+                }
+            ));
+            per_hemi.insert(*h, Arc::new(o));
+        }
+        if per_hemi.is_empty() {
+            return Err(format!(
+                "{what}: a {}-frame volume that does not overlap the loaded surfaces (check that both are in the same space)",
+                v.n_frames()
+            ));
+        }
+        let style = auto_style_for(&per_hemi);
+        self.next_id += 1;
+        self.layers.push(Layer {
+            id: self.next_id,
+            name: format!("{} (sampled)", layer_name(name)),
+            visible: true,
+            units: None,
+            sources: vec![what.to_string()],
+            data: LayerData::Overlay {
+                per_hemi,
+                style,
+                auto_style: true,
+                frame: 0,
+            },
+        });
+        self.color_rev += 1;
+        Ok(format!(
+            "{what}: {} frames sampled onto the surface ({}; trilinear, mean over the ribbon; outside the volume: no data)",
+            v.n_frames(),
+            how.join(", ")
+        ))
     }
 
     /// Show frame `frame` of an overlay layer (clamped to its frames); false if no such layer.
@@ -885,6 +960,73 @@ mod tests {
         };
         assert_eq!(style.max, 9.0);
         assert_eq!(per_hemi[&Hemisphere::Left].values, vec![1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn a_4d_volume_becomes_a_series_sampled_over_the_ribbon() {
+        let mut s = Scene::new();
+        let lift = |z: f32| {
+            Surface::new(vec![[0., 0., z], [1., 0., z], [0., 1., z]], vec![[0, 1, 2]]).unwrap()
+        };
+        for (name, z) in [("lh.white", 0.0), ("lh.pial", 1.0)] {
+            s.add(loaded(
+                name,
+                Some(Hemisphere::Left),
+                Content::Surface(lift(z)),
+            ))
+            .unwrap();
+        }
+        // identity affine, value t + x + 10 z
+        let (n, nt) = (4usize, 3usize);
+        let mut data = Vec::new();
+        for t in 0..nt {
+            for z in 0..n {
+                for _y in 0..n {
+                    for x in 0..n {
+                        data.push((t + x + 10 * z) as f32);
+                    }
+                }
+            }
+        }
+        let mut affine = [[0.0; 4]; 4];
+        for (i, row) in affine.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        let vol = Volume {
+            shape: vec![n, n, n, nt],
+            voxel_size_mm: [1.0; 3],
+            affine,
+            dtype: "float32".into(),
+            data,
+            tr_seconds: Some(1.5),
+        };
+        let note = s
+            .add(loaded("bold.nii.gz", None, Content::Volume(vol.clone())))
+            .unwrap()
+            .unwrap();
+        assert!(note.contains("3 frames sampled"), "{note}");
+        let l = s
+            .layers
+            .iter()
+            .find(|l| l.n_frames() == 3)
+            .expect("a series layer");
+        let id = l.id;
+        // vertex 1 = (1, 0, 0)…(1, 0, 1): mean over the ribbon is at z = 0.5
+        let (series, tr) = s.vertex_series(id, Hemisphere::Left, 1).unwrap();
+        assert_eq!(tr, Some(1.5));
+        for (t, v) in series.iter().enumerate() {
+            assert!((v - (t as f32 + 1.0 + 5.0)).abs() < 1e-4, "{t}: {v}");
+        }
+        assert!(s.set_frame(id, 2) && !s.set_frame(9999, 0));
+        // a volume elsewhere in space is refused and changes nothing
+        let layers = s.layers.len();
+        let mut away = vol;
+        away.affine[0][3] = 1000.0;
+        let e = s
+            .add(loaded("far.nii", None, Content::Volume(away)))
+            .unwrap_err();
+        assert!(e.contains("does not overlap"), "{e}");
+        assert_eq!(s.layers.len(), layers);
     }
 
     #[test]

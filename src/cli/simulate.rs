@@ -55,24 +55,13 @@ type Mesh = (Vec<[f32; 3]>, Vec<[u32; 3]>);
 
 /// The mesh: vertices and faces of every surface given, concatenated.
 fn mesh(a: &SimulateArgs) -> Result<Mesh, String> {
-    let loaded = match &a.surface {
-        Some(p) => vec![io::load(p).map_err(|e| e.to_string())?],
-        None => fsaverage5::load()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|l| {
-                matches!(l.content, Content::Surface(_))
-                    && l.surface_kind == Some(crate::brain::SurfaceKind::Pial)
-            })
-            .collect(),
+    let surfaces = match &a.surface {
+        Some(p) => match io::load(p).map_err(|e| e.to_string())?.content {
+            Content::Surface(s) => vec![s],
+            _ => return Err(format!("{}: not a surface", p.display())),
+        },
+        None => fsaverage5::pial_surfaces().map_err(|e| e.to_string())?,
     };
-    let mut surfaces = Vec::with_capacity(loaded.len());
-    for l in loaded {
-        let Content::Surface(s) = l.content else {
-            return Err(format!("{}: not a surface", l.source.display()));
-        };
-        surfaces.push(s);
-    }
     let (v, f, _) = crate::activity::combined_mesh(&surfaces);
     if v.is_empty() {
         return Err("no surface to simulate on".into());
