@@ -209,7 +209,10 @@ fn panels(
     planning::planning_window(&ctx, &mut state.plan, &mut plan, &mut cmds);
     if vessel_view.picked != state.last_picked_vessel {
         state.last_picked_vessel = vessel_view.picked;
-        state.vessels_open |= vessel_view.picked.is_some();
+        // a picked vessel opens its panel, unless another tool is in use (a click meant for
+        // the cortex often lands on a surface vessel; it must not cover that tool)
+        let busy = state.activity_open || state.plan.open || playback.traces_open;
+        state.vessels_open |= vessel_view.picked.is_some() && !busy;
     }
     vessels::vessels_window(&ctx, &mut state.vessels_open, &doc.0, &mut vessel_view);
     for c in cmds {
