@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod planning;
 pub mod simulate;
 pub mod vessels;
+pub mod vol2surf;
 
 use crate::brain::Hemisphere;
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ enum Command {
     Plan(planning::PlanArgs),
     /// Run an activity model on a surface (CPU reference or GPU kernel); --json report.
     Simulate(simulate::SimulateArgs),
+    /// Sample a volume (3D or 4D) onto a surface, along the white–pial ribbon (mri_vol2surf).
+    Vol2surf(vol2surf::Vol2SurfArgs),
 }
 
 #[derive(Args)]
@@ -201,6 +204,9 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(a)) => planning::plan(a).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Simulate(a)) => {
             simulate::simulate(a).map_or_else(fail, |_| ExitCode::SUCCESS)
+        }
+        Some(Command::Vol2surf(a)) => {
+            vol2surf::vol2surf(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
     }
 }

@@ -153,7 +153,11 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
                 out.display()
             ));
         }
-        write_npy(out, u).map_err(|e| format!("{}: {e}", out.display()))?;
+        let o = crate::brain::Overlay::new(n, 1, u.to_vec());
+        std::fs::File::create(out)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut f| crate::io::npy::write(&o, &mut f))
+            .map_err(|e| format!("{}: {e}", out.display()))?;
     }
     let mean = u.iter().map(|&x| x as f64).sum::<f64>() / n as f64;
     let var = u.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n as f64;
@@ -189,18 +193,5 @@ pub fn simulate(a: SimulateArgs) -> Result<(), String> {
             a.steps as f64 / secs.max(1e-12)
         );
     }
-    Ok(())
-}
-
-fn write_npy(path: &std::path::Path, u: &[f32]) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    use npyz::WriterBuilder;
-    let mut w = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .shape(&[u.len() as u64])
-        .writer(&mut file)
-        .begin_nd()?;
-    w.extend(u.iter().copied())?;
-    w.finish()?;
     Ok(())
 }

@@ -349,6 +349,44 @@ fn parse_encoding(s: &str) -> Result<Encoding, FormatError> {
 }
 
 /// Read a GIFTI file.
+/// Write per-vertex values as GIFTI: one float32 DataArray per frame (intent NONE for one
+/// frame, TIME_SERIES for several, as FreeSurfer and nibabel write functional series),
+/// GZipBase64Binary little-endian. Reads back with nibabel and with [`read`].
+pub fn write_overlay(o: &Overlay) -> Vec<u8> {
+    use std::io::Write;
+    let intent = if o.n_frames > 1 {
+        "NIFTI_INTENT_TIME_SERIES"
+    } else {
+        "NIFTI_INTENT_NONE"
+    };
+    let mut x = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE GIFTI SYSTEM \"http://www.nitrc.org/frs/download.php/115/gifti.dtd\">\n",
+    );
+    x += &format!(
+        "<GIFTI Version=\"1.0\" NumberOfDataArrays=\"{}\">\n<MetaData/>\n<LabelTable/>\n",
+        o.n_frames
+    );
+    for f in 0..o.n_frames {
+        let bytes: Vec<u8> = o.frame(f).iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&bytes).expect("writing to memory");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(z.finish().expect("memory"));
+        let meta = match o.tr_seconds {
+            Some(tr) if o.n_frames > 1 => format!(
+                "<MetaData><MD><Name><![CDATA[TimeStep]]></Name><Value><![CDATA[{}]]></Value></MD></MetaData>",
+                tr * 1000.0
+            ),
+            _ => "<MetaData/>".into(),
+        };
+        x += &format!(
+            "<DataArray Intent=\"{intent}\" DataType=\"NIFTI_TYPE_FLOAT32\" ArrayIndexingOrder=\"RowMajorOrder\" Dimensionality=\"1\" Dim0=\"{}\" Encoding=\"GZipBase64Binary\" Endian=\"LittleEndian\" ExternalFileName=\"\" ExternalFileOffset=\"\">\n{meta}\n<Data>{b64}</Data>\n</DataArray>\n",
+            o.n_vertices
+        );
+    }
+    x += "</GIFTI>\n";
+    x.into_bytes()
+}
+
 pub fn read(src: &Source, limits: &Limits) -> Result<Gifti, FormatError> {
     let (stream, file_len) = src.open()?;
     let budget = Rc::new(Cell::new(BASE_BUDGET.min(limits.max_bytes)));

@@ -98,6 +98,28 @@ pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
     Ok(Overlay::new(nv, nt, frames))
 }
 
+/// Write per-vertex values as .npy, float32: shape (vertices,) for one frame, (vertices,
+/// time points) for a series — what [`parse`] reads back.
+pub fn write(o: &Overlay, w: &mut impl std::io::Write) -> std::io::Result<()> {
+    use npyz::WriterBuilder;
+    let shape: Vec<u64> = if o.n_frames > 1 {
+        vec![o.n_vertices as u64, o.n_frames as u64]
+    } else {
+        vec![o.n_vertices as u64]
+    };
+    let mut out = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&shape)
+        .writer(w)
+        .begin_nd()?;
+    for v in 0..o.n_vertices {
+        for t in 0..o.n_frames {
+            out.push(&o.frame(t)[v])?;
+        }
+    }
+    out.finish()
+}
+
 fn convert<T: npyz::Deserialize>(
     npy: NpyFile<&[u8]>,
     f: impl Fn(T) -> f32,
@@ -172,5 +194,9 @@ mod tests {
         assert!(err(&npy("<U4", false, "(2,)", &c)).contains("dtype"));
         assert!(err(b"PK\x03\x04").contains("magic"));
         assert!(err(&npy("<f4", false, "(0,)", &[])).contains("empty"));
+        // what write() writes, parse() reads back
+        let mut buf = Vec::new();
+        write(&o, &mut buf).unwrap();
+        assert_eq!(parse(&buf).unwrap().values, o.values);
     }
 }

@@ -11,6 +11,7 @@ mod readers;
 mod render;
 mod simulate;
 mod vessels;
+mod vol2surf;
 
 use std::path::PathBuf;
 
