@@ -372,7 +372,8 @@ fn step_activity(
         sim.bold = None;
     }
     let t = sim.t;
-    let r = matches!(sim.setup.model, Model::Kuramoto { .. })
+    let record = running && changed;
+    let r = (record && matches!(sim.setup.model, Model::Kuramoto { .. }))
         .then(|| order_parameter(&sim.lap, &sim.state[..n]));
     let pinned: Vec<f32> = playback
         .pinned
@@ -403,7 +404,7 @@ fn step_activity(
         };
         (split(&sim.shown), bold, style)
     });
-    if running && changed {
+    if record {
         if let Some(r) = r {
             state.r_history.push_back([t, r]);
         }
