@@ -55,7 +55,12 @@ fn display() -> Display {
 }
 
 /// Run the viewer on a fresh display with these arguments; the JSON report it prints last.
+/// One viewer at a time: every test in this process would pick the same Xvfb display
+/// number, and one test's server going away under another's window fails that test.
+static ONE_VIEWER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run_view(args: &[&str]) -> serde_json::Value {
+    let _one = ONE_VIEWER.lock().unwrap_or_else(|e| e.into_inner());
     let d = display();
     let o = bin()
         .arg("view")
