@@ -5,8 +5,15 @@
 // pixel with a single interpolated colour.
 //
 // colour = albedo · (ambient + diffuse·|n·v| + fill·max(n·up, 0)) + specular·|n·v|^shininess
+//
+// The albedo is the painted vertex colour with the live layer blended over it: the value of
+// this vertex in `live_values` (index = base + mesh tag + vertex; the tag is the
+// hemisphere's first vertex in the buffer), optionally its sine, mapped through the layer's
+// style and colormap and blended in sRGB — the CPU twin is brain::paint (OverlayStyle::position,
+// Colormap::at, blend).
 
-#import bevy_pbr::mesh_functions::get_world_from_local
+#import bevy_pbr::mesh_functions::{get_world_from_local, get_tag}
+#import bevy_pbr::mesh_bindings::mesh
 #import bevy_pbr::mesh_view_bindings::view
 
 struct SurfaceLighting {
@@ -18,8 +25,21 @@ struct SurfaceLighting {
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> lighting: SurfaceLighting;
 
+struct Live {
+    // drawn, sine, symmetric, base
+    flags: vec4<u32>,
+    // min, max, threshold, opacity
+    range: vec4<f32>,
+    // sRGB colours of the colormap
+    lut: array<vec4<f32>, 256>,
+};
+
+@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<uniform> live: Live;
+@group(#{MATERIAL_BIND_GROUP}) @binding(2) var<storage, read> live_values: array<f32>;
+
 struct Vertex {
     @builtin(instance_index) instance_index: u32,
+    @builtin(vertex_index) index: u32,
     @location(0) position: vec3<f32>,
     @location(1) normal: vec3<f32>,
     @location(2) color: vec4<f32>,
@@ -29,6 +49,36 @@ struct VertexOutput {
     @builtin(position) clip_position: vec4<f32>,
     @location(0) color: vec4<f32>,
 };
+
+fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
+    return select(pow((c + 0.055) / 1.055, vec3(2.4)), c / 12.92, c <= vec3(0.04045));
+}
+
+fn linear_to_srgb(c: vec3<f32>) -> vec3<f32> {
+    return select(1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, c * 12.92, c <= vec3(0.0031308));
+}
+
+// The painted colour (linear) with the live layer over it (OverlayStyle::position + blend).
+// Written without early returns: one path, the decision folded into the blend weight.
+fn with_live(painted: vec3<f32>, instance: u32, vertex: u32) -> vec3<f32> {
+    let len = arrayLength(&live_values);
+    let i = min(live.flags.w + get_tag(instance) + vertex - mesh[instance].first_vertex_index, len - 1u);
+    var x = live_values[i];
+    // NaN and ±∞ are not drawn (checked on the bits: no fast-math surprises)
+    let finite = (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+    x = select(x, sin(x), live.flags.y != 0u);
+    let r = live.range;
+    let shown = live.flags.x != 0u && finite && !(r.z > 0.0 && abs(x) < r.z);
+    let m = max(abs(r.y), 1.17549435e-38);
+    let span = r.y - r.x;
+    let t_sym = (x + m) / (2.0 * m);
+    let t_lin = select(0.5, (x - r.x) / span, abs(span) >= 1.1920929e-7);
+    let t = clamp(select(t_lin, t_sym, live.flags.z != 0u), 0.0, 1.0);
+    let c = live.lut[u32(floor(t * 255.0 + 0.5))];
+    let a = select(0.0, clamp(r.w, 0.0, 1.0) * c.a, shown);
+    let blended = mix(linear_to_srgb(painted), c.rgb, a);
+    return select(painted, srgb_to_linear(blended), a > 0.0);
+}
 
 @vertex
 fn vertex(v: Vertex) -> VertexOutput {
@@ -45,7 +95,8 @@ fn vertex(v: Vertex) -> VertexOutput {
     let up = select(n.y, -n.y, dot(n, to_eye) < 0.0);
     let t = lighting.terms;
     let shade = t.x + t.y * ndv + lighting.fill.x * max(up, 0.0);
-    out.color = vec4<f32>(v.color.rgb * shade + vec3<f32>(t.z * pow(ndv, t.w)), 1.0);
+    let albedo = with_live(v.color.rgb, v.instance_index, v.index);
+    out.color = vec4<f32>(albedo * shade + vec3<f32>(t.z * pow(ndv, t.w)), 1.0);
     return out;
 }
 

@@ -79,10 +79,62 @@ pub struct ModelKernel {
     bind: [wgpu::BindGroup; 2],
     state: [wgpu::Buffer; 2],
     params: wgpu::Buffer,
+    aux: wgpu::Buffer,
     n: u32,
     len: u64,
     /// which state buffer holds the current values
     current: usize,
+    /// `shaders/kick.wgsl`, made on the first stimulus
+    kick: Option<Kick>,
+}
+
+/// The stimulus kernel: its pipeline, the stimulus buffer, its uniform and one bind group per
+/// state buffer (it works in place on the current one).
+struct Kick {
+    pipeline: wgpu::ComputePipeline,
+    bump: wgpu::Buffer,
+    uniform: wgpu::Buffer,
+    bind: [wgpu::BindGroup; 2],
+}
+
+/// Usage the state buffers need: kernels read and write them, reads and `settle` copy them.
+pub const STATE_USAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE
+    .union(wgpu::BufferUsages::COPY_SRC)
+    .union(wgpu::BufferUsages::COPY_DST);
+
+/// A copy of a GPU buffer on its way back to the CPU: ask with [`PendingRead::try_take`]
+/// (after the device has been polled) or wait with [`PendingRead::wait`].
+pub struct PendingRead {
+    staging: wgpu::Buffer,
+    /// 0 pending, 1 mapped, 2 failed
+    status: std::sync::Arc<std::sync::atomic::AtomicU8>,
+}
+
+impl PendingRead {
+    /// The values, once the copy has arrived (None while it is on its way).
+    pub fn try_take(&self) -> Option<Result<Vec<f32>, String>> {
+        use std::sync::atomic::Ordering;
+        match self.status.load(Ordering::Acquire) {
+            0 => None,
+            1 => {
+                let out = bytemuck::cast_slice(&self.staging.slice(..).get_mapped_range()).to_vec();
+                self.staging.unmap();
+                self.status.store(3, Ordering::Release);
+                Some(Ok(out))
+            }
+            2 => Some(Err("cannot read the GPU buffer back".into())),
+            _ => Some(Err("read already taken".into())),
+        }
+    }
+
+    /// Block until the copy has arrived.
+    pub fn wait(self, gpu: &Gpu) -> Result<Vec<f32>, String> {
+        gpu.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| format!("GPU poll failed: {e}"))?;
+        self.try_take()
+            .unwrap_or_else(|| Err("the GPU read did not finish".into()))
+    }
 }
 
 /// `Params` of model_common.wgsl: n, dt, two pad words (vec4 alignment), p, q.
@@ -114,6 +166,46 @@ impl ModelKernel {
                 model.name(),
                 model.states()
             ));
+        }
+        let buffer = |label: &str| {
+            gpu.device
+                .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some(label),
+                    contents: bytemuck::cast_slice(state0),
+                    usage: STATE_USAGE,
+                })
+        };
+        let state = [buffer("state 0"), buffer("state 1")];
+        ModelKernel::with_state(gpu, model, l, aux, dt, state)
+    }
+
+    /// The same on state buffers someone else owns (the app's: the surface shader reads
+    /// buffer 0), each `states()·n` f32 long with [`STATE_USAGE`] and the initial state in
+    /// buffer 0. After [`ModelKernel::settle`] the current state is in buffer 0.
+    pub fn with_state(
+        gpu: &Gpu,
+        model: &Model,
+        l: &Laplacian,
+        aux: &[f32],
+        dt: f32,
+        state: [wgpu::Buffer; 2],
+    ) -> Result<ModelKernel, String> {
+        let n = l.len();
+        let len = (n * model.states()) as u64;
+        for b in &state {
+            if b.size() != len * 4 || !b.usage().contains(STATE_USAGE) {
+                return Err(format!(
+                    "state buffer of {} bytes ({:?}); {} on {n} vertices needs {} bytes with \
+                     STORAGE | COPY_SRC | COPY_DST",
+                    b.size(),
+                    b.usage(),
+                    model.name(),
+                    len * 4
+                ));
+            }
+        }
+        if aux.len() != n && !aux.is_empty() {
+            return Err(format!("aux has {} values for {n} vertices", aux.len()));
         }
         let d = &gpu.device;
         let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -175,12 +267,11 @@ impl ModelKernel {
         let cols = storage("cols", bytemuck::cast_slice(cols), none);
         let vals = storage("vals", bytemuck::cast_slice(&or_one(&l.vals)), none);
         let diag = storage("diag", bytemuck::cast_slice(&l.diag), none);
-        let aux = storage("aux", bytemuck::cast_slice(&or_one(aux)), none);
-        let io = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-        let state = [
-            storage("state 0", bytemuck::cast_slice(state0), io),
-            storage("state 1", bytemuck::cast_slice(state0), io),
-        ];
+        let aux = storage(
+            "aux",
+            bytemuck::cast_slice(&or_one(aux)),
+            wgpu::BufferUsages::COPY_DST,
+        );
         let params = d.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: bytemuck::cast_slice(&params_bytes(n as u32, dt, model.params())),
@@ -216,9 +307,11 @@ impl ModelKernel {
             bind,
             state,
             params,
+            aux,
             n: n as u32,
-            len: state0.len() as u64,
+            len,
             current: 0,
+            kick: None,
         })
     }
 
@@ -229,6 +322,20 @@ impl ModelKernel {
             0,
             bytemuck::cast_slice(&params_bytes(self.n, dt, model.params())),
         );
+    }
+
+    /// Replace the per-vertex input (same length as at the start).
+    pub fn set_aux(&self, gpu: &Gpu, aux: &[f32]) -> Result<(), String> {
+        if aux.len() as u64 * 4 != self.aux.size() {
+            return Err(format!(
+                "aux has {} values; the kernel was made with {}",
+                aux.len(),
+                self.aux.size() / 4
+            ));
+        }
+        gpu.queue
+            .write_buffer(&self.aux, 0, bytemuck::cast_slice(aux));
+        Ok(())
     }
 
     /// Record and submit `steps` steps (one compute pass each, in one submission).
@@ -253,13 +360,116 @@ impl ModelKernel {
         gpu.queue.submit([enc.finish()]);
     }
 
-    /// The buffer holding the current state (the app can colour the surface from it).
+    /// The buffer holding the current state.
     pub fn state(&self) -> &wgpu::Buffer {
         &self.state[self.current]
     }
 
-    /// Copy the current state back (tests, CLI output).
-    pub fn read(&self, gpu: &Gpu) -> Result<Vec<f32>, String> {
+    /// Make buffer 0 hold the current state (a GPU-side copy after an odd number of steps).
+    pub fn settle(&mut self, gpu: &Gpu) {
+        if self.current == 1 {
+            let mut enc = gpu.device.create_command_encoder(&Default::default());
+            enc.copy_buffer_to_buffer(&self.state[1], 0, &self.state[0], 0, self.len * 4);
+            gpu.queue.submit([enc.finish()]);
+            self.current = 0;
+        }
+    }
+
+    /// Add a stimulus (one value per vertex) to the current state, in place: the GPU twin of
+    /// [`Model::kick`].
+    pub fn kick(&mut self, gpu: &Gpu, model: &Model, bump: &[f32]) -> Result<(), String> {
+        if bump.len() != self.n as usize {
+            return Err(format!(
+                "stimulus has {} values for {} vertices",
+                bump.len(),
+                self.n
+            ));
+        }
+        if self.kick.is_none() {
+            self.kick = Some(self.kick_kernel(gpu));
+        }
+        let k = self.kick.as_ref().expect("made above");
+        let uniform = [self.n, model.kick_mode(), model.kick_gain().to_bits(), 0u32];
+        gpu.queue
+            .write_buffer(&k.uniform, 0, bytemuck::cast_slice(&uniform));
+        gpu.queue
+            .write_buffer(&k.bump, 0, bytemuck::cast_slice(bump));
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        {
+            let mut pass = enc.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&k.pipeline);
+            pass.set_bind_group(0, &k.bind[self.current], &[]);
+            let (gx, gy) = groups(self.n);
+            pass.dispatch_workgroups(gx, gy, 1);
+        }
+        gpu.queue.submit([enc.finish()]);
+        Ok(())
+    }
+
+    fn kick_kernel(&self, gpu: &Gpu) -> Kick {
+        let d = &gpu.device;
+        let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("kick"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../shaders/kick.wgsl").into()),
+        });
+        let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("kick"),
+            layout: None,
+            module: &module,
+            entry_point: Some("add"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let bump = d.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("stimulus"),
+            size: self.n as u64 * 4,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let uniform = d.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("kick"),
+            size: 16,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let layout = pipeline.get_bind_group_layout(0);
+        let bind = |i: usize| {
+            d.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("kick"),
+                layout: &layout,
+                entries: &[
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: uniform.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: bump.as_entire_binding(),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        // the first state array only
+                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                            buffer: &self.state[i],
+                            offset: 0,
+                            size: std::num::NonZeroU64::new(self.n as u64 * 4),
+                        }),
+                    },
+                ],
+            })
+        };
+        let bind = [bind(0), bind(1)];
+        Kick {
+            pipeline,
+            bump,
+            uniform,
+            bind,
+        }
+    }
+
+    /// Start copying the current state back; the copy arrives as the device is polled.
+    pub fn request_read(&self, gpu: &Gpu) -> PendingRead {
+        use std::sync::atomic::{AtomicU8, Ordering};
         let size = self.len * 4;
         let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("read-back"),
@@ -270,20 +480,17 @@ impl ModelKernel {
         let mut enc = gpu.device.create_command_encoder(&Default::default());
         enc.copy_buffer_to_buffer(self.state(), 0, &staging, 0, size);
         gpu.queue.submit([enc.finish()]);
-        let slice = staging.slice(..);
-        let (tx, rx) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |r| {
-            let _ = tx.send(r);
+        let status = std::sync::Arc::new(AtomicU8::new(0));
+        let done = status.clone();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+            done.store(if r.is_ok() { 1 } else { 2 }, Ordering::Release);
         });
-        gpu.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| format!("GPU poll failed: {e}"))?;
-        rx.recv()
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("cannot read the GPU buffer: {e}"))?;
-        let out = bytemuck::cast_slice(&slice.get_mapped_range()).to_vec();
-        staging.unmap();
-        Ok(out)
+        PendingRead { staging, status }
+    }
+
+    /// Copy the current state back and wait for it (tests, CLI output).
+    pub fn read(&self, gpu: &Gpu) -> Result<Vec<f32>, String> {
+        self.request_read(gpu).wait(gpu)
     }
 }
 
@@ -375,11 +582,24 @@ mod tests {
             g.run(&gpu, 500);
             let out = g.read(&gpu).unwrap();
             let scale = cpu.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            // phases are wrapped into [0, 2π): compare them around the circle
+            let wrapped = matches!(model, Model::Kuramoto { .. });
             let worst = cpu
                 .iter()
                 .zip(&out)
-                .map(|(a, b)| (a - b).abs() / scale)
+                .map(|(a, b)| {
+                    let d = (a - b).abs();
+                    let d = if wrapped {
+                        d.min(std::f32::consts::TAU - d)
+                    } else {
+                        d
+                    };
+                    d / scale
+                })
                 .fold(0.0f32, f32::max);
+            if wrapped {
+                assert!(out.iter().all(|t| (0.0..std::f32::consts::TAU).contains(t)));
+            }
             eprintln!(
                 "{}: 500 steps, GPU vs CPU max relative difference {worst:e} on {}",
                 model.name(),
@@ -388,5 +608,55 @@ mod tests {
             assert!(worst <= 1e-4, "{}: {worst:e}", model.name());
             assert!(cpu != s0, "{}: the state moved", model.name());
         }
+    }
+
+    /// The stimulus kernel is Model::kick (clamped for Wilson–Cowan, wrapped for Kuramoto),
+    /// on the first state array only; after an odd number of steps `settle` leaves the state
+    /// in buffer 0, where the app's surface shader reads it.
+    #[test]
+    fn kicks_match_the_cpu_and_settle_keeps_the_state() {
+        let gpu = Gpu::headless().expect("a Vulkan adapter (lavapipe in CI)");
+        let (v, f) = laplacian::icosphere(8, 10.0);
+        let l = laplacian::Laplacian::new(&v, &f).unwrap();
+        let n = l.len();
+        let bump = crate::activity::gaussian_bump(&v, v[0], 4.0);
+        for model in [
+            Model::Diffusion { d: 1.0 },
+            Model::Kuramoto { k: 1.0 },
+            Model::WilsonCowan(Default::default()),
+        ] {
+            let mut s0: Vec<f32> = (0..n).map(|i| 5.0 + (i % 7) as f32 * 0.13).collect();
+            if let Model::WilsonCowan(_) = model {
+                s0.iter_mut().for_each(|x| *x = (*x - 5.0) * 1.2);
+            }
+            s0.extend(std::iter::repeat_n(0.1, n * (model.states() - 1)));
+            let aux = vec![3.0f32; n];
+            let dt = model.check_step(&l, 1e-3).unwrap().dt as f32;
+            let mut cpu = s0.clone();
+            model.kick(&mut cpu[..n], &bump);
+            model.run(&l, &mut cpu, &aux, dt, 3);
+            let mut g = ModelKernel::new(&gpu, &model, &l, &s0, &aux, dt).unwrap();
+            g.kick(&gpu, &model, &bump).unwrap();
+            g.run(&gpu, 3);
+            g.settle(&gpu);
+            assert!(std::ptr::eq(g.state(), &g.state[0]));
+            let out = g.read(&gpu).unwrap();
+            let worst = cpu
+                .iter()
+                .zip(&out)
+                .map(|(a, b)| {
+                    let d = (a - b).abs();
+                    d.min(std::f32::consts::TAU - d)
+                })
+                .fold(0.0f32, f32::max);
+            eprintln!("{} kick + 3 steps: GPU vs CPU {worst:e}", model.name());
+            assert!(worst < 1e-4, "{}: {worst}", model.name());
+            // the kick did something where the bump is
+            assert!((cpu[0] - s0[0]).abs() > 0.1, "{}", model.name());
+        }
+        // the wrong size is refused
+        let m = Model::Diffusion { d: 1.0 };
+        let mut g = ModelKernel::new(&gpu, &m, &l, &vec![0.0; n], &[], 0.01).unwrap();
+        assert!(g.kick(&gpu, &m, &[1.0]).unwrap_err().contains("stimulus"));
     }
 }

@@ -40,3 +40,41 @@ pub fn gaussian_bump(positions: &[[f32; 3]], centre: [f32; 3], sigma_mm: f32) ->
         .map(|p| (-(glam::Vec3::from(*p) - c).length_squared() * k).exp())
         .collect()
 }
+
+/// A stimulus from several point sources (e.g. electrode contacts): the sum of their Gaussians
+/// (σ in mm), capped at 1 where they overlap.
+pub fn point_stimulus(positions: &[[f32; 3]], centres: &[[f32; 3]], sigma_mm: f32) -> Vec<f32> {
+    let mut sum = vec![0.0f32; positions.len()];
+    for c in centres {
+        for (s, b) in sum.iter_mut().zip(gaussian_bump(positions, *c, sigma_mm)) {
+            *s += b;
+        }
+    }
+    sum.iter_mut().for_each(|s| *s = s.min(1.0));
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_stimuli_add_up_to_a_cap() {
+        let line: Vec<[f32; 3]> = (0..21).map(|i| [i as f32, 0.0, 0.0]).collect();
+        let one = point_stimulus(&line, &[[5.0, 0.0, 0.0]], 1.5);
+        assert_eq!(one[5], 1.0);
+        assert!((one[6] - (-1.0f32 / 4.5).exp()).abs() < 1e-6);
+        assert!(one[15] < 1e-9);
+        // two sources 1 mm apart overlap and are capped; a far one adds its own bump
+        let many = point_stimulus(
+            &line,
+            &[[5.0, 0.0, 0.0], [6.0, 0.0, 0.0], [15.0, 0.0, 0.0]],
+            1.5,
+        );
+        assert_eq!((many[5], many[6], many[15]), (1.0, 1.0, 1.0));
+        // below the cap the bumps add: at x = 10 the sources are 5, 4 and 5 mm away
+        let g = |d: f32| (-d * d / 4.5).exp();
+        assert!((many[10] - (g(5.0) + g(4.0) + g(5.0))).abs() < 1e-6);
+        assert!(point_stimulus(&line, &[], 1.5).iter().all(|x| *x == 0.0));
+    }
+}

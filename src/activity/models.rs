@@ -6,7 +6,8 @@
 //!   (v ← v + dt(c²Δu − γv), u ← u + dt·v), stable for dt ≤ min(2/(c·√λmax), 1/γ).
 //! * **Kuramoto** — dθ_i/dt = ω_i + K Σ_j w_ij sin(θ_j − θ_i), w_ij the Laplacian's
 //!   off-diagonal weights (1/mm², so K in mm²/s is mesh-independent), ω_i (rad/s) per vertex;
-//!   explicit Euler, stable for dt ≤ 2/(K·λmax). Readout: the order parameter
+//!   explicit Euler, stable for dt ≤ 2/(K·λmax); phases are kept in [0, 2π) after every
+//!   step ([`wrap_phase`]). Readout: the order parameter
 //!   R = |Σ_i A_i e^{iθ_i}| / Σ_i A_i (A_i vertex areas).
 //!
 //! * **Wilson–Cowan field** — excitatory/inhibitory populations E, I ∈ [0, 1] per vertex with
@@ -123,9 +124,86 @@ pub fn bold_signal(v: f32, q: f32) -> f32 {
     0.02 * (k1 * (1.0 - q) + k2 * (1.0 - q / v) + k3 * (1.0 - v))
 }
 
-/// The sigmoid of Wilson & Cowan, shifted so that S(0) = 0.
-fn wc_sigmoid(x: f32, a: f32, th: f32) -> f32 {
-    1.0 / (1.0 + (-a * (x - th)).exp()) - 1.0 / (1.0 + (a * th).exp())
+/// e^x in f32 without a library call, so that loops over arrays vectorise: k = round(x/ln 2)
+/// (the 1.5·2²³ trick), f = x − k·ln 2 ∈ [−ln2/2, ln2/2] with ln 2 in two parts, e^f by its
+/// Taylor series to degree 7 (relative error < 2e-7 over the whole range, tested against
+/// f64), 2^k put into the exponent bits. Inputs are clamped to [−87, 88] (no overflow, no denormals).
+#[inline(always)]
+pub fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const ROUND: f32 = 12_582_912.0; // 1.5·2²³
+    // ln 2 in two parts (Cody & Waite): k·LN2_HI is exact for the k that occur here
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let x = x.clamp(-87.0, 88.0);
+    let k = (x * LOG2E + ROUND) - ROUND;
+    let f = (x - k * LN2_HI) - k * LN2_LO;
+    // e^f, |f| ≤ ln2/2
+    let p = 1.0
+        + f * (1.0
+            + f * (0.5
+                + f * (1.0 / 6.0
+                    + f * (1.0 / 24.0
+                        + f * (1.0 / 120.0 + f * (1.0 / 720.0 + f * (1.0 / 5040.0)))))));
+    let scale = f32::from_bits((((k as i32) + 127) as u32) << 23);
+    p * scale
+}
+
+/// Vertices per block of the Wilson–Cowan step: the neighbour sums are gathered for a block,
+/// then the sigmoids run over it as straight array code (vectorised).
+const WC_BLOCK: usize = 64;
+
+/// One Wilson–Cowan step for the vertices `first..first + e_out.len()` (see the module docs
+/// for the equations; `shaders/wilson_cowan.wgsl` is the same step on the GPU).
+#[allow(clippy::too_many_arguments)]
+fn wilson_cowan_rows(
+    w: &WilsonCowan,
+    l: &Laplacian,
+    e_in: &[f32],
+    i_in: &[f32],
+    aux: &[f32],
+    dt: f32,
+    first: usize,
+    e_out: &mut [f32],
+    i_out: &mut [f32],
+) {
+    let [(ae, te), (ai, ti)] = WC_SIGMOID;
+    // S(x) = 1/(1 + e^{−a(x−θ)}) − 1/(1 + e^{aθ}); the constant once
+    let (oe, oi) = (1.0 / (1.0 + (ae * te).exp()), 1.0 / (1.0 + (ai * ti).exp()));
+    let (ke, ki, kd) = (dt / w.tau_e, dt / w.tau_i, dt * w.d);
+    let mut le = [0.0f32; WC_BLOCK];
+    let mut li = [0.0f32; WC_BLOCK];
+    for (b, (eo, io)) in e_out
+        .chunks_mut(WC_BLOCK)
+        .zip(i_out.chunks_mut(WC_BLOCK))
+        .enumerate()
+    {
+        let start = first + b * WC_BLOCK;
+        let m = eo.len();
+        // Δ of both populations, one pass over each row (diagonal first, as the kernel)
+        for k in 0..m {
+            let i = start + k;
+            let r = l.row_ptr[i] as usize..l.row_ptr[i + 1] as usize;
+            let d = l.diag[i];
+            let (mut a, mut c) = (d * e_in[i], d * i_in[i]);
+            for (wt, &j) in l.vals[r.clone()].iter().zip(&l.cols[r]) {
+                a += wt * e_in[j as usize];
+                c += wt * i_in[j as usize];
+            }
+            le[k] = a;
+            li[k] = c;
+        }
+        let e = &e_in[start..start + m];
+        let ii = &i_in[start..start + m];
+        let x = &aux[start..start + m];
+        for k in 0..m {
+            let (e, ii) = (e[k], ii[k]);
+            let se = 1.0 / (1.0 + exp_f32(-ae * (w.c_ee * e - w.c_ei * ii + w.p + x[k] - te))) - oe;
+            let si = 1.0 / (1.0 + exp_f32(-ai * (w.c_ie * e - w.c_ii * ii - ti))) - oi;
+            eo[k] = e + ke * (-e + (1.0 - e) * se) + kd * le[k];
+            io[k] = ii + ki * (-ii + (1.0 - ii) * si) + kd * li[k];
+        }
+    }
 }
 
 /// The step actually used and, if the requested one was unstable, why it changed.
@@ -315,15 +393,6 @@ impl Model {
             }
             acc
         };
-        // Δ of two state arrays at once (one pass over the row)
-        let lap2 = |x: &[f32], y: &[f32], i: usize| {
-            let (mut a, mut b) = (l.diag[i] * x[i], l.diag[i] * y[i]);
-            for (w, &c) in row(i) {
-                a += w * x[c as usize];
-                b += w * y[c as usize];
-            }
-            (a, b)
-        };
         // vertices per rayon task: small tasks cost more to schedule than they compute
         const MIN: usize = 2048;
         match *self {
@@ -358,25 +427,19 @@ impl Model {
                         for (w, &j) in row(i) {
                             c += w * (s[j as usize] - th).sin();
                         }
-                        *o = th + dt * (aux[i] + k * c);
+                        *o = wrap_phase(th + dt * (aux[i] + k * c));
                     });
             }
             Model::WilsonCowan(w) => {
-                let [(ae, te), (ai, ti)] = WC_SIGMOID;
                 let (e_in, i_in) = s.split_at(n);
                 let (e_out, i_out) = out.split_at_mut(n);
+                const ROWS: usize = 4096;
                 e_out
-                    .par_iter_mut()
-                    .zip(i_out.par_iter_mut())
+                    .par_chunks_mut(ROWS)
+                    .zip(i_out.par_chunks_mut(ROWS))
                     .enumerate()
-                    .with_min_len(MIN)
-                    .for_each(|(i, (eo, io))| {
-                        let (e, ii) = (e_in[i], i_in[i]);
-                        let se = wc_sigmoid(w.c_ee * e - w.c_ei * ii + w.p + aux[i], ae, te);
-                        let si = wc_sigmoid(w.c_ie * e - w.c_ii * ii, ai, ti);
-                        let (le, li) = lap2(e_in, i_in, i);
-                        *eo = e + dt * ((-e + (1.0 - e) * se) / w.tau_e + w.d * le);
-                        *io = ii + dt * ((-ii + (1.0 - ii) * si) / w.tau_i + w.d * li);
+                    .for_each(|(c, (eo, io))| {
+                        wilson_cowan_rows(&w, l, e_in, i_in, aux, dt, c * ROWS, eo, io)
                     });
             }
             Model::Lif(m) => {
@@ -443,14 +506,75 @@ impl Model {
         }
     }
 
+    /// How strongly a stimulus of 1 moves the driven state: u and V by 1, E by 0.3, a
+    /// Kuramoto phase by π. Stimuli act on the first state array.
+    pub fn kick_gain(&self) -> f32 {
+        match self {
+            Model::Kuramoto { .. } => std::f32::consts::PI,
+            Model::WilsonCowan(_) => 0.3,
+            _ => 1.0,
+        }
+    }
+
+    /// Add a stimulus (per vertex, 0..1) to the first state array: x ← x + gain·b, kept in
+    /// [0, 1] for Wilson–Cowan's E and wrapped for Kuramoto's θ. The CPU twin of
+    /// `shaders/kick.wgsl`.
+    pub fn kick(&self, state: &mut [f32], bump: &[f32]) {
+        let gain = self.kick_gain();
+        for (x, b) in state.iter_mut().zip(bump) {
+            *x = self.after_kick(*x + gain * b);
+        }
+    }
+
+    fn after_kick(&self, x: f32) -> f32 {
+        match self {
+            Model::WilsonCowan(_) => x.clamp(0.0, 1.0),
+            Model::Kuramoto { .. } => wrap_phase(x),
+            _ => x,
+        }
+    }
+
+    /// The kick kernel's mode: 0 plain, 1 clamp to [0, 1], 2 wrap a phase.
+    pub fn kick_mode(&self) -> u32 {
+        match self {
+            Model::WilsonCowan(_) => 1,
+            Model::Kuramoto { .. } => 2,
+            _ => 0,
+        }
+    }
+
+    /// Where the shown quantity lives in the state and how it is read: (index of the state
+    /// array, sine of it?) — u, E: array 0 as is; Kuramoto: sin of θ (array 0); LIF: the
+    /// flash (array 2); Balloon: s (array 0). The surface shader reads the state buffer this
+    /// way; [`crate::activity::setup::Setup::display`] is its CPU twin.
+    pub fn display_slot(&self) -> (usize, bool) {
+        match self {
+            Model::Kuramoto { .. } => (0, true),
+            Model::Lif(_) => (2, false),
+            _ => (0, false),
+        }
+    }
+
     /// Advance `s` by `steps` steps of `dt` (already checked).
     pub fn run(&self, l: &Laplacian, s: &mut Vec<f32>, aux: &[f32], dt: f32, steps: usize) {
         let mut out = vec![0.0f32; s.len()];
-        for _ in 0..steps {
-            self.step(l, s, &mut out, aux, dt);
-            std::mem::swap(s, &mut out);
-        }
+        // the loop itself runs on a pool thread: each step's parallel loop is then a
+        // fork-join inside the pool, not a job injected from outside it (which wakes a
+        // sleeping worker every step)
+        rayon::scope(|_| {
+            for _ in 0..steps {
+                self.step(l, s, &mut out, aux, dt);
+                std::mem::swap(s, &mut out);
+            }
+        });
     }
+}
+
+/// A phase brought into [0, 2π): θ − 2π·⌊θ/2π⌋, written as the kernels write it, so phases
+/// keep their f32 precision however long the run (unwrapped, θ grows by 2π·f each second).
+pub fn wrap_phase(x: f32) -> f32 {
+    let tau = std::f32::consts::TAU;
+    x - tau * (x / tau).floor()
 }
 
 /// Kuramoto order parameter R ∈ [0, 1] (area-weighted).
@@ -468,6 +592,23 @@ pub fn order_parameter(l: &Laplacian, theta: &[f32]) -> f64 {
 mod tests {
     use super::super::laplacian::icosphere;
     use super::*;
+
+    #[test]
+    fn exp_f32_is_accurate_everywhere() {
+        let mut worst = 0.0f64;
+        let mut x = -87.0f32;
+        while x < 88.0 {
+            let want = (x as f64).exp();
+            let got = exp_f32(x) as f64;
+            worst = worst.max((got - want).abs() / want);
+            x += 0.001_37;
+        }
+        eprintln!("exp_f32: worst relative error {worst:e} on [-87, 88]");
+        assert!(worst < 2e-7, "{worst:e}");
+        // clamped, never inf or NaN
+        assert!(exp_f32(1e6).is_finite() && exp_f32(-1e6) > 0.0);
+        assert_eq!(exp_f32(0.0), 1.0);
+    }
 
     fn sphere() -> (Vec<[f32; 3]>, Laplacian) {
         let (v, f) = icosphere(20, 10.0);

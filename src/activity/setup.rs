@@ -212,12 +212,15 @@ impl Setup {
         dt.min(1.0)
     }
 
-    /// What the surface shows, per vertex: u, sin θ, E, or the LIF flash.
+    /// What the surface shows, per vertex: u, sin θ, E, or the LIF flash (the CPU twin of the
+    /// surface shader reading the state buffer, see [`Model::display_slot`]).
     pub fn display(&self, state: &[f32], n: usize) -> Vec<f32> {
-        match self.model {
-            Model::Kuramoto { .. } => state[..n].iter().map(|t| t.sin()).collect(),
-            Model::Lif(_) => state[2 * n..3 * n].to_vec(),
-            _ => state[..n].to_vec(),
+        let (slot, sine) = self.model.display_slot();
+        let x = &state[slot * n..(slot + 1) * n];
+        if sine {
+            x.iter().map(|t| t.sin()).collect()
+        } else {
+            x.to_vec()
         }
     }
 

@@ -1,24 +1,40 @@
 //! Simulated activity on the scene's cortex: any model of `activity::setup` (diffusion, wave,
 //! Kuramoto, Wilson–Cowan, LIF) on the anatomical surface (pial, else the first loaded) of
-//! every hemisphere as one mesh, on the CPU reference. Each frame advances simulated time by
-//! `speed` × the frame time in stable explicit steps (at most 400 a frame, so a slow machine
-//! slows the simulation, never the window) and writes what the model shows (u, sin θ, E, spike
-//! flash) as the layer [`LAYER`]. Optional hemodynamics: a Balloon–Windkessel model per vertex
-//! driven by that activity's departure from its slow baseline (see [`step_bold`]), shown as
-//! [`BOLD_LAYER`] (percent signal change); the panel's
-//! neural ↔ BOLD slider cross-fades the two layers' opacities.
+//! every hemisphere as one mesh. Each frame advances simulated time by `speed` × the frame
+//! time in stable explicit steps (at most [`CPU_STEPS_PER_FRAME`] on the CPU, fewer on a
+//! software GPU, so a slow machine slows the simulation, never the window).
 //!
-//! Clicking the cortex with "stimulate where I click" on kicks the model there (a Gaussian,
-//! σ 3 mm): u, E and V rise, Kuramoto phases advance by up to π.
+//! What the model shows (u, sin θ, E, spike flash) is the **live layer** [`LAYER`], drawn by
+//! the surface shader from a value buffer (`app::live`):
+//! * **CPU backend** — the CPU twin steps here and its shown values are uploaded (one f32 per
+//!   vertex per frame; no repainting of the other layers);
+//! * **GPU backend** — the WGSL kernels step on the app's own render device inside that very
+//!   buffer (`app::compute`); the shader reads the state directly. A copy comes back five
+//!   times a second for the inspector, traces, R(t) and the divergence check.
 //!
-//! *Not yet:* the app runs the CPU twin; colouring straight from the GPU state buffer
-//! (the kernels exist in `shaders/` and match this path) is not wired into the surface shader.
+//! "auto" picks the GPU on a hardware adapter and the CPU on a software one (Mesa lavapipe,
+//! where one compute dispatch costs ≈ 2 ms and the CPU twin is 10–20× faster).
+//!
+//! Optional hemodynamics (CPU backend): a Balloon–Windkessel model per vertex driven by the
+//! activity's departure from its slow baseline (see [`step_bold`]), shown as [`BOLD_LAYER`]
+//! (percent signal change); the panel's neural ↔ BOLD slider cross-fades the two layers.
+//!
+//! Stimulation: clicking the cortex with "stimulate where I click" kicks the model there (a
+//! Gaussian, σ 3 mm), and the electrode plan's active contacts can be pulsed (σ 1.5 mm each):
+//! u, E and V rise, Kuramoto phases advance by up to π (`Model::kick`, on the GPU
+//! `shaders/kick.wgsl`).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
+use bevy::render::storage::ShaderBuffer;
 
 use super::SceneDoc;
+use super::compute::{GpuCommand, GpuLink, GpuReport};
+use super::live::{GpuLayout, LiveFeed};
+use super::material::{LIVE_SCRATCH, LIVE_VALUES, live_buffer};
 use crate::activity::laplacian::Laplacian;
 use crate::activity::models::{Model, bold_signal, order_parameter};
 use crate::activity::setup::{Setup, specs};
@@ -28,12 +44,37 @@ use crate::brain::{Hemisphere, SurfaceKind};
 pub const LAYER: &str = "activity (simulated)";
 pub const BOLD_LAYER: &str = "BOLD % (simulated)";
 
+/// Most explicit steps a frame on the CPU (and on a hardware GPU).
+pub const CPU_STEPS_PER_FRAME: usize = 400;
+/// Most steps a frame on a software GPU (lavapipe: ≈ 2 ms a dispatch).
+pub const SOFTWARE_GPU_STEPS_PER_FRAME: usize = 16;
+/// How often a GPU run's state is copied back for readouts.
+const READ_EVERY: Duration = Duration::from_millis(200);
+
+/// Where the model runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Cpu,
+    Gpu,
+}
+
+/// A GPU run of the current simulation.
+pub struct GpuRun {
+    pub run_id: u64,
+    /// the worker has its kernel
+    pub started: bool,
+    read_pending: bool,
+    last_read: Option<Instant>,
+    /// simulated time of the state last read back
+    pub read_t: f64,
+}
+
 /// A running simulation on the current surfaces.
 pub struct Sim {
     /// (hemisphere, first vertex in the combined mesh, vertex count)
     pub parts: Vec<(Hemisphere, usize, usize)>,
     positions: Vec<[f32; 3]>,
-    lap: Laplacian,
+    lap: Arc<Laplacian>,
     pub setup: Setup,
     pub state: Vec<f32>,
     aux: Vec<f32>,
@@ -44,6 +85,11 @@ pub struct Sim {
     bold: Option<(Vec<f32>, Vec<f32>)>,
     /// what the surface shows, per vertex (recomputed after steps)
     pub shown: Vec<f32>,
+    /// the planned contacts' stimulus for a layout revision, and when the next pulse is due
+    electrodes: Option<(u64, Arc<Vec<f32>>)>,
+    next_pulse: f64,
+    /// Some when the kernels run on the GPU (`state` is then the last copy read back)
+    pub gpu: Option<GpuRun>,
 }
 
 impl Sim {
@@ -81,6 +127,15 @@ pub struct ActivityState {
     pub bold_mix: f32,
     /// neural activity → Balloon input z
     pub bold_gain: f32,
+    /// None: auto (GPU on a hardware adapter, CPU on a software one)
+    pub backend: Option<Backend>,
+    /// open the panel (set by `view --simulate`, consumed by the panel)
+    pub reveal_panel: bool,
+    next_run_id: u64,
+    /// stimulate at the planned electrodes once (a button sets it)
+    pub electrodes_once: bool,
+    /// pulse the planned electrodes periodically while running (Hz)
+    pub electrode_pulses: Option<f32>,
     /// Kuramoto order parameter over time (t, R)
     pub r_history: VecDeque<[f64; 2]>,
     /// shown values at the pinned vertices over time: (t, one value per pinned vertex)
@@ -109,6 +164,11 @@ impl Default for ActivityState {
             bold: false,
             bold_mix: 0.0,
             bold_gain: 1.0,
+            backend: None,
+            reveal_panel: false,
+            next_run_id: 0,
+            electrodes_once: false,
+            electrode_pulses: None,
             r_history: VecDeque::new(),
             pinned_history: VecDeque::new(),
             step_log: Default::default(),
@@ -132,6 +192,15 @@ impl ActivityState {
         }
     }
 
+    /// The backend in use: the chosen one, or auto for this adapter.
+    pub fn backend(&self, link: Option<&GpuLink>) -> Backend {
+        self.backend
+            .unwrap_or(match link.and_then(|l| l.adapter.as_ref()) {
+                Some((_, false)) => Backend::Gpu,
+                _ => Backend::Cpu,
+            })
+    }
+
     fn setup(&self) -> Result<Setup, String> {
         let specs = specs(&self.model)?;
         let given: Vec<(String, f64)> = specs
@@ -143,12 +212,61 @@ impl ActivityState {
     }
 }
 
-pub struct ActivityPlugin;
+/// `view --simulate`: a model running from the start; exit screenshots wait for `seconds`
+/// of simulated time.
+#[derive(Resource, Clone, Debug)]
+pub struct AutoRun {
+    pub model: String,
+    pub backend: Option<Backend>,
+    pub seconds: f64,
+}
+
+#[derive(Default)]
+pub struct ActivityPlugin {
+    pub autorun: Option<AutoRun>,
+}
 
 impl Plugin for ActivityPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<ActivityState>()
             .add_systems(Update, step_activity);
+        if let Some(a) = &self.autorun {
+            app.insert_resource(a.clone())
+                .add_systems(Update, autorun.before(step_activity));
+        }
+    }
+}
+
+/// Start the `view --simulate` model once the scene is there, and hold exit screenshots and
+/// benchmarks until it has run its simulated seconds (for a GPU run: until that state has
+/// come back, so the readouts match the picture).
+fn autorun(
+    auto: Res<AutoRun>,
+    doc: Res<SceneDoc>,
+    mut state: ResMut<ActivityState>,
+    mut hold: ResMut<super::CaptureHold>,
+    mut stage: Local<u8>,
+) {
+    match *stage {
+        0 if !doc.0.hemis.is_empty() => {
+            state.choose(&auto.model);
+            state.backend = auto.backend;
+            state.running = true;
+            state.reveal_panel = true;
+            hold.0 += 1;
+            *stage = 1;
+        }
+        1 => {
+            let done = state.sim.as_ref().is_some_and(|s| {
+                let t = s.gpu.as_ref().map_or(s.t, |g| g.read_t);
+                t >= auto.seconds
+            });
+            if done {
+                hold.0 = hold.0.saturating_sub(1);
+                *stage = 2;
+            }
+        }
+        _ => {}
     }
 }
 
@@ -174,7 +292,7 @@ fn build_sim(doc: &crate::brain::scene::Scene, setup: Setup) -> Result<Sim, Stri
     if positions.is_empty() {
         return Err("no surface loaded".into());
     }
-    let lap = Laplacian::new(&positions, &faces)?;
+    let lap = Arc::new(Laplacian::new(&positions, &faces)?);
     let n = positions.len();
     let aux = setup.aux(n);
     let dt = setup.default_dt(&lap, &aux);
@@ -198,25 +316,81 @@ fn build_sim(doc: &crate::brain::scene::Scene, setup: Setup) -> Result<Sim, Stri
         dt,
         bold: None,
         shown,
+        electrodes: None,
+        next_pulse: 0.0,
+        gpu: None,
     })
 }
 
-fn stimulate(sim: &mut Sim, hemi: Hemisphere, vertex: usize) {
+/// Hand a fresh simulation to the GPU: its starting state into both value buffers, the
+/// layout to the live layer, the kernel to the render world.
+fn start_gpu(
+    sim: &mut Sim,
+    run_id: u64,
+    link: &GpuLink,
+    buffers: &mut Assets<ShaderBuffer>,
+    feed: &mut LiveFeed,
+) {
+    for h in [LIVE_VALUES, LIVE_SCRATCH] {
+        let _ = buffers.insert(h.id(), live_buffer(&sim.state));
+    }
+    let n = sim.n();
+    let (slot, sine) = sim.setup.model.display_slot();
+    feed.gpu = Some(GpuLayout {
+        base: (slot * n) as u32,
+        sine,
+        offsets: sim.parts.iter().map(|p| (p.0, p.1 as u32)).collect(),
+    });
+    feed.buffer_rev += 1;
+    link.send(GpuCommand::Start {
+        run_id,
+        model: sim.setup.model,
+        lap: sim.lap.clone(),
+        aux: sim.aux.clone(),
+        dt: sim.dt as f32,
+    });
+    sim.gpu = Some(GpuRun {
+        run_id,
+        started: false,
+        read_pending: false,
+        last_read: None,
+        read_t: sim.t,
+    });
+}
+
+fn stimulate(sim: &mut Sim, hemi: Hemisphere, vertex: usize, link: Option<&GpuLink>) {
     let Some(i) = sim.index(hemi, vertex) else {
         return;
     };
     let bump = crate::activity::gaussian_bump(&sim.positions, sim.positions[i], 3.0);
-    let gain = match sim.setup.model {
-        Model::Kuramoto { .. } => std::f32::consts::PI,
-        Model::WilsonCowan(_) => 0.3,
-        _ => 1.0,
-    };
-    for (u, b) in sim.state.iter_mut().zip(bump) {
-        *u += gain * b;
-    }
-    if let Model::WilsonCowan(_) = sim.setup.model {
-        for e in &mut sim.state[..sim.positions.len()] {
-            *e = e.clamp(0.0, 1.0);
+    kick(sim, &Arc::new(bump), link);
+}
+
+/// Spread of the current injected at an electrode contact (σ, mm).
+const CONTACT_SIGMA_MM: f32 = 1.5;
+
+/// The kick of every active planned contact together: a Gaussian (σ 1.5 mm) around each
+/// contact's position, summed and capped at 1 where contacts overlap. Contacts in the other
+/// hemisphere's space fall on that hemisphere: the positions are shared world coordinates.
+fn electrode_kick(sim: &Sim, contacts: &[crate::planning::optimize::Resolved]) -> Vec<f32> {
+    let centres: Vec<[f32; 3]> = contacts
+        .iter()
+        .filter(|c| c.active())
+        .map(|c| c.ras.as_vec3().to_array())
+        .collect();
+    crate::activity::point_stimulus(&sim.positions, &centres, CONTACT_SIGMA_MM)
+}
+
+/// Add a stimulus (0..1 per vertex) to the model's driven state: here, or on the GPU.
+fn kick(sim: &mut Sim, bump: &Arc<Vec<f32>>, link: Option<&GpuLink>) {
+    match (&sim.gpu, link) {
+        (Some(g), Some(link)) => link.send(GpuCommand::Kick {
+            run_id: g.run_id,
+            bump: bump.clone(),
+        }),
+        _ => {
+            let n = sim.n();
+            sim.setup.model.kick(&mut sim.state[..n], bump);
         }
     }
 }
@@ -261,15 +435,22 @@ fn step_activity(
     mut doc: ResMut<SceneDoc>,
     mut state: ResMut<ActivityState>,
     playback: Res<super::timeline::Playback>,
+    plan: Res<super::planning::PlanState>,
+    link: Option<Res<GpuLink>>,
+    mut feed: ResMut<LiveFeed>,
+    mut buffers: ResMut<Assets<ShaderBuffer>>,
     mut last_selection: Local<Option<crate::brain::scene::Selection>>,
 ) {
+    let link = link.as_deref();
+    let backend = state.backend(link);
     let scene = &doc.0;
     // new parameter values keep the state (same model): only the step, the input and the
-    // model change; a new model starts over
+    // model change; a new model or backend starts over
     match state.setup() {
         Ok(setup) => {
             let same_model = state.sim.as_ref().map(|s| s.setup.name == setup.name);
-            if same_model == Some(false) {
+            let on_gpu = state.sim.as_ref().map(|s| s.gpu.is_some());
+            if same_model == Some(false) || on_gpu.is_some_and(|g| g != (backend == Backend::Gpu)) {
                 state.reset = true;
             }
             if let Some(s) = state.sim.as_mut()
@@ -278,6 +459,14 @@ fn step_activity(
             {
                 let aux = setup.aux(s.n());
                 let dt = setup.default_dt(&s.lap, &aux);
+                if let (Some(g), Some(link)) = (&s.gpu, link) {
+                    link.send(GpuCommand::Params {
+                        run_id: g.run_id,
+                        model: setup.model,
+                        dt: dt as f32,
+                        aux: (aux != s.aux).then(|| aux.clone()),
+                    });
+                }
                 (s.aux, s.dt, s.setup) = (aux, dt, setup);
             }
         }
@@ -296,12 +485,18 @@ fn step_activity(
     let clicked = scene.selection.filter(|s| Some(*s) != *last_selection);
     *last_selection = scene.selection;
     let stim_click = state.stimulate_on_click && state.panel_open;
-    let wanted = state.running || (stim_click && clicked.is_some());
+    let wanted = state.running || state.electrodes_once || (stim_click && clicked.is_some());
     if state.reset || stale || (state.sim.is_none() && wanted) {
         let was_reset = state.reset;
         state.reset = false;
         state.r_history.clear();
         state.pinned_history.clear();
+        if state.sim.take().is_some_and(|s| s.gpu.is_some())
+            && let Some(link) = link
+        {
+            link.send(GpuCommand::Stop);
+        }
+        feed.gpu = None;
         if was_reset {
             // a new model: its layers get its colour range
             let ids: Vec<u64> = doc
@@ -317,41 +512,141 @@ fn step_activity(
         }
         let scene = &doc.0;
         if scene.hemis.is_empty() {
-            state.sim = None;
             return;
         }
         match state.setup().and_then(|s| build_sim(scene, s)) {
-            Ok(s) => {
+            Ok(mut s) => {
                 state.message = None;
+                if let (Backend::Gpu, Some(link)) = (backend, link) {
+                    state.next_run_id += 1;
+                    start_gpu(&mut s, state.next_run_id, link, &mut buffers, &mut feed);
+                }
                 state.sim = Some(s);
             }
             Err(e) => {
                 state.message = Some(e);
                 state.running = false;
-                state.sim = None;
                 return;
             }
         }
     }
     let running = state.running;
-    let (speed, bold_on, gain) = (state.speed, state.bold, state.bold_gain);
+    let (speed, gain) = (state.speed, state.bold_gain);
+    let software_gpu = link.and_then(|l| l.adapter.as_ref()).is_some_and(|a| a.1);
+    // BOLD is computed from the state on the CPU: the CPU backend only
+    let bold_on = state.bold && state.sim.as_ref().is_some_and(|s| s.gpu.is_none());
+    if state.bold && !bold_on && state.message.is_none() {
+        state.message = Some("BOLD runs with the CPU backend (choose CPU above)".into());
+    }
+    // the planned electrodes: once on request, or as a pulse train while running
+    let pulses = state.electrode_pulses.filter(|hz| *hz > 0.0 && running);
+    let once = std::mem::take(&mut state.electrodes_once);
     let Some(sim) = state.sim.as_mut() else {
         return;
     };
-    let mut changed = false;
+    let fresh = sim.t == 0.0 && doc.0.layer_by_name(LAYER).is_none();
+    let mut changed = fresh;
+    // what a GPU run sent back
+    let mut read_back = None;
+    if let (Some(g), Some(link)) = (sim.gpu.as_mut(), link) {
+        for r in link.reports() {
+            match r {
+                GpuReport::Started { run_id } if run_id == g.run_id => g.started = true,
+                GpuReport::State { run_id, t, values } if run_id == g.run_id => {
+                    g.read_pending = false;
+                    g.read_t = t;
+                    read_back = Some(values);
+                }
+                GpuReport::Failed { run_id, error } if run_id == g.run_id => {
+                    state.message = Some(format!("GPU run failed: {error}; using the CPU"));
+                    state.backend = Some(Backend::Cpu);
+                    state.reset = true;
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(values) = read_back {
+        sim.state = values;
+        changed = true;
+    }
     if let (true, Some(sel)) = (stim_click, clicked) {
-        stimulate(sim, sel.hemi, sel.vertex);
+        stimulate(sim, sel.hemi, sel.vertex, link);
+        changed = true;
+    }
+    let electrodes = if (once || pulses.is_some()) && !plan.contacts.is_empty() {
+        if sim
+            .electrodes
+            .as_ref()
+            .is_none_or(|e| e.0 != plan.layout_rev)
+        {
+            let k = Arc::new(electrode_kick(sim, &plan.contacts));
+            sim.electrodes = Some((plan.layout_rev, k));
+        }
+        sim.electrodes.as_ref().map(|e| e.1.clone())
+    } else {
+        None
+    };
+    if let (true, Some(k)) = (once, &electrodes) {
+        kick(sim, k, link);
         changed = true;
     }
     let mut steps = 0;
     if running {
+        let cap = match (&sim.gpu, software_gpu) {
+            (Some(_), true) => SOFTWARE_GPU_STEPS_PER_FRAME,
+            _ => CPU_STEPS_PER_FRAME,
+        };
         let want = (speed as f64 * time.delta_secs_f64() / sim.dt).ceil() as usize;
-        steps = want.min(400);
-        sim.setup
-            .model
-            .run(&sim.lap, &mut sim.state, &sim.aux, sim.dt as f32, steps);
-        sim.t += steps as f64 * sim.dt;
-        changed |= steps > 0;
+        steps = want.min(cap);
+        // run up to each pulse, kick, go on
+        let mut left = steps;
+        while left > 0 {
+            let mut chunk = left;
+            let pulse_now = match (pulses, &electrodes) {
+                (Some(_), Some(_)) => {
+                    let until = ((sim.next_pulse - sim.t) / sim.dt).ceil().max(0.0) as usize;
+                    chunk = chunk.min(until);
+                    chunk == until
+                }
+                _ => false,
+            };
+            match (&sim.gpu, link) {
+                (Some(g), Some(link)) => {
+                    if chunk > 0 {
+                        link.send(GpuCommand::Run {
+                            run_id: g.run_id,
+                            steps: chunk,
+                        });
+                    }
+                }
+                _ => sim
+                    .setup
+                    .model
+                    .run(&sim.lap, &mut sim.state, &sim.aux, sim.dt as f32, chunk),
+            }
+            sim.t += chunk as f64 * sim.dt;
+            left -= chunk;
+            if let (true, Some(k), Some(hz)) = (pulse_now, &electrodes, pulses) {
+                kick(sim, k, link);
+                sim.next_pulse = sim.t + 1.0 / hz as f64;
+            }
+        }
+        // the CPU state changed; a GPU run's shows itself, its copy comes back later
+        changed |= steps > 0 && sim.gpu.is_none();
+    }
+    // a GPU run: ask for a copy now and then (one at a time)
+    if let (Some(g), Some(link)) = (sim.gpu.as_mut(), link) {
+        let due = g.last_read.is_none_or(|t| t.elapsed() >= READ_EVERY);
+        if g.started && !g.read_pending && due && (running || g.last_read.is_none() || changed) {
+            link.send(GpuCommand::Read {
+                run_id: g.run_id,
+                t: sim.t,
+            });
+            g.read_pending = true;
+            g.last_read = Some(Instant::now());
+        }
     }
     let n = sim.n();
     if changed {
@@ -371,8 +666,9 @@ fn step_activity(
     if !bold_on {
         sim.bold = None;
     }
-    let t = sim.t;
-    let record = running && changed;
+    // the time the shown values belong to (a GPU copy lags the run)
+    let t = sim.gpu.as_ref().map_or(sim.t, |g| g.read_t);
+    let record = changed && (running || sim.gpu.is_some());
     let r = (record && matches!(sim.setup.model, Model::Kuramoto { .. }))
         .then(|| order_parameter(&sim.lap, &sim.state[..n]));
     let pinned: Vec<f32> = playback
@@ -418,9 +714,9 @@ fn step_activity(
             state.pinned_history.pop_front();
         }
     }
-    let mix = if state.bold { state.bold_mix } else { 0.0 };
+    let mix = if bold_on { state.bold_mix } else { 0.0 };
     if let Some((neural, bold, style)) = layers {
-        doc.0.set_computed_layer(
+        doc.0.set_live_layer(
             LAYER,
             None,
             neural,
@@ -445,9 +741,7 @@ fn step_activity(
             );
         }
     }
-    if !state.bold
-        && let Some(id) = doc.0.layer_by_name(BOLD_LAYER).map(|l| l.id)
-    {
+    if !bold_on && let Some(id) = doc.0.layer_by_name(BOLD_LAYER).map(|l| l.id) {
         doc.0.remove_layer(id);
     }
     if mix != state.mix_applied {
@@ -461,7 +755,7 @@ fn step_activity(
             }
         }
     }
-    let now = std::time::Instant::now();
+    let now = Instant::now();
     state.step_log.push_back((now, steps));
     while state
         .step_log

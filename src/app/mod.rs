@@ -11,7 +11,9 @@
 pub mod activity;
 pub mod camera;
 pub mod capture;
+pub mod compute;
 pub mod files;
+pub mod live;
 pub mod material;
 pub mod picking;
 pub mod planning;
@@ -93,6 +95,8 @@ pub struct StartOptions {
     pub drag_bench: Option<u32>,
     /// Show only this hemisphere (e.g. with the right view, the left medial surface).
     pub hemi: Option<crate::brain::Hemisphere>,
+    /// Open the Activity panel running this model.
+    pub simulate: Option<activity::AutoRun>,
 }
 
 /// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
@@ -150,7 +154,10 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
         // A desktop app draws when something changes, not 60 times a second; benchmarks and
         // exit screenshots draw continuously.
         .insert_resource(
-            if opts.bench_frames.is_some() || opts.screenshot.is_some() || opts.drag_bench.is_some()
+            if opts.bench_frames.is_some()
+                || opts.screenshot.is_some()
+                || opts.drag_bench.is_some()
+                || opts.simulate.is_some()
             {
                 WinitSettings::continuous()
             } else {
@@ -167,7 +174,12 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             },
             picking::PickingPlugin,
             vessels::VesselsPlugin { interactive: true },
-            activity::ActivityPlugin,
+            (
+                compute::ComputePlugin,
+                activity::ActivityPlugin {
+                    autorun: opts.simulate.clone(),
+                },
+            ),
             timeline::TimelinePlugin,
             files::FilesPlugin,
             capture::CapturePlugin {

@@ -82,13 +82,18 @@ pub fn ras_to_world() -> Transform {
 
 /// One material per culling mode.
 #[derive(Resource)]
-struct BrainMaterials {
+pub struct BrainMaterials {
     none: Handle<SurfaceMaterial>,
     back: Handle<SurfaceMaterial>,
     front: Handle<SurfaceMaterial>,
 }
 
 impl BrainMaterials {
+    /// Every cortex material (the live layer's uniform goes into each).
+    pub fn all(&self) -> [&Handle<SurfaceMaterial>; 3] {
+        [&self.none, &self.back, &self.front]
+    }
+
     fn for_mesh(&self, d: &DisplayMesh) -> Handle<SurfaceMaterial> {
         match d.faces.winding() {
             Some(Winding::Outward) => self.back.clone(),
@@ -102,7 +107,7 @@ pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins(SurfaceMaterialPlugin)
+        app.add_plugins((SurfaceMaterialPlugin, super::live::LivePlugin))
             .init_resource::<Drawn>()
             .init_resource::<ContentFrames>()
             .init_resource::<super::CaptureHold>()

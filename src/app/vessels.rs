@@ -123,6 +123,7 @@ fn setup(
                 fill: Vec4::ZERO,
             },
             cull: CullFaces::None,
+            ..default()
         }),
         shells: mats.add(StandardMaterial {
             base_color: Color::srgba(1.0, 0.72, 0.1, 0.28),

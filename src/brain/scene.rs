@@ -64,6 +64,10 @@ pub struct Layer {
     pub units: Option<String>,
     pub sources: Vec<String>,
     pub data: LayerData,
+    /// Drawn by the renderer from a value buffer it is handed (a running simulation's state,
+    /// possibly on the GPU) on top of the painted layers, not painted into the vertex colours;
+    /// its values here may lag what is drawn and serve the inspector and traces.
+    pub live: bool,
 }
 
 impl Layer {
@@ -289,6 +293,27 @@ impl Scene {
                     layer_name(&loaded.name)
                 };
                 let units = o.units.clone();
+                // NaN/±∞ are kept (drawn as no data) but said: a series with gaps is common,
+                // a file full of NaN is a broken export
+                let bad = o.values.iter().filter(|x| !x.is_finite()).count();
+                let note = match (bad, note) {
+                    (0, note) => note,
+                    (b, note) => {
+                        let frames = if o.n_frames > 1 {
+                            format!(" ({} frames)", o.n_frames)
+                        } else {
+                            String::new()
+                        };
+                        let say = format!(
+                            "{what}: {b} of {} values{frames} are NaN or infinite (drawn as no data)",
+                            o.values.len()
+                        );
+                        Some(match note {
+                            Some(n) => format!("{n}; {say}"),
+                            None => say,
+                        })
+                    }
+                };
                 let o = Arc::new(o);
                 match self
                     .layers
@@ -320,6 +345,7 @@ impl Scene {
                         // Bundled maps start hidden (curv shades the underlay); user files show.
                         let visible = !matches!(loaded.source, crate::io::Source::Embedded { .. });
                         self.layers.push(Layer {
+                            live: false,
                             id: self.next_id,
                             name,
                             visible,
@@ -382,6 +408,7 @@ impl Scene {
                     None => {
                         self.next_id += 1;
                         self.layers.push(Layer {
+                            live: false,
                             id: self.next_id,
                             name,
                             visible: true,
@@ -485,6 +512,7 @@ impl Scene {
         let style = auto_style_for(&per_hemi);
         self.next_id += 1;
         self.layers.push(Layer {
+            live: false,
             id: self.next_id,
             name: format!("{} (sampled)", layer_name(name)),
             visible: true,
@@ -720,7 +748,7 @@ impl Scene {
         let prepared: Vec<Prepared> = self
             .layers
             .iter()
-            .filter(|l| l.visible)
+            .filter(|l| l.visible && !l.live)
             .filter_map(|l| match &l.data {
                 LayerData::Overlay {
                     per_hemi,
@@ -835,6 +863,34 @@ impl Scene {
         per_hemi: Vec<(Hemisphere, Vec<f32>)>,
         style: OverlayStyle,
     ) {
+        self.put_computed(name, units, per_hemi, style, false);
+    }
+
+    /// The same for a live layer ([`Layer::live`]): new values do not repaint the other
+    /// layers (`color_rev` changes only when the layer is created).
+    pub fn set_live_layer(
+        &mut self,
+        name: &str,
+        units: Option<&str>,
+        per_hemi: Vec<(Hemisphere, Vec<f32>)>,
+        style: OverlayStyle,
+    ) {
+        self.put_computed(name, units, per_hemi, style, true);
+    }
+
+    /// The live layer drawn from the value buffer (the last one if several claim it).
+    pub fn live_layer(&self) -> Option<&Layer> {
+        self.layers.iter().rev().find(|l| l.live)
+    }
+
+    fn put_computed(
+        &mut self,
+        name: &str,
+        units: Option<&str>,
+        per_hemi: Vec<(Hemisphere, Vec<f32>)>,
+        style: OverlayStyle,
+        live: bool,
+    ) {
         let per_hemi: BTreeMap<Hemisphere, Arc<Overlay>> = per_hemi
             .into_iter()
             .map(|(h, v)| {
@@ -852,10 +908,15 @@ impl Scene {
                 if let LayerData::Overlay { per_hemi: p, .. } = &mut layer.data {
                     *p = per_hemi;
                 }
+                if live && layer.live {
+                    return;
+                }
+                layer.live = live;
             }
             None => {
                 self.next_id += 1;
                 self.layers.push(Layer {
+                    live,
                     id: self.next_id,
                     name: name.to_string(),
                     visible: true,
@@ -917,6 +978,53 @@ mod tests {
             vec![[0, 1, 2]],
         )
         .unwrap()
+    }
+
+    #[test]
+    fn live_layers_are_drawn_by_the_renderer_not_painted() {
+        let mut s = Scene::new();
+        s.add(loaded(
+            "lh.pial",
+            Some(Hemisphere::Left),
+            Content::Surface(tri(0.)),
+        ))
+        .unwrap();
+        let before = s.colors(Hemisphere::Left);
+        let style = OverlayStyle::auto(&[0.0, 1.0]);
+        let rev = s.color_rev;
+        s.set_live_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![0.0, 0.5, 1.0])],
+            style.clone(),
+        );
+        assert!(s.color_rev > rev, "a new layer is announced");
+        assert_eq!(s.colors(Hemisphere::Left), before, "not painted");
+        assert_eq!(s.live_layer().map(|l| l.name.as_str()), Some("sim"));
+        // new values: no repaint of the painted layers, but the values are there
+        let rev = s.color_rev;
+        s.set_live_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![1.0, 1.0, 1.0])],
+            style.clone(),
+        );
+        assert_eq!(s.color_rev, rev);
+        let sel = Selection {
+            hemi: Hemisphere::Left,
+            vertex: 0,
+        };
+        assert_eq!(s.values_at(sel)[0].1, "1.0000");
+        // the same values as a painted layer do change the colours
+        s.set_computed_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![1.0, 1.0, 1.0])],
+            style,
+        );
+        assert!(s.color_rev > rev);
+        assert!(s.live_layer().is_none());
+        assert_ne!(s.colors(Hemisphere::Left), before);
     }
 
     #[test]

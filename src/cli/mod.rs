@@ -87,6 +87,16 @@ struct ViewArgs {
     /// Show only one hemisphere (left|right|lh|rh); `--hemi left --view right` shows its medial side.
     #[arg(long, value_parser = parse_hemi)]
     hemi: Option<Hemisphere>,
+    /// Open the Activity panel and run this model (diffusion, wave, kuramoto, wilson-cowan,
+    /// lif) from the start; with --screenshot, the picture waits for --sim-seconds of it.
+    #[arg(long)]
+    simulate: Option<String>,
+    /// With --simulate: cpu, gpu or auto (GPU on a hardware adapter).
+    #[arg(long, default_value = "auto", requires = "simulate")]
+    backend: String,
+    /// With --simulate and --screenshot: simulated seconds before the picture.
+    #[arg(long, default_value_t = 0.5, requires = "simulate")]
+    sim_seconds: f64,
 }
 
 #[derive(Args)]
@@ -140,6 +150,10 @@ struct RenderArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Draw this overlay the way a running simulation is drawn: by the surface shader from a
+    /// value buffer, not painted into the vertex colours (the picture should not change).
+    #[arg(long)]
+    live: Option<String>,
     #[command(flatten)]
     scene: SceneArgs,
 }
@@ -191,6 +205,9 @@ pub fn main() -> ExitCode {
             plan: false,
             drag_bench: None,
             hemi: None,
+            simulate: None,
+            backend: "auto".into(),
+            sim_seconds: 0.5,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect {
@@ -212,7 +229,30 @@ pub fn main() -> ExitCode {
 }
 
 fn view(a: ViewArgs) -> ExitCode {
+    let simulate = match &a.simulate {
+        None => None,
+        Some(m) => {
+            if let Err(e) = crate::activity::setup::specs(m) {
+                return fail(e);
+            }
+            let backend = match a.backend.as_str() {
+                "auto" => None,
+                "cpu" => Some(app::activity::Backend::Cpu),
+                "gpu" => Some(app::activity::Backend::Gpu),
+                b => return fail(format!("--backend {b:?}: cpu, gpu or auto")),
+            };
+            if !(a.sim_seconds.is_finite() && a.sim_seconds >= 0.0) {
+                return fail(format!("--sim-seconds {}: must be ≥ 0", a.sim_seconds));
+            }
+            Some(app::activity::AutoRun {
+                model: m.clone(),
+                backend,
+                seconds: a.sim_seconds,
+            })
+        }
+    };
     let opts = StartOptions {
+        simulate,
         files: a.files,
         default_scene: !a.no_default,
         bench_frames: a.bench_frames,
@@ -333,6 +373,17 @@ pub fn build_scene(files: &[PathBuf], a: &SceneOptions) -> Result<Scene, String>
             *auto_style = false;
         }
     }
+    if let Some(name) = &a.live {
+        let Some(layer) = scene
+            .layers
+            .iter_mut()
+            .find(|l| &l.name == name && l.is_overlay())
+        else {
+            return Err(format!("--live {name:?}: no overlay layer of that name"));
+        };
+        layer.live = true;
+        scene.color_rev += 1;
+    }
     Ok(scene)
 }
 
@@ -349,6 +400,9 @@ pub struct SceneOptions {
     pub hemi: Option<Hemisphere>,
     pub no_vessels: bool,
     pub no_default: bool,
+    /// Draw this overlay as the live layer (from the shader's value buffer, as a running
+    /// simulation is drawn) instead of painting it.
+    pub live: Option<String>,
 }
 
 fn render(a: RenderArgs) -> ExitCode {
@@ -364,6 +418,7 @@ fn render(a: RenderArgs) -> ExitCode {
         hemi: s.hemi,
         no_vessels: a.no_vessels,
         no_default: a.no_default,
+        live: a.live.clone(),
     };
     if a.width == 0 || a.height == 0 || a.width > 16384 || a.height > 16384 {
         return fail(format!(

@@ -10,7 +10,8 @@ use egui_plot::{Line, Plot, PlotPoints, VLine};
 use super::UiState;
 use crate::activity::setup::{MODELS, specs};
 use crate::app::SceneDoc;
-use crate::app::activity::{ActivityState, BOLD_LAYER, LAYER};
+use crate::app::activity::{ActivityState, BOLD_LAYER, Backend, LAYER};
+use crate::app::compute::GpuLink;
 use crate::app::timeline::{Playback, series_info};
 use crate::brain::timeline::Timeline;
 
@@ -34,8 +35,14 @@ pub fn activity_window(
     mut state: ResMut<ActivityState>,
     mut playback: ResMut<Playback>,
     doc: Res<SceneDoc>,
+    plan: Res<crate::app::planning::PlanState>,
+    link: Option<Res<GpuLink>>,
 ) -> Result {
+    let link = link.as_deref();
     let ctx = contexts.ctx_mut()?.clone();
+    if std::mem::take(&mut state.reveal_panel) {
+        ui_state.activity_open = true;
+    }
     let mut open = ui_state.activity_open;
     egui::Window::new("Activity")
         .open(&mut open)
@@ -67,6 +74,44 @@ pub fn activity_window(
             {
                 state.choose(m);
             }
+            let in_use = state.backend(link);
+            let name = |b: Backend| match b {
+                Backend::Cpu => "CPU",
+                Backend::Gpu => "GPU",
+            };
+            let adapter = link.and_then(|l| l.adapter.clone());
+            ui.horizontal(|ui| {
+                ui.label("backend");
+                let text = match state.backend {
+                    None => format!("auto ({})", name(in_use)),
+                    Some(b) => name(b).to_string(),
+                };
+                egui::ComboBox::from_id_salt("activity-backend")
+                    .selected_text(text)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut state.backend, None, "auto")
+                            .on_hover_text("GPU on a hardware adapter, CPU on a software one");
+                        ui.selectable_value(&mut state.backend, Some(Backend::Cpu), "CPU")
+                            .on_hover_text("the CPU twin (rayon); values uploaded each frame");
+                        ui.add_enabled_ui(adapter.is_some(), |ui| {
+                            ui.selectable_value(&mut state.backend, Some(Backend::Gpu), "GPU")
+                                .on_hover_text(
+                                    "WGSL kernels on the render device; the surface shader \
+                                     reads their state buffer",
+                                );
+                        });
+                    });
+                if let Some((a, software)) = &adapter {
+                    ui.label(
+                        egui::RichText::new(if *software {
+                            format!("{a} (software)")
+                        } else {
+                            a.clone()
+                        })
+                        .small(),
+                    );
+                }
+            });
             if let Some((_, eq)) = EQUATIONS.iter().find(|e| e.0 == state.model) {
                 ui.label(egui::RichText::new(*eq).italics());
             }
@@ -114,6 +159,36 @@ pub fn activity_window(
                 &mut state.stimulate_on_click,
                 "stimulate where I click (Gaussian, σ 3 mm)",
             );
+            // the prosthesis plan drives the model: each active contact injects a Gaussian
+            // (σ 1.5 mm) around its position
+            let active = plan.contacts.iter().filter(|c| c.active()).count();
+            ui.add_enabled_ui(active > 0, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button(format!("⚡ Stimulate at the plan's {active} contacts"))
+                        .on_hover_text(
+                            "one pulse at every active contact of the electrode plan (σ 1.5 mm)",
+                        )
+                        .clicked()
+                    {
+                        state.electrodes_once = true;
+                    }
+                });
+                ui.horizontal(|ui| {
+                    let mut on = state.electrode_pulses.is_some();
+                    ui.checkbox(&mut on, "pulse train while running");
+                    let mut hz = state.electrode_pulses.unwrap_or(20.0);
+                    ui.add_enabled(
+                        on,
+                        egui::Slider::new(&mut hz, 1.0..=200.0)
+                            .logarithmic(true)
+                            .text("Hz"),
+                    );
+                    state.electrode_pulses = on.then_some(hz);
+                });
+            })
+            .response
+            .on_disabled_hover_text("plan electrodes first (Plan electrodes → Run)");
             ui.horizontal(|ui| {
                 ui.checkbox(&mut state.bold, "BOLD (Balloon–Windkessel)");
                 if state.bold {
@@ -157,9 +232,17 @@ pub fn activity_window(
                     ui.label("vertices");
                     ui.label(sim.n().to_string());
                     ui.end_row();
-                    ui.label("steps / s (CPU)");
+                    ui.label(format!(
+                        "steps / s ({})",
+                        if sim.gpu.is_some() { "GPU" } else { "CPU" }
+                    ));
                     ui.label(format!("{:.0}", state.steps_per_s));
                     ui.end_row();
+                    if let Some(g) = &sim.gpu {
+                        ui.label("readouts from");
+                        ui.label(format!("{:.3} s (copied back 5×/s)", g.read_t));
+                        ui.end_row();
+                    }
                     ui.label(format!("{what} min / max"));
                     ui.label(format!("{lo:.4} / {hi:.4}"));
                     ui.end_row();

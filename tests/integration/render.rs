@@ -250,3 +250,51 @@ fn a_vessel_graph_alone_is_drawn_with_tubes_and_lines() {
         .count();
     assert!(bright > 100 && dark > 100, "bright {bright}, dark {dark}");
 }
+
+/// The live layer — drawn by the surface shader from its value buffer, the way a running
+/// simulation is drawn — gives the picture of the same layer painted on the CPU
+/// (`brain::paint` is the shader's twin): thresholded viridis on thickness, and the
+/// symmetric RdBu_r the default style gives sulcal depth.
+#[test]
+fn a_live_layer_draws_like_its_painted_twin() {
+    let dir = scratch("live-layer");
+    let plain = render(&dir.join("plain.png"), &["--no-vessels"]);
+    for (name, style) in [
+        (
+            "thickness",
+            &[
+                "--colormap",
+                "viridis",
+                "--vmin",
+                "1.5",
+                "--vmax",
+                "3.5",
+                "--threshold",
+                "2.2",
+            ][..],
+        ),
+        ("sulc", &[][..]),
+    ] {
+        let mut args = vec!["--no-vessels", "--show", name];
+        args.extend_from_slice(style);
+        let painted = render(&dir.join(format!("{name}-painted.png")), &args);
+        args.extend(["--live", name]);
+        let live = render(&dir.join(format!("{name}-live.png")), &args);
+        let (mut worst, mut differ, mut coloured) = (0u8, 0usize, 0usize);
+        for ((a, b), c) in painted.pixels().zip(live.pixels()).zip(plain.pixels()) {
+            let d = (0..3).map(|k| a[k].abs_diff(b[k])).max().unwrap();
+            worst = worst.max(d);
+            differ += (d > 2) as usize;
+            coloured += ((0..3).map(|k| a[k].abs_diff(c[k])).max().unwrap() > 24) as usize;
+        }
+        let total = (W * H) as usize;
+        eprintln!(
+            "{name}: live vs painted: worst channel difference {worst}, {differ} of {total} \
+             pixels differ by more than 2; the overlay colours {coloured} pixels"
+        );
+        // the overlay is really there (thresholded: not everywhere)
+        assert!(coloured > total / 20, "{name}: overlay not visible");
+        assert!(differ <= total / 1000, "{name}: {differ} pixels differ");
+        assert!(worst <= 8, "{name}: worst {worst}");
+    }
+}
