@@ -59,7 +59,8 @@ fn linear_to_srgb(c: vec3<f32>) -> vec3<f32> {
 }
 
 // The painted colour (linear) with the live layer over it (OverlayStyle::position + blend).
-// Written without early returns: one path, the decision folded into the blend weight.
+// Written without early returns (Mesa lavapipe 22.3 aborts with "stack smashing detected" on
+// the early-return form): one path, the decision folded into the blend weight.
 fn with_live(painted: vec3<f32>, instance: u32, vertex: u32) -> vec3<f32> {
     let len = arrayLength(&live_values);
     let i = min(live.flags.w + get_tag(instance) + vertex - mesh[instance].first_vertex_index, len - 1u);
@@ -95,7 +96,11 @@ fn vertex(v: Vertex) -> VertexOutput {
     let up = select(n.y, -n.y, dot(n, to_eye) < 0.0);
     let t = lighting.terms;
     let shade = t.x + t.y * ndv + lighting.fill.x * max(up, 0.0);
-    let albedo = with_live(v.color.rgb, v.instance_index, v.index);
+    // (a uniform branch: meshes without a live layer skip the lookup — vessels, plain scenes)
+    var albedo = v.color.rgb;
+    if (live.flags.x != 0u) {
+        albedo = with_live(v.color.rgb, v.instance_index, v.index);
+    }
     out.color = vec4<f32>(albedo * shade + vec3<f32>(t.z * pow(ndv, t.w)), 1.0);
     return out;
 }

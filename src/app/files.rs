@@ -279,21 +279,23 @@ fn poll_loads(
             loading.pending.remove(i);
         }
         let mut ok = 0;
+        // said after the "Loaded" line, so the status line shows the warning or error
+        let mut said = Vec::new();
         for (what, r) in results {
             match r {
                 Ok(l) => match doc.0.add(l) {
                     Ok(note) => {
                         ok += 1;
                         if let Some(n) = note {
-                            notices.write(Notice::warn(n));
+                            said.push(Notice::warn(n));
                         }
                     }
                     Err(msg) => {
-                        notices.write(Notice::error(msg));
+                        said.push(Notice::error(msg));
                     }
                 },
                 Err(err) => {
-                    notices.write(Notice::error(err.to_string()));
+                    said.push(Notice::error(err.to_string()));
                     info!("{what}: not loaded");
                 }
             }
@@ -310,5 +312,6 @@ fn poll_loads(
                 launch.0.elapsed().as_secs_f32()
             )));
         }
+        notices.write_batch(said);
     }
 }
