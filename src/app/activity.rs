@@ -1,8 +1,9 @@
 //! Simulated activity on the scene's cortex: any model of `activity::setup` (diffusion, wave,
 //! Kuramoto, Wilson–Cowan, LIF) on the anatomical surface (pial, else the first loaded) of
 //! every hemisphere as one mesh. Each frame advances simulated time by `speed` × the frame
-//! time in stable explicit steps (at most [`CPU_STEPS_PER_FRAME`] on the CPU, fewer on a
-//! software GPU, so a slow machine slows the simulation, never the window).
+//! time in stable explicit steps (on the CPU as many as fit in 20 ms at the measured cost of
+//! a step, at most [`CPU_STEPS_PER_FRAME`]; fewer on a software GPU), so a slow machine slows
+//! the simulation, never the window.
 //!
 //! What the model shows (u, sin θ, E, spike flash) is the **live layer** [`LAYER`], drawn by
 //! the surface shader from a value buffer (`app::live`):
@@ -46,6 +47,9 @@ pub const BOLD_LAYER: &str = "BOLD % (simulated)";
 
 /// Most explicit steps a frame on the CPU (and on a hardware GPU).
 pub const CPU_STEPS_PER_FRAME: usize = 400;
+/// Time the CPU backend may spend stepping in a frame (the steps are capped by the measured
+/// cost of one, so the window keeps its frame rate and the simulation slows instead).
+const CPU_BUDGET_S: f64 = 0.020;
 /// Most steps a frame on a software GPU (lavapipe: ≈ 2 ms a dispatch).
 pub const SOFTWARE_GPU_STEPS_PER_FRAME: usize = 16;
 /// How often a GPU run's state is copied back for readouts.
@@ -90,6 +94,8 @@ pub struct Sim {
     next_pulse: f64,
     /// Some when the kernels run on the GPU (`state` is then the last copy read back)
     pub gpu: Option<GpuRun>,
+    /// measured wall time of one CPU step (moving average), 0 before the first
+    step_cost_s: f64,
 }
 
 impl Sim {
@@ -319,6 +325,7 @@ fn build_sim(doc: &crate::brain::scene::Scene, setup: Setup) -> Result<Sim, Stri
         electrodes: None,
         next_pulse: 0.0,
         gpu: None,
+        step_cost_s: 0.0,
     })
 }
 
@@ -596,10 +603,14 @@ fn step_activity(
     if running {
         let cap = match (&sim.gpu, software_gpu) {
             (Some(_), true) => SOFTWARE_GPU_STEPS_PER_FRAME,
-            _ => CPU_STEPS_PER_FRAME,
+            (Some(_), false) => CPU_STEPS_PER_FRAME,
+            // the CPU: what fits in the frame budget at the measured cost of a step
+            (None, _) => ((CPU_BUDGET_S / sim.step_cost_s.max(1e-7)) as usize)
+                .clamp(1, CPU_STEPS_PER_FRAME),
         };
         let want = (speed as f64 * time.delta_secs_f64() / sim.dt).ceil() as usize;
         steps = want.min(cap);
+        let started = Instant::now();
         // run up to each pulse, kick, go on
         let mut left = steps;
         while left > 0 {
@@ -632,6 +643,14 @@ fn step_activity(
                 kick(sim, k, link);
                 sim.next_pulse = sim.t + 1.0 / hz as f64;
             }
+        }
+        if sim.gpu.is_none() && steps > 0 {
+            let per = started.elapsed().as_secs_f64() / steps as f64;
+            sim.step_cost_s = if sim.step_cost_s > 0.0 {
+                0.8 * sim.step_cost_s + 0.2 * per
+            } else {
+                per
+            };
         }
         // the CPU state changed; a GPU run's shows itself, its copy comes back later
         changed |= steps > 0 && sim.gpu.is_none();
