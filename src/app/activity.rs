@@ -605,8 +605,9 @@ fn step_activity(
             (Some(_), true) => SOFTWARE_GPU_STEPS_PER_FRAME,
             (Some(_), false) => CPU_STEPS_PER_FRAME,
             // the CPU: what fits in the frame budget at the measured cost of a step
-            (None, _) => ((CPU_BUDGET_S / sim.step_cost_s.max(1e-7)) as usize)
-                .clamp(1, CPU_STEPS_PER_FRAME),
+            (None, _) => {
+                ((CPU_BUDGET_S / sim.step_cost_s.max(1e-7)) as usize).clamp(1, CPU_STEPS_PER_FRAME)
+            }
         };
         let want = (speed as f64 * time.delta_secs_f64() / sim.dt).ceil() as usize;
         steps = want.min(cap);

@@ -28,6 +28,10 @@ pub struct OpenFiles(pub Vec<PathBuf>);
 #[derive(Message, Clone, Copy)]
 pub struct OpenDialog;
 
+/// Ask to load the bundled MNI152 T1 template (the slices' default underlay).
+#[derive(Message, Clone, Copy)]
+pub struct LoadTemplate;
+
 /// One background read: what it is and how far it got (per mille of the bytes parsed, for
 /// the formats that report it; 0 otherwise).
 #[derive(Clone)]
@@ -82,6 +86,7 @@ impl Plugin for FilesPlugin {
         app.init_resource::<Loading>()
             .add_message::<OpenFiles>()
             .add_message::<OpenDialog>()
+            .add_message::<LoadTemplate>()
             .add_systems(bevy::app::Startup, start_up)
             .add_systems(
                 Update,
@@ -245,8 +250,20 @@ fn poll_dialogs(
 fn spawn_loads(
     mut commands: Commands,
     mut requests: MessageReader<OpenFiles>,
+    mut template: MessageReader<LoadTemplate>,
     mut loading: ResMut<Loading>,
 ) {
+    if template.read().count() > 0 {
+        let what = "MNI152 template (embedded)".to_string();
+        if !loading.pending.iter().any(|p| p.what == what) {
+            loading.pending.push(Pending::new(what.clone(), 1));
+            let task = AsyncComputeTaskPool::get().spawn(async move {
+                let l = crate::brain::mni152::load();
+                vec![(crate::brain::mni152::NAME.to_string(), l)]
+            });
+            commands.spawn(LoadTask { what, task });
+        }
+    }
     for OpenFiles(paths) in requests.read() {
         let paths = paths.clone();
         let what = if paths.len() == 1 {

@@ -20,6 +20,7 @@ pub mod planning;
 pub mod scene;
 pub mod timeline;
 pub mod vessels;
+pub mod volumes;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -97,6 +98,8 @@ pub struct StartOptions {
     pub hemi: Option<crate::brain::Hemisphere>,
     /// Open the Activity panel running this model.
     pub simulate: Option<activity::AutoRun>,
+    /// Open the Volumes panel at start-up.
+    pub volumes: bool,
 }
 
 /// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
@@ -181,6 +184,9 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 },
             ),
             timeline::TimelinePlugin,
+            volumes::VolumesPlugin {
+                open_at_start: opts.volumes,
+            },
             files::FilesPlugin,
             capture::CapturePlugin {
                 render: None,

@@ -3,8 +3,10 @@
 pub mod colormap;
 pub mod data;
 pub mod fsaverage5;
+pub mod mni152;
 pub mod paint;
 pub mod scene;
+pub mod slices;
 pub mod surface;
 pub mod timeline;
 pub mod vessel_gen;

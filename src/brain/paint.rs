@@ -170,7 +170,7 @@ pub fn paint(
     out
 }
 
-fn blend(o: &mut [f32; 4], c: [u8; 4], opacity: f32) {
+pub(crate) fn blend(o: &mut [f32; 4], c: [u8; 4], opacity: f32) {
     let a = opacity.clamp(0.0, 1.0) * c[3] as f32 / 255.0;
     for k in 0..3 {
         o[k] = o[k] * (1.0 - a) + (c[k] as f32 / 255.0) * a;

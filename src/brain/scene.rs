@@ -139,7 +139,13 @@ pub struct DisplayMesh {
 pub struct Scene {
     pub hemis: BTreeMap<Hemisphere, HemiGeometry>,
     pub layers: Vec<Layer>,
-    pub volumes: Vec<(String, Arc<Volume>)>,
+    /// Volumes in world space, drawn on the slices bottom to top (the first is the underlay).
+    pub volumes: Vec<VolumeLayer>,
+    /// The 3D crosshair (RAS mm): where the slices cut, and what a slice click or a surface
+    /// pick moves.
+    pub crosshair: Option<[f64; 3]>,
+    /// Bumped when what the slices show changes (volumes, their styles, the crosshair).
+    pub volume_rev: u64,
     /// The vessel graph shown with the cortex (the default scene's is generated).
     pub vessels: Option<VesselSet>,
     pub view: ViewSettings,
@@ -149,6 +155,81 @@ pub struct Scene {
     /// Bumped when colours change (layers, styles, frames, underlay).
     pub color_rev: u64,
     next_id: u64,
+}
+
+/// A volume on the slices: its data, how it is drawn (grey window/level is a `gray` style
+/// whose min/max are the window's ends), which frame of a 4D volume.
+#[derive(Clone, Debug)]
+pub struct VolumeLayer {
+    pub id: u64,
+    pub name: String,
+    pub source: String,
+    pub volume: Arc<Volume>,
+    pub visible: bool,
+    pub style: OverlayStyle,
+    pub frame: usize,
+}
+
+impl VolumeLayer {
+    /// The value under a world point (trilinear; None outside).
+    pub fn value_at(&self, p: [f64; 3]) -> Option<f64> {
+        let v = &self.volume;
+        let inv = super::vol2surf::world_to_voxel(v).ok()?;
+        let d = v.dims3();
+        let per = d[0] * d[1] * d[2];
+        let f = self.frame.min(v.n_frames() - 1);
+        let ijk = inv.transform_point3(glam::DVec3::from(p)).to_array();
+        super::vol2surf::value_at(
+            &v.data[f * per..(f + 1) * per],
+            d,
+            ijk,
+            super::vol2surf::Interp::Trilinear,
+        )
+    }
+}
+
+/// Default style of a volume: the first one (the underlay) in grey between its 1st and 99th
+/// percentiles of non-zero voxels; later ones as overlays (auto style, zero hidden).
+fn volume_style(v: &Volume, underlay: bool) -> OverlayStyle {
+    // percentiles from at most ~1M voxels of the first frame
+    let d = v.dims3();
+    let per = d[0] * d[1] * d[2];
+    let stride = (per / 1_000_000).max(1);
+    let sample: Vec<f32> = v.data[..per]
+        .iter()
+        .step_by(stride)
+        .copied()
+        .filter(|x| x.is_finite() && *x != 0.0)
+        .collect();
+    if underlay {
+        let (lo, hi) = if sample.is_empty() {
+            (0.0, 1.0)
+        } else {
+            let mut s = sample;
+            let k = |q: f64| ((s.len() - 1) as f64 * q).round() as usize;
+            let (a, b) = (k(0.01), k(0.99));
+            let lo = *s.select_nth_unstable_by(a, f32::total_cmp).1;
+            let hi = *s.select_nth_unstable_by(b, f32::total_cmp).1;
+            (lo.min(0.0), if hi > lo { hi } else { lo + 1.0 })
+        };
+        OverlayStyle {
+            colormap: "gray".into(),
+            min: lo,
+            max: hi,
+            threshold: 0.0,
+            symmetric: false,
+            opacity: 1.0,
+        }
+    } else {
+        let mut st = OverlayStyle::auto(&sample);
+        st.opacity = 0.8;
+        st.threshold = if st.symmetric {
+            0.1 * st.max.abs()
+        } else {
+            f32::MIN_POSITIVE
+        };
+        st
+    }
 }
 
 /// A vessel graph in the scene.
@@ -438,17 +519,113 @@ impl Scene {
                     st.nodes, st.edges, st.components, st.radius_min, st.radius_max
                 )))
             }
-            Content::Volume(v) if v.n_frames() > 1 && !self.hemis.is_empty() => {
-                let note = self.add_sampled_series(&loaded.name, &what, &v)?;
-                self.volumes.push((loaded.name, Arc::new(v)));
-                Ok(Some(note))
-            }
             Content::Volume(v) => {
-                self.volumes.push((loaded.name, Arc::new(v)));
-                Ok(Some(format!(
-                    "{what}: volume loaded (listed under Volumes; sampling it onto the surface comes with the volume tools)"
-                )))
+                super::vol2surf::world_to_voxel(&v).map_err(|e| format!("{what}: {e}"))?;
+                // a plain volume goes on the slices (the panel opens by itself); a series is
+                // also sampled onto the surface, which the note says
+                let note = if v.n_frames() > 1 && !self.hemis.is_empty() {
+                    Some(self.add_sampled_series(&loaded.name, &what, &v)?)
+                } else {
+                    None
+                };
+                self.add_volume(&loaded.name, &what, v);
+                Ok(note)
             }
+        }
+    }
+
+    /// Put a volume on the slices (on top); the crosshair starts at its centre.
+    pub fn add_volume(&mut self, name: &str, source: &str, v: Volume) -> u64 {
+        let style = volume_style(&v, self.volumes.is_empty());
+        if self.crosshair.is_none() {
+            let (lo, hi) = super::slices::volume_bounds(&v);
+            self.crosshair = Some(std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0));
+        }
+        self.next_id += 1;
+        self.volumes.push(VolumeLayer {
+            id: self.next_id,
+            name: name.to_string(),
+            source: source.to_string(),
+            volume: Arc::new(v),
+            visible: true,
+            style,
+            frame: 0,
+        });
+        self.volume_rev += 1;
+        self.next_id
+    }
+
+    pub fn remove_volume(&mut self, id: u64) {
+        self.volumes.retain(|v| v.id != id);
+        self.volume_rev += 1;
+    }
+
+    /// The anatomical surfaces of a hemisphere that live in volume space (pial and white; any
+    /// other kind only when neither is loaded).
+    pub fn anatomical_surfaces(&self, hemi: Hemisphere) -> Vec<(SurfaceKind, &Arc<Surface>)> {
+        let Some(g) = self.hemis.get(&hemi) else {
+            return Vec::new();
+        };
+        let a: Vec<_> = [SurfaceKind::Pial, SurfaceKind::White]
+            .into_iter()
+            .filter_map(|k| g.surfaces.get(&k).map(|s| (k, s)))
+            .collect();
+        if a.is_empty() {
+            g.surfaces.iter().take(1).map(|(k, s)| (*k, s)).collect()
+        } else {
+            a
+        }
+    }
+
+    /// Where a selected vertex is in world space: on the pial surface (else white, else the
+    /// first loaded) — inflated or flat views show it elsewhere, the volume does not.
+    pub fn vertex_world(&self, sel: Selection) -> Option<[f64; 3]> {
+        let (_, s) = self.anatomical_surfaces(sel.hemi).into_iter().next()?;
+        s.vertices.get(sel.vertex).map(|p| p.map(f64::from))
+    }
+
+    /// The vertex nearest a world point on the anatomical surfaces of the shown hemispheres,
+    /// and its distance (mm).
+    pub fn nearest_vertex(&self, p: [f64; 3]) -> Option<(Selection, f64)> {
+        let q = p.map(|x| x as f32);
+        let mut best: Option<(Selection, f64)> = None;
+        for h in self.hemis.keys() {
+            if !self.view.show.get(h).copied().unwrap_or(true) {
+                continue;
+            }
+            for (_, s) in self.anatomical_surfaces(*h) {
+                if let Some((i, d)) = super::surface::nearest_vertex(&s.vertices, q)
+                    && best.is_none_or(|b| (d as f64) < b.1)
+                {
+                    best = Some((
+                        Selection {
+                            hemi: *h,
+                            vertex: i,
+                        },
+                        d as f64,
+                    ));
+                }
+            }
+        }
+        best
+    }
+
+    /// A click on a slice: the crosshair goes there and the nearest vertex is selected.
+    pub fn click_slice(&mut self, p: [f64; 3]) -> Option<(Selection, f64)> {
+        self.crosshair = Some(p);
+        self.volume_rev += 1;
+        let near = self.nearest_vertex(p);
+        if let Some((sel, _)) = near {
+            self.selection = Some(sel);
+        }
+        near
+    }
+
+    /// A vertex picked on the surface: the crosshair (and so the slices) follow it.
+    pub fn follow_selection(&mut self) {
+        if let Some(p) = self.selection.and_then(|s| self.vertex_world(s)) {
+            self.crosshair = Some(p);
+            self.volume_rev += 1;
         }
     }
 
@@ -1135,6 +1312,72 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("does not overlap"), "{e}");
         assert_eq!(s.layers.len(), layers);
+    }
+
+    #[test]
+    fn slices_and_surface_follow_each_other() {
+        let mut s = Scene::new();
+        s.add(loaded(
+            "lh.pial",
+            Some(Hemisphere::Left),
+            Content::Surface(tri(0.)),
+        ))
+        .unwrap();
+        s.add(loaded(
+            "rh.pial",
+            Some(Hemisphere::Right),
+            Content::Surface(tri(10.)),
+        ))
+        .unwrap();
+        let mut affine = [[0.0; 4]; 4];
+        for (i, row) in affine.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        let vol = Volume {
+            shape: vec![12, 2, 2],
+            voxel_size_mm: [1.0; 3],
+            affine,
+            dtype: "float32".into(),
+            data: (0..48).map(|i| i as f32).collect(),
+            tr_seconds: None,
+        };
+        assert_eq!(
+            s.add(loaded("t1.nii", None, Content::Volume(vol))).unwrap(),
+            None,
+            "a plain volume goes on the slices without a warning"
+        );
+        assert_eq!(s.volumes.len(), 1);
+        assert!(
+            s.crosshair.is_some(),
+            "the crosshair starts inside the volume"
+        );
+        // a click on a slice near the right triangle selects its nearest vertex
+        let rev = s.volume_rev;
+        let (sel, d) = s.click_slice([10.9, 0.1, 0.0]).unwrap();
+        assert_eq!(
+            sel,
+            Selection {
+                hemi: Hemisphere::Right,
+                vertex: 1
+            }
+        );
+        assert!((d - (0.01f64 + 0.01).sqrt()).abs() < 1e-6, "{d}");
+        assert_eq!(s.selection, Some(sel));
+        assert_eq!(
+            s.crosshair,
+            Some([10.9, 0.1, 0.0]),
+            "the crosshair stays at the click"
+        );
+        assert!(s.volume_rev > rev, "the slices are redrawn");
+        // a vertex picked on the surface moves the crosshair onto it
+        s.selection = Some(Selection {
+            hemi: Hemisphere::Left,
+            vertex: 2,
+        });
+        s.follow_selection();
+        assert_eq!(s.crosshair, Some([0.0, 1.0, 0.0]));
+        // the value under the crosshair is read from the volume (voxel (0, 1, 0) = 12)
+        assert_eq!(s.volumes[0].value_at([0.0, 1.0, 0.0]), Some(12.0));
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Projection {
 }
 
 /// World → voxel index: the inverse of the volume's affine.
-fn world_to_voxel(vol: &Volume) -> Result<glam::DMat4, String> {
+pub fn world_to_voxel(vol: &Volume) -> Result<glam::DMat4, String> {
     let a = &vol.affine;
     let m = glam::DMat4::from_cols_array_2d(&[
         [a[0][0], a[1][0], a[2][0], a[3][0]],
@@ -112,27 +112,13 @@ pub fn sample(
                 .collect()
         })
         .collect();
-    let at = |frame: &[f32], x: usize, y: usize, z: usize| frame[x + nx * (y + ny * z)];
     for t in 0..frames {
         let frame = &vol.data[t * per_frame..(t + 1) * per_frame];
         for (i, pts) in points.iter().enumerate() {
             let (mut sum, mut k) = (0.0f64, 0usize);
             for v in pts {
-                let value = match interp {
-                    Interp::Nearest => {
-                        let r = v.map(|c| c.round());
-                        if r.iter()
-                            .zip([nx, ny, nz])
-                            .all(|(c, d)| *c >= 0.0 && *c < d as f64)
-                        {
-                            Some(at(frame, r[0] as usize, r[1] as usize, r[2] as usize) as f64)
-                        } else {
-                            None
-                        }
-                    }
-                    Interp::Trilinear => trilinear(frame, [nx, ny, nz], *v),
-                };
-                if let Some(x) = value.filter(|x| x.is_finite()) {
+                if let Some(x) = value_at(frame, [nx, ny, nz], *v, interp).filter(|x| x.is_finite())
+                {
                     sum += x;
                     k += 1;
                 }
@@ -145,6 +131,24 @@ pub fn sample(
     let mut o = Overlay::new(n, frames, out);
     o.tr_seconds = vol.tr_seconds;
     Ok(o)
+}
+
+/// A frame's value at a continuous voxel index (None outside the volume): the voxel the point
+/// falls in (index rounded), or trilinear.
+pub fn value_at(frame: &[f32], dims: [usize; 3], v: [f64; 3], interp: Interp) -> Option<f64> {
+    match interp {
+        Interp::Nearest => {
+            let r = v.map(|c| c.round());
+            r.iter()
+                .zip(dims)
+                .all(|(c, d)| *c >= 0.0 && *c < d as f64)
+                .then(|| {
+                    frame[r[0] as usize + dims[0] * (r[1] as usize + dims[1] * r[2] as usize)]
+                        as f64
+                })
+        }
+        Interp::Trilinear => trilinear(frame, dims, v),
+    }
 }
 
 /// Trilinear interpolation at a continuous voxel index; None outside [0, d − 1] on any axis

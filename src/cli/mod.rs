@@ -97,6 +97,10 @@ struct ViewArgs {
     /// With --simulate and --screenshot: simulated seconds before the picture.
     #[arg(long, default_value_t = 0.5, requires = "simulate")]
     sim_seconds: f64,
+    /// Open the Volumes panel (slices linked to the cortex; the MNI152 template when no volume
+    /// is given); with --screenshot, the picture waits for the slices.
+    #[arg(long)]
+    volumes: bool,
 }
 
 #[derive(Args)]
@@ -208,6 +212,7 @@ pub fn main() -> ExitCode {
             simulate: None,
             backend: "auto".into(),
             sim_seconds: 0.5,
+            volumes: false,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect {
@@ -261,6 +266,7 @@ fn view(a: ViewArgs) -> ExitCode {
         plan: a.plan,
         drag_bench: a.drag_bench,
         hemi: a.hemi,
+        volumes: a.volumes,
     };
     match app::run_gui(opts, Scene::new()) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,

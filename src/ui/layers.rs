@@ -174,13 +174,16 @@ pub fn layers_panel(ui: &mut egui::Ui, scene: &mut Scene, state: &mut UiState) {
     if !scene.volumes.is_empty() {
         ui.separator();
         ui.heading("Volumes");
-        for (name, v) in &scene.volumes {
-            ui.label(format!("{name}: {:?} {}", v.shape, v.dtype));
+        for v in &scene.volumes {
+            ui.label(format!(
+                "{}: {:?} {}",
+                v.name, v.volume.shape, v.volume.dtype
+            ));
         }
     }
 }
 
-fn overlay_style(ui: &mut egui::Ui, style: &mut OverlayStyle, id: u64) {
+pub(crate) fn overlay_style(ui: &mut egui::Ui, style: &mut OverlayStyle, id: u64) {
     egui::ComboBox::from_id_salt(("cmap", id))
         .selected_text(&style.colormap)
         .show_ui(ui, |ui| {

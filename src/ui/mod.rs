@@ -7,6 +7,7 @@ mod colorbar;
 mod inspector;
 mod layers;
 mod planning;
+mod slices;
 mod vessels;
 
 use bevy::prelude::*;
@@ -41,6 +42,7 @@ pub struct UiState {
     pub plan: planning::PlanUi,
     pub vessels_open: bool,
     pub last_picked_vessel: Option<u32>,
+    pub slices: slices::SlicesUi,
 }
 
 pub struct UiPlugin;
@@ -129,7 +131,11 @@ fn panels(
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
     mut vessel_view: ResMut<crate::app::vessels::VesselView>,
-    mut playback: ResMut<crate::app::timeline::Playback>,
+    (mut playback, mut slice_images, mut templates): (
+        ResMut<crate::app::timeline::Playback>,
+        ResMut<crate::app::volumes::Slices>,
+        MessageWriter<crate::app::files::LoadTemplate>,
+    ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut out = Outbox {
@@ -215,6 +221,17 @@ fn panels(
         state.vessels_open |= vessel_view.picked.is_some() && !busy;
     }
     vessels::vessels_window(&ctx, &mut state.vessels_open, &doc.0, &mut vessel_view);
+    let mut ask = Vec::new();
+    slices::slices_window(
+        &ctx,
+        &mut state.slices,
+        &mut doc.0,
+        &mut slice_images,
+        &mut ask,
+    );
+    for t in ask {
+        templates.write(t);
+    }
     for c in cmds {
         plan_cmds.write(c);
     }
@@ -298,6 +315,13 @@ fn menu_bar(
             .clicked()
         {
             state.vessels_open = !state.vessels_open;
+        }
+        if ui
+            .button("Volumes")
+            .on_hover_text("sagittal, coronal and axial slices linked to the cortex (MNI152 template when no volume is loaded)")
+            .clicked()
+        {
+            state.slices.open = !state.slices.open;
         }
         if ui
             .button("Activity")

@@ -253,6 +253,46 @@ fn bundled_fsaverage5_matches_nibabel() {
     }
 }
 
+/// The bundled MNI152 template: the reader and `inspect --json` agree with nibabel (dims,
+/// affine, dtype, values), and the embedded copy is the file.
+#[test]
+fn bundled_mni152_template_matches_nibabel() {
+    let key = "mni152/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz";
+    check(asset(key), key);
+    let e = &expected()[key];
+    let o = crate::bin()
+        .args(["inspect", "--json"])
+        .arg(asset(key))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["kind"], "volume");
+    assert_eq!(j["dims"], e["dims"]);
+    assert_eq!(j["dtype"], e["dtype"]);
+    for (r, row) in e["affine"].as_array().unwrap().iter().enumerate() {
+        for (c, v) in row.as_array().unwrap().iter().enumerate() {
+            close(
+                j["affine"][r][c].as_f64().unwrap(),
+                v.as_f64().unwrap(),
+                "affine",
+            );
+        }
+    }
+    for k in ["min", "max", "mean"] {
+        close(j[k].as_f64().unwrap(), e[k].as_f64().unwrap(), k);
+    }
+    let embedded = cortexplorer::brain::mni152::load().unwrap();
+    let disk = io::load(&asset(key)).unwrap();
+    match (&embedded.content, &disk.content) {
+        (Content::Volume(a), Content::Volume(b)) => {
+            assert_eq!(a.shape, b.shape);
+            assert!(a.data == b.data);
+        }
+        _ => panic!("not volumes"),
+    }
+}
+
 #[test]
 fn embedded_scene_equals_the_asset_files() {
     let embedded = cortexplorer::brain::fsaverage5::load().unwrap();
