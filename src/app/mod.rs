@@ -18,6 +18,7 @@ pub mod material;
 pub mod picking;
 pub mod planning;
 pub mod scene;
+pub mod selectivity;
 pub mod timeline;
 pub mod vessels;
 pub mod volumes;
@@ -100,6 +101,8 @@ pub struct StartOptions {
     pub simulate: Option<activity::AutoRun>,
     /// Open the Volumes panel at start-up.
     pub volumes: bool,
+    /// Open the synthetic selectivity demo and its panel at start-up.
+    pub selectivity_demo: bool,
 }
 
 /// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
@@ -184,9 +187,14 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 },
             ),
             timeline::TimelinePlugin,
-            volumes::VolumesPlugin {
-                open_at_start: opts.volumes,
-            },
+            (
+                volumes::VolumesPlugin {
+                    open_at_start: opts.volumes,
+                },
+                selectivity::SelectivityPlugin {
+                    demo_at_start: opts.selectivity_demo,
+                },
+            ),
             files::FilesPlugin,
             capture::CapturePlugin {
                 render: None,

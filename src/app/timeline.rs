@@ -61,7 +61,7 @@ fn play(time: Res<Time>, mut doc: ResMut<SceneDoc>, mut pb: ResMut<Playback>) {
         .layers
         .iter()
         .rev()
-        .find(|l| l.n_frames() > 1)
+        .find(|l| scene.is_time_series(l))
         .map(|l| l.id);
     // follow the newest series when the followed one is gone (or a newer one arrives)
     let known = pb

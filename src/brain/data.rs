@@ -77,6 +77,18 @@ impl Stats {
     }
 }
 
+/// A small RGBA picture (a gallery thumbnail), filed under `key` (a category or ROI name,
+/// e.g. the folder it came from).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Picture {
+    pub width: usize,
+    pub height: usize,
+    /// row-major, 4 bytes per pixel
+    pub rgba: Vec<u8>,
+    pub key: String,
+    pub name: String,
+}
+
 /// One named region of a parcellation.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Region {

@@ -87,3 +87,13 @@ pub fn load() -> Result<Vec<Loaded>, ReadError> {
     }
     Ok(out)
 }
+
+/// The default scene's surfaces and layers in a [`Scene`](crate::brain::scene::Scene) (no
+/// vessels), for tests and headless commands.
+pub fn scene() -> Result<crate::brain::scene::Scene, String> {
+    let mut s = crate::brain::scene::Scene::new();
+    for l in load().map_err(|e| e.to_string())? {
+        s.add(l)?;
+    }
+    Ok(s)
+}

@@ -154,6 +154,8 @@ pub struct Scene {
     pub geometry_rev: u64,
     /// Bumped when colours change (layers, styles, frames, underlay).
     pub color_rev: u64,
+    /// Category selectivity, captions and the picture gallery (`crate::selectivity`).
+    pub selectivity: crate::selectivity::state::SelectivityDoc,
     next_id: u64,
 }
 
@@ -428,7 +430,7 @@ impl Scene {
                         self.layers.push(Layer {
                             live: false,
                             id: self.next_id,
-                            name,
+                            name: name.clone(),
                             visible,
                             units,
                             sources: vec![what],
@@ -442,7 +444,7 @@ impl Scene {
                     }
                 }
                 self.color_rev += 1;
-                Ok(note)
+                Ok(self.selectivity_hook(&name, note))
             }
             Content::Labels(lb) => {
                 let n = match &lb.vertex_ids {
@@ -528,10 +530,50 @@ impl Scene {
                 } else {
                     None
                 };
+                let series = v.n_frames() > 1;
                 self.add_volume(&loaded.name, &what, v);
+                if series && note.is_some() {
+                    let name = format!("{} (sampled)", layer_name(&loaded.name));
+                    return Ok(self.selectivity_hook(&name, note));
+                }
                 Ok(note)
             }
+            Content::Captions(t) => self.add_captions(&what, t).map(Some),
+            Content::Categories(names) => self.add_category_names(&what, names).map(Some),
+            Content::Picture(p) => {
+                self.selectivity.gallery.push(Arc::new(p));
+                self.selectivity.rev += 1;
+                Ok(None)
+            }
         }
+    }
+
+    /// A multi-frame layer arrived: build the selectivity dataset when category names wait
+    /// for it (or it updates the dataset's layer, e.g. its second hemisphere).
+    fn selectivity_hook(&mut self, name: &str, note: Option<String>) -> Option<String> {
+        let Some(l) = self
+            .layers
+            .iter()
+            .find(|l| l.name == name && l.is_overlay() && l.n_frames() > 1)
+        else {
+            return note;
+        };
+        let id = l.id;
+        let result = match &self.selectivity.dataset {
+            Some(d) if d.name == name.trim_end_matches(" (sampled)") && !d.synthetic => {
+                let names = d.responses.categories.clone();
+                Some(self.selectivity_from_layer(id, names, name))
+            }
+            _ => self.names_waiting_for(id),
+        };
+        let said = match result {
+            None => return note,
+            Some(Ok(s)) | Some(Err(s)) => s,
+        };
+        Some(match note {
+            Some(n) => format!("{n}; {said}"),
+            None => said,
+        })
     }
 
     /// Put a volume on the slices (on top); the crosshair starts at its centre.
@@ -643,21 +685,61 @@ impl Scene {
     /// averaged over the ribbon (projfrac-avg 0 1 0.1) where white and pial surfaces are
     /// loaded, at the vertex of the anatomical surface otherwise (`brain::vol2surf`).
     fn add_sampled_series(&mut self, name: &str, what: &str, v: &Volume) -> Result<String, String> {
-        use super::vol2surf::{Interp, Projection, sample};
-        let mut per_hemi = BTreeMap::new();
-        let mut how = Vec::new();
-        for (h, g) in &self.hemis {
-            let (white, pial) = match (
+        let (per_hemi, how) = self.sample_volume(what, v)?;
+        let style = auto_style_for(&per_hemi);
+        self.next_id += 1;
+        self.layers.push(Layer {
+            live: false,
+            id: self.next_id,
+            name: format!("{} (sampled)", layer_name(name)),
+            visible: true,
+            units: None,
+            sources: vec![what.to_string()],
+            data: LayerData::Overlay {
+                per_hemi,
+                style,
+                auto_style: true,
+                frame: 0,
+            },
+        });
+        self.color_rev += 1;
+        Ok(format!(
+            "{what}: {} frames sampled onto the surface ({}; trilinear, mean over the ribbon; outside the volume: no data)",
+            v.n_frames(),
+            how.join(", ")
+        ))
+    }
+
+    /// The white and pial surfaces a volume is sampled between on one hemisphere (pial None:
+    /// at the vertices of the one surface there is).
+    pub fn ribbon_surfaces(&self, h: Hemisphere) -> Option<(&Surface, Option<&Surface>)> {
+        let g = self.hemis.get(&h)?;
+        Some(
+            match (
                 g.surfaces.get(&SurfaceKind::White),
                 g.surfaces.get(&SurfaceKind::Pial),
             ) {
-                (Some(w), Some(p)) => (w, Some(p)),
-                (_, Some(p)) => (p, None),
-                (Some(w), None) => (w, None),
-                _ => match g.surfaces.values().next() {
-                    Some(s) => (s, None),
-                    None => continue,
-                },
+                (Some(w), Some(p)) => (&**w, Some(&**p)),
+                (_, Some(p)) => (&**p, None),
+                (Some(w), None) => (&**w, None),
+                _ => (&**g.surfaces.values().next()?, None),
+            },
+        )
+    }
+
+    /// Every frame of a volume sampled onto each hemisphere it overlaps (trilinear, mean over
+    /// the ribbon), with a note per hemisphere on how.
+    pub fn sample_volume(
+        &self,
+        what: &str,
+        v: &Volume,
+    ) -> Result<(BTreeMap<Hemisphere, Arc<Overlay>>, Vec<String>), String> {
+        use super::vol2surf::{Interp, Projection, sample};
+        let mut per_hemi = BTreeMap::new();
+        let mut how = Vec::new();
+        for h in self.hemis.keys() {
+            let Some((white, pial)) = self.ribbon_surfaces(*h) else {
+                continue;
             };
             let o = sample(
                 v,
@@ -686,28 +768,38 @@ impl Scene {
                 v.n_frames()
             ));
         }
-        let style = auto_style_for(&per_hemi);
+        Ok((per_hemi, how))
+    }
+
+    /// Put a layer on top of the stack, or replace the data of the layer with this name
+    /// (keeping its place and visibility). Returns its id.
+    pub fn put_layer(&mut self, name: &str, sources: Vec<String>, data: LayerData, visible: bool) -> u64 {
+        self.color_rev += 1;
+        if let Some(l) = self.layers.iter_mut().find(|l| l.name == name) {
+            l.data = data;
+            l.sources = sources;
+            return l.id;
+        }
         self.next_id += 1;
         self.layers.push(Layer {
             live: false,
             id: self.next_id,
-            name: format!("{} (sampled)", layer_name(name)),
-            visible: true,
+            name: name.to_string(),
+            visible,
             units: None,
-            sources: vec![what.to_string()],
-            data: LayerData::Overlay {
-                per_hemi,
-                style,
-                auto_style: true,
-                frame: 0,
-            },
+            sources,
+            data,
         });
-        self.color_rev += 1;
-        Ok(format!(
-            "{what}: {} frames sampled onto the surface ({}; trilinear, mean over the ribbon; outside the volume: no data)",
-            v.n_frames(),
-            how.join(", ")
-        ))
+        self.next_id
+    }
+
+    /// Remove the layers with these names.
+    pub fn remove_layers_named(&mut self, names: &[&str]) {
+        let before = self.layers.len();
+        self.layers.retain(|l| !names.contains(&l.name.as_str()));
+        if self.layers.len() != before {
+            self.color_rev += 1;
+        }
     }
 
     /// Show frame `frame` of an overlay layer (clamped to its frames); false if no such layer.

@@ -72,6 +72,23 @@ pub fn describe(l: &Loaded) -> Value {
                 json!(g.attributes.iter().map(|(n, _)| n).collect::<Vec<_>>()),
             );
         }
+        Content::Captions(t) => {
+            use crate::io::captions::CaptionKey;
+            m.insert("rows".into(), json!(t.rows.len()));
+            let voxels = t.rows.iter().filter(|r| matches!(r.key, CaptionKey::Voxel(_))).count();
+            m.insert("keys".into(), json!(if voxels > 0 { "voxel" } else { "vertex" }));
+            m.insert(
+                "scored".into(),
+                json!(t.rows.iter().filter(|r| r.score.is_some()).count()),
+            );
+        }
+        Content::Categories(names) => {
+            m.insert("categories".into(), json!(names));
+        }
+        Content::Picture(p) => {
+            m.insert("thumbnail".into(), json!([p.width, p.height]));
+            m.insert("gallery_key".into(), json!(p.key));
+        }
         Content::Volume(vol) => {
             m.insert("dims".into(), json!(vol.shape));
             m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));

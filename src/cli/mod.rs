@@ -3,6 +3,7 @@
 
 pub mod inspect;
 pub mod planning;
+pub mod selectivity;
 pub mod simulate;
 pub mod vessels;
 pub mod vol2surf;
@@ -61,6 +62,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Sample a volume (3D or 4D) onto a surface, along the white–pial ribbon (mri_vol2surf).
     Vol2surf(vol2surf::Vol2SurfArgs),
+    /// Category selectivity: preferred category, selectivity index, ROI summary, caption search.
+    Selectivity(selectivity::SelectivityArgs),
 }
 
 #[derive(Args)]
@@ -101,6 +104,9 @@ struct ViewArgs {
     /// is given); with --screenshot, the picture waits for the slices.
     #[arg(long)]
     volumes: bool,
+    /// Open the synthetic selectivity demo (generated data) and the Selectivity panel.
+    #[arg(long)]
+    selectivity_demo: bool,
 }
 
 #[derive(Args)]
@@ -213,6 +219,7 @@ pub fn main() -> ExitCode {
             backend: "auto".into(),
             sim_seconds: 0.5,
             volumes: false,
+            selectivity_demo: false,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect {
@@ -226,6 +233,9 @@ pub fn main() -> ExitCode {
         Some(Command::Plan(a)) => planning::plan(a).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Simulate(a)) => {
             simulate::simulate(a).map_or_else(fail, |_| ExitCode::SUCCESS)
+        }
+        Some(Command::Selectivity(a)) => {
+            selectivity::selectivity(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
         Some(Command::Vol2surf(a)) => {
             vol2surf::vol2surf(a).map_or_else(fail, |_| ExitCode::SUCCESS)
@@ -267,6 +277,7 @@ fn view(a: ViewArgs) -> ExitCode {
         drag_bench: a.drag_bench,
         hemi: a.hemi,
         volumes: a.volumes,
+        selectivity_demo: a.selectivity_demo,
     };
     match app::run_gui(opts, Scene::new()) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,

@@ -12,12 +12,14 @@
 //! target (FreeSurfer surfaces within 1.5× of the raw file read). NIfTI-1 headers are parsed by
 //! the `nifti` crate; it has no NIfTI-2 support, so that 540-byte header is decoded here.
 
+pub mod captions;
 pub mod electrodes;
 pub mod freesurfer;
 pub mod gifti;
 pub mod mgh;
 pub mod nifti;
 pub mod npy;
+pub mod picture;
 pub mod series_csv;
 pub mod source;
 pub mod swc;
@@ -92,6 +94,12 @@ pub enum Format {
     Npy,
     /// `.csv`/`.tsv` table, vertices × time
     SeriesTable,
+    /// `.tsv`/`.csv` with `vertex` (or `i j k`) and `caption` columns
+    Captions,
+    /// category names: `.json`, `.txt`, or a one-column / `name` column table
+    CategoryNames,
+    /// PNG or JPEG picture (gallery)
+    Picture,
 }
 
 impl Format {
@@ -111,6 +119,9 @@ impl Format {
             Format::Swc => "swc",
             Format::Npy => "npy",
             Format::SeriesTable => "csv_table",
+            Format::Captions => "captions_table",
+            Format::CategoryNames => "category_names",
+            Format::Picture => "picture",
         }
     }
 }
@@ -123,6 +134,10 @@ pub enum Content {
     Labels(Labels),
     Volume(Volume),
     Vessels(crate::brain::vessels::VesselGraph),
+    Captions(captions::CaptionTable),
+    /// names of the categories of a selectivity input
+    Categories(Vec<String>),
+    Picture(crate::brain::data::Picture),
 }
 
 impl Content {
@@ -133,6 +148,9 @@ impl Content {
             Content::Labels(_) => "labels",
             Content::Volume(_) => "volume",
             Content::Vessels(_) => "vessel_graph",
+            Content::Captions(_) => "captions",
+            Content::Categories(_) => "category_names",
+            Content::Picture(_) => "picture",
         }
     }
 }
@@ -204,7 +222,13 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
         return Ok(Format::Npy);
     }
     if name.ends_with(".csv") || name.ends_with(".tsv") {
-        return Ok(Format::SeriesTable);
+        return sniff_table(src, if name.ends_with(".csv") { b',' } else { b'\t' });
+    }
+    if name.ends_with(".json") || name.ends_with(".txt") {
+        return Ok(Format::CategoryNames);
+    }
+    if name.ends_with(".png") || name.ends_with(".jpg") || name.ends_with(".jpeg") {
+        return Ok(Format::Picture);
     }
     // FreeSurfer binaries have no extension: decide by magic and name.
     let (mut stream, _) = src.open()?;
@@ -227,6 +251,40 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
             "unknown file type (expected .gii, .mgh/.mgz, .nii/.nii.gz, .npy, .csv/.tsv, .annot, .label, a vessel graph or a FreeSurfer surface/curv file)".into(),
         )),
     }
+}
+
+/// A text table is a caption table when its header names `vertex` (or `i j k`) and
+/// `caption` columns, a list of category names when its header is `name`/`category`/`label`
+/// or its first two rows are single words, and per-vertex values otherwise.
+fn sniff_table(src: &Source, delimiter: u8) -> Result<Format, FormatError> {
+    let (stream, _) = src.open()?;
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(stream, 64 << 10), &mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let cells = |l: &str| -> Vec<String> {
+        l.split(delimiter as char)
+            .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+            .collect()
+    };
+    let Some(first) = lines.next().map(cells) else {
+        return Ok(Format::SeriesTable);
+    };
+    if captions::is_caption_header(&first) {
+        return Ok(Format::Captions);
+    }
+    let word = |c: &[String]| c.len() == 1 && c[0].parse::<f64>().is_err() && !c[0].is_empty();
+    let named = first.iter().any(|h| h == "name" || h == "category" || h == "label");
+    let second = lines.next().map(cells);
+    if named && first.iter().all(|c| c.parse::<f64>().is_err())
+        || word(&first) && second.as_deref().is_some_and(word)
+    {
+        return Ok(Format::CategoryNames);
+    }
+    Ok(Format::SeriesTable)
 }
 
 /// Read a file from disk with default limits.
@@ -310,6 +368,9 @@ pub fn load_source_progress(
         ),
         Format::Npy => npy::read(&src, limits).map_err(err)?,
         Format::SeriesTable => series_csv::read(&src, limits).map_err(err)?,
+        Format::Captions => captions::read(&src, limits).map_err(err)?,
+        Format::CategoryNames => captions::read_names(&src, limits).map_err(err)?,
+        Format::Picture => picture::read(&src, limits).map_err(err)?,
     };
     if let Content::Surface(_) = content {
         surface_kind = Some(SurfaceKind::guess(&name));

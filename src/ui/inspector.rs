@@ -30,6 +30,19 @@ pub fn inspector_panel(ui: &mut egui::Ui, scene: &Scene) {
                 ui.end_row();
             }
         });
+    if let Some((text, score)) = scene
+        .selectivity
+        .captions
+        .as_ref()
+        .and_then(|c| c.at(sel.hemi, sel.vertex))
+    {
+        ui.separator();
+        ui.label(egui::RichText::new("Caption").strong());
+        ui.label(egui::RichText::new(format!("“{text}”")).italics());
+        if let Some(s) = score {
+            ui.label(format!("score {s:.3}"));
+        }
+    }
     ui.separator();
     ui.label(egui::RichText::new("Layers at this vertex").strong());
     egui::Grid::new("vals")

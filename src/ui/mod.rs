@@ -7,6 +7,7 @@ mod colorbar;
 mod inspector;
 mod layers;
 mod planning;
+mod selectivity;
 mod slices;
 mod vessels;
 
@@ -43,6 +44,7 @@ pub struct UiState {
     pub vessels_open: bool,
     pub last_picked_vessel: Option<u32>,
     pub slices: slices::SlicesUi,
+    pub selectivity: selectivity::SelectivityUi,
 }
 
 pub struct UiPlugin;
@@ -131,10 +133,11 @@ fn panels(
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
     mut vessel_view: ResMut<crate::app::vessels::VesselView>,
-    (mut playback, mut slice_images, mut templates): (
+    (mut playback, mut slice_images, mut templates, mut hover): (
         ResMut<crate::app::timeline::Playback>,
         ResMut<crate::app::volumes::Slices>,
         MessageWriter<crate::app::files::LoadTemplate>,
+        ResMut<crate::app::selectivity::Hover>,
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -217,7 +220,10 @@ fn panels(
         state.last_picked_vessel = vessel_view.picked;
         // a picked vessel opens its panel, unless another tool is in use (a click meant for
         // the cortex often lands on a surface vessel; it must not cover that tool)
-        let busy = state.activity_open || state.plan.open || playback.traces_open;
+        let busy = state.activity_open
+            || state.plan.open
+            || playback.traces_open
+            || state.selectivity.open;
         state.vessels_open |= vessel_view.picked.is_some() && !busy;
     }
     vessels::vessels_window(&ctx, &mut state.vessels_open, &doc.0, &mut vessel_view);
@@ -232,6 +238,7 @@ fn panels(
     for t in ask {
         templates.write(t);
     }
+    selectivity::selectivity_window(&ctx, &mut state.selectivity, &mut doc.0, &mut hover);
     for c in cmds {
         plan_cmds.write(c);
     }
@@ -322,6 +329,13 @@ fn menu_bar(
             .clicked()
         {
             state.slices.open = !state.slices.open;
+        }
+        if ui
+            .button("Selectivity")
+            .on_hover_text("category selectivity: preferred category, selectivity index, captions and search, ROI summary, preferred images (a synthetic demo in one click)")
+            .clicked()
+        {
+            state.selectivity.open = !state.selectivity.open;
         }
         if ui
             .button("Activity")
