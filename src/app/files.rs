@@ -105,6 +105,7 @@ impl Plugin for FilesPlugin {
 /// Read files in parallel, keeping their order; `progress[i]` follows file i (per mille).
 pub fn read_files(paths: &[PathBuf], progress: &[AtomicU32]) -> LoadResult {
     use rayon::prelude::*;
+    let paths = io::picture::expand_folders(paths);
     paths
         .par_iter()
         .enumerate()

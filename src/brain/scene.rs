@@ -773,7 +773,13 @@ impl Scene {
 
     /// Put a layer on top of the stack, or replace the data of the layer with this name
     /// (keeping its place and visibility). Returns its id.
-    pub fn put_layer(&mut self, name: &str, sources: Vec<String>, data: LayerData, visible: bool) -> u64 {
+    pub fn put_layer(
+        &mut self,
+        name: &str,
+        sources: Vec<String>,
+        data: LayerData,
+        visible: bool,
+    ) -> u64 {
         self.color_rev += 1;
         if let Some(l) = self.layers.iter_mut().find(|l| l.name == name) {
             l.data = data;

@@ -75,8 +75,15 @@ pub fn describe(l: &Loaded) -> Value {
         Content::Captions(t) => {
             use crate::io::captions::CaptionKey;
             m.insert("rows".into(), json!(t.rows.len()));
-            let voxels = t.rows.iter().filter(|r| matches!(r.key, CaptionKey::Voxel(_))).count();
-            m.insert("keys".into(), json!(if voxels > 0 { "voxel" } else { "vertex" }));
+            let voxels = t
+                .rows
+                .iter()
+                .filter(|r| matches!(r.key, CaptionKey::Voxel(_)))
+                .count();
+            m.insert(
+                "keys".into(),
+                json!(if voxels > 0 { "voxel" } else { "vertex" }),
+            );
             m.insert(
                 "scored".into(),
                 json!(t.rows.iter().filter(|r| r.score.is_some()).count()),

@@ -164,6 +164,12 @@ struct RenderArgs {
     /// value buffer, not painted into the vertex colours (the picture should not change).
     #[arg(long)]
     live: Option<String>,
+    /// Show the synthetic selectivity demo's preferred-category map (generated data).
+    #[arg(long)]
+    selectivity_demo: bool,
+    /// Highlight the vertices whose captions match (with --selectivity-demo or a caption file).
+    #[arg(long)]
+    search: Option<String>,
     #[command(flatten)]
     scene: SceneArgs,
 }
@@ -325,7 +331,7 @@ fn inspect(files: &[PathBuf], json: bool, voxel_mm: [f64; 3]) -> ExitCode {
 /// Build the scene `render` (and tests) draw: the given files, on top of fsaverage5 unless
 /// they include a surface; then the style options.
 pub fn build_scene(files: &[PathBuf], a: &SceneOptions) -> Result<Scene, String> {
-    let loaded: Vec<io::Loaded> = files
+    let loaded: Vec<io::Loaded> = io::picture::expand_folders(files)
         .iter()
         .map(|f| io::load(f).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
@@ -443,10 +449,20 @@ fn render(a: RenderArgs) -> ExitCode {
             a.width, a.height
         ));
     }
-    let scene = match build_scene(&s.files, &opts) {
+    let mut scene = match build_scene(&s.files, &opts) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if a.selectivity_demo
+        && let Err(e) = scene.open_selectivity_demo()
+    {
+        return fail(e);
+    }
+    if let Some(q) = &a.search
+        && let Err(e) = scene.search_captions(q, false)
+    {
+        return fail(e);
+    }
     let ropts = RenderOptions {
         out: a.out,
         width: a.width,

@@ -17,7 +17,8 @@
 //! `selectivity_index` (`min`, `max`, `mean`), `roi_layer`, `rois` (per region: `name`,
 //! `vertices`, `mean` (category → mean response), `preferred` (its best category by mean),
 //! `preferred_counts`), `captions` (`rows`, `vertices`, or null), `search` (`query`,
-//! `regex`, `matches`, `rois`: `[{name, count}]`, or null), `out` (files written).
+//! `regex`, `matches`, `rois`: `[{name, count}]`, or null), `gallery` (picture key → count),
+//! `out` (files written).
 //! `--out DIR` writes `lh.`/`rh.preferred.mgh` (category index, −1 none) and
 //! `lh.`/`rh.selectivity_index.mgh`.
 
@@ -86,8 +87,16 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
         scene.open_selectivity_demo()?;
     }
     if scene.selectivity.dataset.is_none() {
-        let volumes3d = scene.volumes.iter().filter(|v| v.volume.n_frames() == 1).count();
-        let vols4d = scene.volumes.iter().filter(|v| v.volume.n_frames() > 1).count();
+        let volumes3d = scene
+            .volumes
+            .iter()
+            .filter(|v| v.volume.n_frames() == 1)
+            .count();
+        let vols4d = scene
+            .volumes
+            .iter()
+            .filter(|v| v.volume.n_frames() > 1)
+            .count();
         if volumes3d >= 2 || vols4d == 1 && scene.selectivity.names.is_some() {
             scene.selectivity_from_volumes(&[])?;
         } else if let Some((src, names)) = &scene.selectivity.names {
@@ -117,7 +126,12 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
         scene.add_captions(&what, t)?;
     }
     if a.min_response.is_some() || a.min_index.is_some() {
-        let cur = scene.selectivity.dataset.as_ref().map(|d| d.thresholds).unwrap_or_default();
+        let cur = scene
+            .selectivity
+            .dataset
+            .as_ref()
+            .map(|d| d.thresholds)
+            .unwrap_or_default();
         scene.set_selectivity_thresholds(Thresholds {
             min_response: a.min_response.unwrap_or(cur.min_response),
             min_index: a.min_index.unwrap_or(cur.min_index),
@@ -131,7 +145,10 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
                 .filter(|l| !l.is_overlay())
                 .map(|l| l.name.as_str())
                 .collect();
-            return Err(format!("--rois {r:?}: no labels layer by that name (have: {})", have.join(", ")));
+            return Err(format!(
+                "--rois {r:?}: no labels layer by that name (have: {})",
+                have.join(", ")
+            ));
         }
         scene.selectivity.roi_layer = Some(r.clone());
     }
@@ -166,7 +183,12 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
         Value::Object(
             cats.iter()
                 .zip(v)
-                .map(|(c, x)| (c.clone(), if x.is_finite() { json!(x) } else { Value::Null }))
+                .map(|(c, x)| {
+                    (
+                        c.clone(),
+                        if x.is_finite() { json!(x) } else { Value::Null },
+                    )
+                })
                 .collect(),
         )
     };
@@ -185,6 +207,11 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
             })
         })
         .collect();
+    let mut gallery = serde_json::Map::new();
+    for p in &scene.selectivity.gallery {
+        let n = gallery.entry(p.key.clone()).or_insert(json!(0));
+        *n = json!(n.as_u64().unwrap_or(0) + 1);
+    }
     let out = json!({
         "source": d.source,
         "synthetic": d.synthetic,
@@ -206,10 +233,14 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
             "matches": s.matches,
             "rois": s.per_roi.iter().map(|(n, k)| json!({"name": n, "count": k})).collect::<Vec<_>>(),
         })),
+        "gallery": gallery,
         "out": written,
     });
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
         return Ok(());
     }
     println!(
@@ -225,7 +256,10 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
     }
     println!("  {:<16} {:>7}", "(none)", vertices - labelled);
     if !rois.is_empty() {
-        println!("ROIs ({}): mean response per category", roi_layer.unwrap_or_default());
+        println!(
+            "ROIs ({}): mean response per category",
+            roi_layer.unwrap_or_default()
+        );
         print!("  {:<20}", "");
         for c in cats {
             print!(" {c:>9.9}");

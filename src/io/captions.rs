@@ -48,7 +48,10 @@ pub struct CaptionTable {
 /// Does this header row (lower-cased cells) look like a caption table?
 pub fn is_caption_header(cells: &[String]) -> bool {
     cells.iter().any(|c| c == "caption" || c == "text")
-        && (cells.iter().any(|c| c == "vertex") || ["i", "j", "k"].iter().all(|k| cells.contains(&k.to_string())))
+        && (cells.iter().any(|c| c == "vertex")
+            || ["i", "j", "k"]
+                .iter()
+                .all(|k| cells.contains(&k.to_string())))
 }
 
 pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
@@ -85,9 +88,8 @@ pub fn parse(
         .map(|c| c.to_ascii_lowercase())
         .collect();
     let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let text_col = col(&["caption", "text"]).ok_or_else(|| {
-        FormatError::Invalid("no `caption` column in the header row".into())
-    })?;
+    let text_col = col(&["caption", "text"])
+        .ok_or_else(|| FormatError::Invalid("no `caption` column in the header row".into()))?;
     let vertex_col = col(&["vertex"]);
     let ijk = [col(&["i"]), col(&["j"]), col(&["k"])];
     let voxel = ijk.iter().all(Option::is_some);
@@ -117,14 +119,14 @@ pub fn parse(
         let key = match vertex_col {
             Some(vc) => {
                 let hemi = match hemi_col {
-                    Some(hc) if !cell(hc).is_empty() => Some(parse_hemi(cell(hc)).ok_or_else(
-                        || {
+                    Some(hc) if !cell(hc).is_empty() => {
+                        Some(parse_hemi(cell(hc)).ok_or_else(|| {
                             FormatError::Invalid(format!(
                                 "row {row}: hemisphere {:?} is not lh or rh",
                                 cell(hc)
                             ))
-                        },
-                    )?),
+                        })?)
+                    }
                     _ => file_hemi,
                 };
                 CaptionKey::Vertex {
@@ -155,7 +157,9 @@ pub fn parse(
         });
     }
     if rows.is_empty() {
-        return Err(FormatError::Invalid("no captions (only a header row)".into()));
+        return Err(FormatError::Invalid(
+            "no captions (only a header row)".into(),
+        ));
     }
     Ok(CaptionTable { rows })
 }
@@ -183,10 +187,15 @@ fn check_names(names: Vec<String>) -> Result<Vec<String>, FormatError> {
     }
     for (i, n) in names.iter().enumerate() {
         if n.trim().is_empty() {
-            return Err(FormatError::Invalid(format!("category {} has an empty name", i + 1)));
+            return Err(FormatError::Invalid(format!(
+                "category {} has an empty name",
+                i + 1
+            )));
         }
         if names[..i].contains(n) {
-            return Err(FormatError::Invalid(format!("category {n:?} is named twice")));
+            return Err(FormatError::Invalid(format!(
+                "category {n:?} is named twice"
+            )));
         }
     }
     Ok(names)
@@ -304,10 +313,33 @@ mod tests {
             parse_names_table(b"index\tname\n0\tfaces\n1\tbodies\n", b'\t').unwrap(),
             ["faces", "bodies"]
         );
-        assert_eq!(parse_names_table(b"faces\nwords\n", b'\t').unwrap(), ["faces", "words"]);
-        assert!(parse_names_json(b"[]").unwrap_err().to_string().contains("empty"));
-        assert!(parse_names_table(b"name\n", b'\t').unwrap_err().to_string().contains("empty"));
-        assert!(parse_names_json(br#"["a","a"]"#).unwrap_err().to_string().contains("twice"));
-        assert!(parse_names_json(br#"[1]"#).unwrap_err().to_string().contains("not a string"));
+        assert_eq!(
+            parse_names_table(b"faces\nwords\n", b'\t').unwrap(),
+            ["faces", "words"]
+        );
+        assert!(
+            parse_names_json(b"[]")
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        assert!(
+            parse_names_table(b"name\n", b'\t')
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        assert!(
+            parse_names_json(br#"["a","a"]"#)
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
+        assert!(
+            parse_names_json(br#"[1]"#)
+                .unwrap_err()
+                .to_string()
+                .contains("not a string")
+        );
     }
 }

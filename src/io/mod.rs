@@ -277,7 +277,9 @@ fn sniff_table(src: &Source, delimiter: u8) -> Result<Format, FormatError> {
         return Ok(Format::Captions);
     }
     let word = |c: &[String]| c.len() == 1 && c[0].parse::<f64>().is_err() && !c[0].is_empty();
-    let named = first.iter().any(|h| h == "name" || h == "category" || h == "label");
+    let named = first
+        .iter()
+        .any(|h| h == "name" || h == "category" || h == "label");
     let second = lines.next().map(cells);
     if named && first.iter().all(|c| c.parse::<f64>().is_err())
         || word(&first) && second.as_deref().is_some_and(word)

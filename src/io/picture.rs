@@ -45,3 +45,51 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
         name: src.file_name(),
     }))
 }
+
+/// Most pictures taken from one folder.
+pub const MAX_FOLDER_PICTURES: usize = 2000;
+
+fn is_picture(p: &std::path::Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+}
+
+/// Replace every folder among `paths` by the pictures in it and in its sub-folders one level
+/// down (`gallery/FFA/*.png`, `gallery/faces/*.jpg`), sorted, at most
+/// [`MAX_FOLDER_PICTURES`] per folder; other paths are kept as they are. A folder without
+/// pictures stays (and is reported as a folder by the loader).
+pub fn expand_folders(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if !p.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let list = |d: &std::path::Path| -> Vec<std::path::PathBuf> {
+            let mut v: Vec<_> = std::fs::read_dir(d)
+                .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            v.sort();
+            v
+        };
+        let mut found = Vec::new();
+        for e in list(p) {
+            if e.is_dir() {
+                found.extend(list(&e).into_iter().filter(|f| is_picture(f)));
+            } else if is_picture(&e) {
+                found.push(e);
+            }
+            if found.len() >= MAX_FOLDER_PICTURES {
+                break;
+            }
+        }
+        found.truncate(MAX_FOLDER_PICTURES);
+        if found.is_empty() {
+            out.push(p.clone());
+        } else {
+            out.extend(found);
+        }
+    }
+    out
+}

@@ -193,7 +193,9 @@ pub fn generate(
     seed: u64,
 ) -> Result<Demo, String> {
     if hemis.is_empty() {
-        return Err("the selectivity demo needs a cortical surface (the default scene has one)".into());
+        return Err(
+            "the selectivity demo needs a cortical surface (the default scene has one)".into(),
+        );
     }
     let nc = CATEGORIES.len();
     let mut rng = SplitMix::new(seed);
@@ -225,7 +227,12 @@ pub fn generate(
                     let pc = pial.vertices[c];
                     pial.vertices
                         .iter()
-                        .map(|v| (0..3).map(|a| ((v[a] - pc[a]) as f64).powi(2)).sum::<f64>().sqrt())
+                        .map(|v| {
+                            (0..3)
+                                .map(|a| ((v[a] - pc[a]) as f64).powi(2))
+                                .sum::<f64>()
+                                .sqrt()
+                        })
                         .collect()
                 }
             }
@@ -379,7 +386,9 @@ impl Canvas {
         self.fill(col, |x, y| (x - cx).powi(2) + (y - cy).powi(2) <= r * r);
     }
     fn ellipse(&mut self, col: [f32; 3], cx: f32, cy: f32, rx: f32, ry: f32) {
-        self.fill(col, |x, y| ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0);
+        self.fill(col, |x, y| {
+            ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0
+        });
     }
     fn rect(&mut self, col: [f32; 3], x0: f32, y0: f32, x1: f32, y1: f32) {
         self.fill(col, |x, y| x >= x0 && x <= x1 && y >= y0 && y <= y1);
@@ -388,13 +397,15 @@ impl Canvas {
     fn line(&mut self, col: [f32; 3], a: [f32; 2], b: [f32; 2], r: f32) {
         self.fill(col, |x, y| {
             let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-            let t = (((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy).max(1e-9)).clamp(0.0, 1.0);
+            let t = (((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy).max(1e-9))
+                .clamp(0.0, 1.0);
             (x - a[0] - t * dx).powi(2) + (y - a[1] - t * dy).powi(2) <= r * r
         });
     }
     fn triangle(&mut self, col: [f32; 3], p: [[f32; 2]; 3]) {
         self.fill(col, |x, y| {
-            let s = |a: [f32; 2], b: [f32; 2]| (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
+            let s =
+                |a: [f32; 2], b: [f32; 2]| (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
             let (d0, d1, d2) = (s(p[0], p[1]), s(p[1], p[2]), s(p[2], p[0]));
             (d0 >= 0.0 && d1 >= 0.0 && d2 >= 0.0) || (d0 <= 0.0 && d1 <= 0.0 && d2 <= 0.0)
         });
@@ -445,7 +456,10 @@ fn place(sky: [f32; 3], wall: [f32; 3], roof: [f32; 3], mountains: bool) -> Canv
     c.rect([0.35, 0.6, 0.3], 0.0, 0.72, 1.0, 1.0);
     if mountains {
         c.triangle([0.45, 0.45, 0.55], [[0.0, 0.75], [0.35, 0.3], [0.7, 0.75]]);
-        c.triangle([0.55, 0.55, 0.62], [[0.35, 0.75], [0.7, 0.38], [1.05, 0.75]]);
+        c.triangle(
+            [0.55, 0.55, 0.62],
+            [[0.35, 0.75], [0.7, 0.38], [1.05, 0.75]],
+        );
         c.triangle([0.95, 0.95, 1.0], [[0.29, 0.37], [0.35, 0.3], [0.41, 0.37]]);
     }
     c.rect(wall, 0.3, 0.5, 0.7, 0.82);
@@ -522,13 +536,24 @@ fn food(kind: usize) -> Canvas {
 pub fn pictures() -> Result<Vec<Picture>, String> {
     let sky = [0.55, 0.75, 0.95];
     Ok(vec![
-        face([0.96, 0.8, 0.69], [0.35, 0.2, 0.1], 0.06, [0.8, 0.85, 0.9]).into_picture("faces", "smiling face"),
-        face([0.76, 0.57, 0.42], [0.1, 0.08, 0.06], 0.0, [0.9, 0.85, 0.75]).into_picture("faces", "neutral face"),
-        face([0.55, 0.38, 0.26], [0.6, 0.6, 0.6], 0.04, [0.75, 0.85, 0.8]).into_picture("faces", "grey-haired face"),
+        face([0.96, 0.8, 0.69], [0.35, 0.2, 0.1], 0.06, [0.8, 0.85, 0.9])
+            .into_picture("faces", "smiling face"),
+        face(
+            [0.76, 0.57, 0.42],
+            [0.1, 0.08, 0.06],
+            0.0,
+            [0.9, 0.85, 0.75],
+        )
+        .into_picture("faces", "neutral face"),
+        face([0.55, 0.38, 0.26], [0.6, 0.6, 0.6], 0.04, [0.75, 0.85, 0.8])
+            .into_picture("faces", "grey-haired face"),
         place(sky, [0.9, 0.85, 0.7], [0.7, 0.2, 0.15], false).into_picture("places", "house"),
-        place(sky, [0.8, 0.8, 0.85], [0.3, 0.3, 0.4], true).into_picture("places", "house in the mountains"),
-        place([0.98, 0.7, 0.5], [0.85, 0.75, 0.6], [0.45, 0.25, 0.2], true).into_picture("places", "valley at sunset"),
-        body([0.15, 0.2, 0.45], true, 0.12, [0.92, 0.92, 0.92]).into_picture("bodies", "arms raised"),
+        place(sky, [0.8, 0.8, 0.85], [0.3, 0.3, 0.4], true)
+            .into_picture("places", "house in the mountains"),
+        place([0.98, 0.7, 0.5], [0.85, 0.75, 0.6], [0.45, 0.25, 0.2], true)
+            .into_picture("places", "valley at sunset"),
+        body([0.15, 0.2, 0.45], true, 0.12, [0.92, 0.92, 0.92])
+            .into_picture("bodies", "arms raised"),
         body([0.6, 0.15, 0.15], false, 0.2, [0.9, 0.92, 0.85]).into_picture("bodies", "runner"),
         body([0.1, 0.45, 0.3], false, 0.06, [0.88, 0.9, 0.95]).into_picture("bodies", "standing"),
         word("EXIT", [1.0, 1.0, 1.0], [0.1, 0.5, 0.2])?.into_picture("words", "exit sign"),
@@ -551,7 +576,10 @@ mod tests {
         let mut hemis = BTreeMap::new();
         for (h, g) in &scene.hemis {
             let pial = g.surfaces.get(&crate::brain::SurfaceKind::Pial).unwrap();
-            let sphere = g.surfaces.get(&crate::brain::SurfaceKind::Sphere).map(|s| &**s);
+            let sphere = g
+                .surfaces
+                .get(&crate::brain::SurfaceKind::Sphere)
+                .map(|s| &**s);
             hemis.insert(*h, (&**pial, sphere));
         }
         let d = generate(&hemis, 7).unwrap();
@@ -562,7 +590,15 @@ mod tests {
                     continue;
                 }
                 let pial = hemis[&h].0;
-                let c = [if h == Hemisphere::Left { p.centre[0] } else { -p.centre[0] }, p.centre[1], p.centre[2]];
+                let c = [
+                    if h == Hemisphere::Left {
+                        p.centre[0]
+                    } else {
+                        -p.centre[0]
+                    },
+                    p.centre[1],
+                    p.centre[2],
+                ];
                 let v = nearest(pial, c);
                 let r = d.responses.at(h, v).unwrap();
                 assert_eq!(classify(&r).0, Some(p.category), "{} {h:?}: {r:?}", p.roi);
@@ -578,8 +614,17 @@ mod tests {
         assert!(labelled < 20484 / 3, "{labelled}");
         assert!(!d.captions.rows.is_empty());
         assert_eq!(d.pictures.len(), 15);
-        assert!(d.pictures.iter().all(|p| p.rgba.len() == p.width * p.height * 4 && p.name.contains(LABEL)));
+        assert!(
+            d.pictures
+                .iter()
+                .all(|p| p.rgba.len() == p.width * p.height * 4 && p.name.contains(LABEL))
+        );
         // the right hemisphere has no VWFA
-        assert!(!d.rois[&Hemisphere::Right].regions.iter().any(|r| r.name == "VWFA"));
+        assert!(
+            !d.rois[&Hemisphere::Right]
+                .regions
+                .iter()
+                .any(|r| r.name == "VWFA")
+        );
     }
 }

@@ -299,10 +299,14 @@ impl Captions {
             let id = c.texts.len() as u32;
             let mut targets: Vec<(Hemisphere, usize)> = Vec::new();
             match row.key {
-                CaptionKey::Vertex { hemi: Some(h), vertex } => {
-                    let n = counts.get(&h).copied().ok_or_else(|| {
-                        format!("row {}: no {h:?} hemisphere is loaded", row.row)
-                    })?;
+                CaptionKey::Vertex {
+                    hemi: Some(h),
+                    vertex,
+                } => {
+                    let n = counts
+                        .get(&h)
+                        .copied()
+                        .ok_or_else(|| format!("row {}: no {h:?} hemisphere is loaded", row.row))?;
                     if vertex >= n {
                         return Err(format!(
                             "row {}: vertex {vertex} does not exist ({h:?} has {n} vertices)",
@@ -316,7 +320,11 @@ impl Captions {
                         return Err(format!(
                             "row {}: vertex {vertex} does not exist (the surfaces have {total} vertices{})",
                             row.row,
-                            if counts.len() > 1 { ", left then right" } else { "" }
+                            if counts.len() > 1 {
+                                ", left then right"
+                            } else {
+                                ""
+                            }
                         ));
                     }
                     let first = *counts.keys().next().expect("counted");
@@ -425,7 +433,10 @@ impl Query {
 }
 
 /// Matches per region: `(name, count)` for regions with at least one match, most first.
-pub fn matches_per_roi(hits: &BTreeMap<Hemisphere, Vec<bool>>, rois: &Rois) -> Vec<(String, usize)> {
+pub fn matches_per_roi(
+    hits: &BTreeMap<Hemisphere, Vec<bool>>,
+    rois: &Rois,
+) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     for (h, (region_of, names)) in &rois.per_hemi {
         let Some(hit) = hits.get(h) else { continue };
@@ -500,9 +511,11 @@ mod tests {
         assert!((s[0].mean[0] - 0.55).abs() < 1e-6 && (s[0].mean[1] - 0.95).abs() < 1e-6);
         assert_eq!(s[0].preferred, vec![1, 1]);
         assert!(Responses::new(vec![], r.per_hemi.clone()).is_err());
-        assert!(Responses::new(vec!["x".into()], r.per_hemi.clone())
-            .unwrap_err()
-            .contains("1 categories named but the Left maps have 2 frames"));
+        assert!(
+            Responses::new(vec!["x".into()], r.per_hemi.clone())
+                .unwrap_err()
+                .contains("1 categories named but the Left maps have 2 frames")
+        );
     }
 
     #[test]
@@ -515,12 +528,22 @@ mod tests {
         )
         .unwrap();
         let c = Captions::attach(&t, &counts, None, None).unwrap();
-        assert_eq!(c.at(Hemisphere::Left, 0), Some(("A smiling FACE", Some(0.9))));
-        assert_eq!(c.at(Hemisphere::Right, 1).map(|x| x.0), Some("a kitchen interior"));
+        assert_eq!(
+            c.at(Hemisphere::Left, 0),
+            Some(("A smiling FACE", Some(0.9)))
+        );
+        assert_eq!(
+            c.at(Hemisphere::Right, 1).map(|x| x.0),
+            Some("a kitchen interior")
+        );
         assert_eq!(c.at(Hemisphere::Left, 1), None);
         assert_eq!(c.n_vertices, 3);
         let hits = c.search(&Query::parse("face", false).unwrap());
-        assert_eq!(hits[&Hemisphere::Left], vec![true, false, false], "not 'surface'");
+        assert_eq!(
+            hits[&Hemisphere::Left],
+            vec![true, false, false],
+            "not 'surface'"
+        );
         let hits = c.search(&Query::parse("Smiling faces", false).unwrap());
         assert_eq!(hits[&Hemisphere::Left][0], false, "every word must match");
         let hits = c.search(&Query::parse("kitch|smil", true).unwrap());
@@ -531,7 +554,10 @@ mod tests {
         let rois = Rois {
             per_hemi: [(Hemisphere::Right, (vec![-1, 0], vec!["PPA".into()]))].into(),
         };
-        assert_eq!(matches_per_roi(&hits, &rois), vec![("rh PPA".to_string(), 1)]);
+        assert_eq!(
+            matches_per_roi(&hits, &rois),
+            vec![("rh PPA".to_string(), 1)]
+        );
         // vertex 5 of 3 + 2
         let bad = parse(b"vertex\tcaption\n5\tx\n", b'\t', None).unwrap();
         let e = Captions::attach(&bad, &counts, None, None).unwrap_err();
@@ -540,11 +566,16 @@ mod tests {
         let e = Captions::attach(&bad, &counts, None, None).unwrap_err();
         assert!(e.contains("Left has 3 vertices"), "{e}");
         let vox = parse(b"i\tj\tk\tcaption\n1\t1\t1\tx\n", b'\t', None).unwrap();
-        assert!(Captions::attach(&vox, &counts, None, None)
-            .unwrap_err()
-            .contains("need the selectivity volume"));
-        let map: HashMap<[usize; 3], Vec<(Hemisphere, usize)>> =
-            [([1, 1, 1], vec![(Hemisphere::Left, 2), (Hemisphere::Right, 0)])].into();
+        assert!(
+            Captions::attach(&vox, &counts, None, None)
+                .unwrap_err()
+                .contains("need the selectivity volume")
+        );
+        let map: HashMap<[usize; 3], Vec<(Hemisphere, usize)>> = [(
+            [1, 1, 1],
+            vec![(Hemisphere::Left, 2), (Hemisphere::Right, 0)],
+        )]
+        .into();
         let c = Captions::attach(&vox, &counts, Some(&map), Some([2, 2, 2])).unwrap();
         assert_eq!(c.n_vertices, 2);
         let e = Captions::attach(&vox, &counts, Some(&map), Some([1, 2, 2])).unwrap_err();

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::{
-    Captions, HemiMaps, Query, Responses, Rois, RoiSummary, Thresholds, analyse, category_colour,
+    Captions, HemiMaps, Query, Responses, RoiSummary, Rois, Thresholds, analyse, category_colour,
     matches_per_roi, preferred_counts, roi_summary,
 };
 use crate::brain::data::{Labels, Overlay, Picture, Region, Volume};
@@ -101,7 +101,10 @@ pub struct SelectivityDoc {
 }
 
 fn stats_of(maps: &BTreeMap<Hemisphere, HemiMaps>) -> Stats {
-    let all: Vec<f32> = maps.values().flat_map(|m| m.index.iter().copied()).collect();
+    let all: Vec<f32> = maps
+        .values()
+        .flat_map(|m| m.index.iter().copied())
+        .collect();
     Stats::of(&all)
 }
 
@@ -122,7 +125,11 @@ impl Scene {
     pub fn is_time_series(&self, l: &crate::brain::scene::Layer) -> bool {
         l.n_frames() > 1
             && l.name != RESPONSE
-            && self.selectivity.dataset.as_ref().is_none_or(|d| d.layer != Some(l.id))
+            && self
+                .selectivity
+                .dataset
+                .as_ref()
+                .is_none_or(|d| d.layer != Some(l.id))
     }
 
     fn vertex_counts(&self) -> BTreeMap<Hemisphere, usize> {
@@ -181,7 +188,10 @@ impl Scene {
         };
         // per-category responses (hidden until a category is clicked) and the index
         let resp = d.responses.per_hemi.clone();
-        let all: Vec<f32> = resp.values().flat_map(|o| o.values.iter().copied()).collect();
+        let all: Vec<f32> = resp
+            .values()
+            .flat_map(|o| o.values.iter().copied())
+            .collect();
         let mut style = OverlayStyle::auto(&all);
         style.colormap = "hot".into();
         self.put_layer(
@@ -198,7 +208,12 @@ impl Scene {
         let index: BTreeMap<Hemisphere, Arc<Overlay>> = d
             .maps
             .iter()
-            .map(|(h, m)| (*h, Arc::new(Overlay::new(m.index.len(), 1, m.index.clone()))))
+            .map(|(h, m)| {
+                (
+                    *h,
+                    Arc::new(Overlay::new(m.index.len(), 1, m.index.clone())),
+                )
+            })
             .collect();
         self.put_layer(
             INDEX,
@@ -311,7 +326,11 @@ impl Scene {
             return;
         };
         d.shown = what;
-        let resp_id = self.layers.iter().find(|l| l.name == RESPONSE).map(|l| l.id);
+        let resp_id = self
+            .layers
+            .iter()
+            .find(|l| l.name == RESPONSE)
+            .map(|l| l.id);
         for l in &mut self.layers {
             match l.name.as_str() {
                 PREFERRED => l.visible = what == Shown::Preferred,
@@ -335,7 +354,11 @@ impl Scene {
     }
 
     /// Category names from a sidecar: build from a matching layer now, or keep them.
-    pub fn add_category_names(&mut self, source: &str, names: Vec<String>) -> Result<String, String> {
+    pub fn add_category_names(
+        &mut self,
+        source: &str,
+        names: Vec<String>,
+    ) -> Result<String, String> {
         let n = names.len();
         if let Some(id) = self.newest_layer_with_frames(n) {
             return self.selectivity_from_layer(id, names, source);
@@ -381,7 +404,10 @@ impl Scene {
             .find(|l| l.id == id)
             .ok_or("no such layer")?;
         let LayerData::Overlay { per_hemi, .. } = &l.data else {
-            return Err(format!("layer {:?} holds labels, not per-category maps", l.name));
+            return Err(format!(
+                "layer {:?} holds labels, not per-category maps",
+                l.name
+            ));
         };
         let frames = l.n_frames();
         if frames != names.len() {
@@ -396,8 +422,7 @@ impl Scene {
             .filter(|(_, o)| o.n_frames == frames)
             .map(|(h, o)| (*h, o.clone()))
             .collect();
-        let responses =
-            Responses::new(names, per_hemi).map_err(|e| format!("{}: {e}", l.name))?;
+        let responses = Responses::new(names, per_hemi).map_err(|e| format!("{}: {e}", l.name))?;
         let name = l.name.trim_end_matches(" (sampled)").to_string();
         let source = l.sources.first().cloned().unwrap_or_default();
         // sampled from a volume on the slices? then voxel captions can be attached
@@ -411,6 +436,10 @@ impl Scene {
         let note = self.set_selectivity(&name, &source, responses, false, voxels, None)?;
         if let Some(d) = &mut self.selectivity.dataset {
             d.layer = Some(id);
+        }
+        // its frames are now the category response layer: do not cover the preferred map
+        if let Some(l) = self.layers.iter_mut().find(|l| l.id == id) {
+            l.visible = false;
         }
         Ok(note)
     }
@@ -477,7 +506,11 @@ impl Scene {
                 ));
             }
         }
-        let n = if single4d { first.volume.n_frames() } else { vols.len() };
+        let n = if single4d {
+            first.volume.n_frames()
+        } else {
+            vols.len()
+        };
         let names: Vec<String> = match &self.selectivity.names {
             Some((_, names)) if names.len() == n => names.clone(),
             _ if single4d => {
@@ -493,7 +526,10 @@ impl Scene {
         } else {
             let mut s = (*first.volume).clone();
             s.shape = vec![s.shape[0], s.shape[1], s.shape[2], n];
-            s.data = vols.iter().flat_map(|v| v.volume.data.iter().copied()).collect();
+            s.data = vols
+                .iter()
+                .flat_map(|v| v.volume.data.iter().copied())
+                .collect();
             s
         };
         let source = if single4d {
@@ -509,7 +545,11 @@ impl Scene {
 
     /// Attach a caption table (replacing the previous one).
     pub fn add_captions(&mut self, source: &str, table: CaptionTable) -> Result<String, String> {
-        let vox = self.selectivity.dataset.as_ref().and_then(|d| d.voxels.as_ref());
+        let vox = self
+            .selectivity
+            .dataset
+            .as_ref()
+            .and_then(|d| d.voxels.as_ref());
         let c = Captions::attach(
             &table,
             &self.vertex_counts(),
@@ -534,7 +574,9 @@ impl Scene {
     fn reattach_captions(&mut self) {
         if let Some((src, t)) = self.selectivity.table.clone()
             && (self.selectivity.captions.is_none()
-                || t.rows.iter().any(|r| matches!(r.key, crate::io::captions::CaptionKey::Voxel(_))))
+                || t.rows
+                    .iter()
+                    .any(|r| matches!(r.key, crate::io::captions::CaptionKey::Voxel(_))))
         {
             let _ = self.add_captions(&src, t);
         }
@@ -589,7 +631,10 @@ impl Scene {
             .ok_or("no captions loaded (open a caption .tsv, or the synthetic demo)")?;
         let q = Query::parse(text, regex)?;
         let hits = c.search(&q);
-        let matches = hits.values().map(|h| h.iter().filter(|&&x| x).count()).sum();
+        let matches = hits
+            .values()
+            .map(|h| h.iter().filter(|&&x| x).count())
+            .sum();
         let per_roi = self
             .selectivity_rois()
             .map(|(_, r)| matches_per_roi(&hits, &r))
@@ -675,7 +720,10 @@ impl Scene {
             else {
                 continue;
             };
-            hemis.insert(*h, (&**pial, g.surfaces.get(&SurfaceKind::Sphere).map(|s| &**s)));
+            hemis.insert(
+                *h,
+                (&**pial, g.surfaces.get(&SurfaceKind::Sphere).map(|s| &**s)),
+            );
         }
         let demo = super::demo::generate(&hemis, 2025)?;
         let note = self.set_selectivity(
@@ -686,7 +734,11 @@ impl Scene {
             None,
             Some(demo.thresholds),
         )?;
-        let rois = demo.rois.into_iter().map(|(h, l)| (h, Arc::new(l))).collect();
+        let rois = demo
+            .rois
+            .into_iter()
+            .map(|(h, l)| (h, Arc::new(l)))
+            .collect();
         self.put_layer(
             ROIS,
             vec![format!("functional ROIs ({})", super::demo::LABEL)],
@@ -699,7 +751,13 @@ impl Scene {
         );
         self.selectivity.roi_layer = Some(ROIS.into());
         self.add_captions(&format!("captions ({})", super::demo::LABEL), demo.captions)?;
-        self.selectivity.gallery = demo.pictures.into_iter().map(Arc::new).collect();
+        // the demo's pictures go after any the user opened (which take precedence)
+        self.selectivity
+            .gallery
+            .retain(|p| !p.name.contains(super::demo::LABEL));
+        self.selectivity
+            .gallery
+            .extend(demo.pictures.into_iter().map(Arc::new));
         self.selectivity.rev += 1;
         Ok(note)
     }
@@ -749,7 +807,11 @@ mod tests {
             }
         }
         Volume {
-            shape: if frames > 1 { vec![4, 2, 2, frames] } else { vec![4, 2, 2] },
+            shape: if frames > 1 {
+                vec![4, 2, 2, frames]
+            } else {
+                vec![4, 2, 2]
+            },
             voxel_size_mm: [1.0; 3],
             affine,
             dtype: "float32".into(),
@@ -763,42 +825,78 @@ mod tests {
         // names first, then the 4D volume: vertex x prefers category x (x < 3)
         let mut s = strip_scene();
         let note = s
-            .add(loaded("cats.tsv", Content::Categories(vec!["a".into(), "b".into(), "c".into()])))
+            .add(loaded(
+                "cats.tsv",
+                Content::Categories(vec!["a".into(), "b".into(), "c".into()]),
+            ))
             .unwrap()
             .unwrap();
         assert!(note.contains("3 category names"), "{note}");
-        s.add(loaded("betas.nii.gz", Content::Volume(volume(|_, _, _| 1.0, 3))))
-            .unwrap();
+        s.add(loaded(
+            "betas.nii.gz",
+            Content::Volume(volume(|_, _, _| 1.0, 3)),
+        ))
+        .unwrap();
         let d = s.selectivity.dataset.as_ref().expect("built on arrival");
         assert_eq!(d.preferred_at(Hemisphere::Left, 0), Some("a"));
         assert_eq!(d.preferred_at(Hemisphere::Left, 2), Some("c"));
-        assert_eq!(d.preferred_at(Hemisphere::Left, 3), None, "no preference: SI < 0.1");
-        assert!(d.voxels.is_some(), "sampled from a volume: voxel captions possible");
+        assert_eq!(
+            d.preferred_at(Hemisphere::Left, 3),
+            None,
+            "no preference: SI < 0.1"
+        );
+        assert!(
+            d.voxels.is_some(),
+            "sampled from a volume: voxel captions possible"
+        );
         assert!(s.layers.iter().any(|l| l.name == PREFERRED && l.visible));
         // the volume first, then the names
         let mut s = strip_scene();
-        s.add(loaded("betas.nii.gz", Content::Volume(volume(|_, _, _| 1.0, 3))))
-            .unwrap();
+        s.add(loaded(
+            "betas.nii.gz",
+            Content::Volume(volume(|_, _, _| 1.0, 3)),
+        ))
+        .unwrap();
         assert!(s.selectivity.dataset.is_none());
-        s.add(loaded("cats.json", Content::Categories(vec!["a".into(), "b".into(), "c".into()])))
-            .unwrap();
+        s.add(loaded(
+            "cats.json",
+            Content::Categories(vec!["a".into(), "b".into(), "c".into()]),
+        ))
+        .unwrap();
         assert!(s.selectivity.dataset.is_some());
         // voxel captions: voxel (1, 0, 0) holds the ribbon midpoint of vertex 1? No: z = 0.5
         // rounds to 1 (round half away from zero), so voxel (1, 0, 1)
-        let t = crate::io::captions::parse(b"i\tj\tk\tcaption\n1\t0\t1\ta bowl of soup\n", b'\t', None)
-            .unwrap();
+        let t =
+            crate::io::captions::parse(b"i\tj\tk\tcaption\n1\t0\t1\ta bowl of soup\n", b'\t', None)
+                .unwrap();
         s.add(loaded("caps.tsv", Content::Captions(t))).unwrap();
         let c = s.selectivity.captions.as_ref().unwrap();
-        assert_eq!(c.at(Hemisphere::Left, 1).map(|x| x.0), Some("a bowl of soup"));
+        assert_eq!(
+            c.at(Hemisphere::Left, 1).map(|x| x.0),
+            Some("a bowl of soup")
+        );
         // per-category maps one click away
         s.show_selectivity(Shown::Category(2));
         let resp = s.layers.iter().find(|l| l.name == RESPONSE).unwrap();
         assert!(resp.visible);
         assert!(matches!(resp.data, LayerData::Overlay { frame: 2, .. }));
-        assert!(!s.layers.iter().find(|l| l.name == PREFERRED).unwrap().visible);
+        assert!(
+            !s.layers
+                .iter()
+                .find(|l| l.name == PREFERRED)
+                .unwrap()
+                .visible
+        );
         // wrong number of names for the layer
-        let id = s.layers.iter().find(|l| l.name.contains("sampled")).unwrap().id;
-        let e = s.selectivity_from_layer(id, vec!["x".into()], "one.tsv").unwrap_err();
+        let id = s
+            .layers
+            .iter()
+            .find(|l| l.name.contains("sampled"))
+            .unwrap()
+            .id;
+        let e = s
+            .selectivity_from_layer(id, vec!["x".into()], "one.tsv")
+            .unwrap_err();
         assert!(e.contains("1 category names but layer"), "{e}");
     }
 
@@ -806,8 +904,11 @@ mod tests {
     fn several_3d_volumes_must_share_one_grid() {
         let mut s = strip_scene();
         for (i, name) in ["faces.nii.gz", "places.nii.gz"].iter().enumerate() {
-            s.add(loaded(name, Content::Volume(volume(move |x, _, _| if x == i { 2.0 } else { 1.0 }, 1))))
-                .unwrap();
+            s.add(loaded(
+                name,
+                Content::Volume(volume(move |x, _, _| if x == i { 2.0 } else { 1.0 }, 1)),
+            ))
+            .unwrap();
         }
         let note = s.selectivity_from_volumes(&[]).unwrap();
         assert!(note.contains("2 categories"), "{note}");
@@ -818,14 +919,19 @@ mod tests {
         // a third volume on another grid
         let mut moved = volume(|_, _, _| 1.0, 1);
         moved.affine[0][3] = 0.5;
-        s.add(loaded("bodies.nii.gz", Content::Volume(moved))).unwrap();
+        s.add(loaded("bodies.nii.gz", Content::Volume(moved)))
+            .unwrap();
         let e = s.selectivity_from_volumes(&[]).unwrap_err();
-        assert!(e.contains("bodies.nii.gz: affine differs from faces.nii.gz"), "{e}");
+        assert!(
+            e.contains("bodies.nii.gz: affine differs from faces.nii.gz"),
+            "{e}"
+        );
         let mut small = volume(|_, _, _| 1.0, 1);
         small.shape = vec![4, 2, 1];
         small.data.truncate(8);
         s.volumes.retain(|v| !v.source.contains("bodies"));
-        s.add(loaded("words.nii.gz", Content::Volume(small))).unwrap();
+        s.add(loaded("words.nii.gz", Content::Volume(small)))
+            .unwrap();
         let e = s.selectivity_from_volumes(&[]).unwrap_err();
         assert!(e.contains("words.nii.gz: shape [4, 2, 1] differs"), "{e}");
     }
@@ -845,11 +951,17 @@ mod tests {
             r.per_roi
         );
         let r = s.search_captions("noodle|pizza", true).unwrap();
-        assert!(r.per_roi.iter().any(|(n, _)| n.ends_with("food")), "{:?}", r.per_roi);
+        assert!(
+            r.per_roi.iter().any(|(n, _)| n.ends_with("food")),
+            "{:?}",
+            r.per_roi
+        );
         let (roi_layer, sum) = s.selectivity_summary().unwrap();
         assert_eq!(roi_layer, ROIS);
         let ffa = sum.iter().find(|r| r.name == "lh FFA").unwrap();
-        let best = (0..5).max_by(|&a, &b| ffa.mean[a].total_cmp(&ffa.mean[b])).unwrap();
+        let best = (0..5)
+            .max_by(|&a, &b| ffa.mean[a].total_cmp(&ffa.mean[b]))
+            .unwrap();
         assert_eq!(best, 0, "FFA responds most to faces: {:?}", ffa.mean);
         assert_eq!(s.gallery_for("lh faces").len(), 3);
         assert_eq!(s.gallery_for("FACES").len(), 3);
@@ -864,7 +976,10 @@ mod tests {
         // a caption table naming a vertex that does not exist is refused, the old one stays
         let t = crate::io::captions::parse(b"vertex\tcaption\n99999\tx\n", b'\t', None).unwrap();
         let e = s.add(loaded("bad.tsv", Content::Captions(t))).unwrap_err();
-        assert!(e.contains("bad.tsv: row 2: vertex 99999 does not exist"), "{e}");
+        assert!(
+            e.contains("bad.tsv: row 2: vertex 99999 does not exist"),
+            "{e}"
+        );
         assert!(s.selectivity.captions.as_ref().unwrap().n_vertices > 100);
     }
 }

@@ -13,9 +13,9 @@ use egui_plot::{Bar, BarChart, Legend, Plot};
 use crate::app::selectivity::Hover;
 use crate::brain::data::Picture;
 use crate::brain::scene::Scene;
+use crate::selectivity::category_colour;
 use crate::selectivity::demo::LABEL;
 use crate::selectivity::state::Shown;
-use crate::selectivity::category_colour;
 
 #[derive(Default)]
 pub struct SelectivityUi {
@@ -100,9 +100,16 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
             }
         }
         ui.small("Real data: File → Open a 4D NIfTI (one volume per category) with its names (.tsv/.json), GIFTI/MGH/NPY maps with one frame per category and their names, or several 3D NIfTIs (one per category) and then:");
-        let n3 = scene.volumes.iter().filter(|v| v.volume.n_frames() == 1).count();
+        let n3 = scene
+            .volumes
+            .iter()
+            .filter(|v| v.volume.n_frames() == 1)
+            .count();
         if ui
-            .add_enabled(n3 >= 2, egui::Button::new(format!("Use the {n3} loaded 3D volumes as categories")))
+            .add_enabled(
+                n3 >= 2,
+                egui::Button::new(format!("Use the {n3} loaded 3D volumes as categories")),
+            )
             .clicked()
         {
             match scene.selectivity_from_volumes(&[]) {
@@ -151,26 +158,35 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
     // legend: categories with counts, each one click from its own map
     ui.separator();
     let mut want = None;
-    egui::Grid::new("sel-legend").num_columns(4).striped(true).show(ui, |ui| {
-        for (c, name) in cats.iter().enumerate() {
-            swatch(ui, category_colour(c));
-            ui.label(name);
-            ui.label(format!("{} vertices", counts[c]));
-            if ui
-                .selectable_label(shown == Shown::Category(c), "map")
-                .on_hover_text(format!("show the response to {name} on the cortex"))
-                .clicked()
-            {
-                want = Some(Shown::Category(c));
+    egui::Grid::new("sel-legend")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            for (c, name) in cats.iter().enumerate() {
+                swatch(ui, category_colour(c));
+                ui.label(name);
+                ui.label(format!("{} vertices", counts[c]));
+                if ui
+                    .selectable_label(shown == Shown::Category(c), "map")
+                    .on_hover_text(format!("show the response to {name} on the cortex"))
+                    .clicked()
+                {
+                    want = Some(Shown::Category(c));
+                }
+                ui.end_row();
             }
-            ui.end_row();
-        }
-    });
+        });
     ui.horizontal(|ui| {
-        if ui.selectable_label(shown == Shown::Preferred, "preferred category").clicked() {
+        if ui
+            .selectable_label(shown == Shown::Preferred, "preferred category")
+            .clicked()
+        {
             want = Some(Shown::Preferred);
         }
-        if ui.selectable_label(shown == Shown::Index, "selectivity index").clicked() {
+        if ui
+            .selectable_label(shown == Shown::Index, "selectivity index")
+            .clicked()
+        {
             want = Some(Shown::Index);
         }
     });
@@ -181,14 +197,21 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
     let labels: Vec<String> = scene
         .layers
         .iter()
-        .filter(|l| !l.is_overlay() && l.name != crate::selectivity::state::PREFERRED && l.name != crate::selectivity::state::MATCHES)
+        .filter(|l| {
+            !l.is_overlay()
+                && l.name != crate::selectivity::state::PREFERRED
+                && l.name != crate::selectivity::state::MATCHES
+        })
         .map(|l| l.name.clone())
         .collect();
     let rois = scene.selectivity_rois().map(|(n, _)| n);
     ui.horizontal(|ui| {
         ui.label("ROIs from");
         egui::ComboBox::from_id_salt("roi-layer")
-            .selected_text(rois.clone().unwrap_or_else(|| "(open an annotation)".into()))
+            .selected_text(
+                rois.clone()
+                    .unwrap_or_else(|| "(open an annotation)".into()),
+            )
             .show_ui(ui, |ui| {
                 for n in &labels {
                     if ui.selectable_label(rois.as_ref() == Some(n), n).clicked() {
@@ -227,7 +250,12 @@ fn selected_vertex(
             ui.label(format!("SI {si:.2}"));
         }
     });
-    if let Some((text, score)) = scene.selectivity.captions.as_ref().and_then(|c| c.at(sel.hemi, sel.vertex)) {
+    if let Some((text, score)) = scene
+        .selectivity
+        .captions
+        .as_ref()
+        .and_then(|c| c.at(sel.hemi, sel.vertex))
+    {
         ui.label(egui::RichText::new(format!("“{text}”")).italics());
         if let Some(s) = score {
             ui.small(format!("score {s:.3}"));
@@ -276,7 +304,13 @@ fn selected_vertex(
     gallery(ui, ctx, st, scene, key.as_deref());
 }
 
-fn gallery(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &Scene, key: Option<&str>) {
+fn gallery(
+    ui: &mut egui::Ui,
+    ctx: &egui::Context,
+    st: &mut SelectivityUi,
+    scene: &Scene,
+    key: Option<&str>,
+) {
     let Some(key) = key else {
         return;
     };
@@ -284,11 +318,15 @@ fn gallery(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene
     if pics.is_empty() {
         // an ROI without its own folder: the pictures of the category it prefers
         if let Some(best) = scene.selectivity_summary().and_then(|(_, rows)| {
-            let r = rows.into_iter().find(|r| {
-                r.name == key || r.name.ends_with(&format!(" {key}"))
-            })?;
+            let r = rows
+                .into_iter()
+                .find(|r| r.name == key || r.name.ends_with(&format!(" {key}")))?;
             let c = (0..r.mean.len()).max_by(|&a, &b| r.mean[a].total_cmp(&r.mean[b]))?;
-            scene.selectivity.dataset.as_ref().map(|d| d.responses.categories[c].clone())
+            scene
+                .selectivity
+                .dataset
+                .as_ref()
+                .map(|d| d.responses.categories[c].clone())
         }) {
             pics = scene.gallery_for(&best);
         }
@@ -348,7 +386,10 @@ fn search(ui: &mut egui::Ui, st: &mut SelectivityUi, scene: &mut Scene) {
         ui.horizontal_wrapped(|ui| {
             for (name, n) in rows {
                 if ui
-                    .selectable_label(st.picked_roi.as_deref() == Some(&name), format!("{name}: {n}"))
+                    .selectable_label(
+                        st.picked_roi.as_deref() == Some(&name),
+                        format!("{name}: {n}"),
+                    )
                     .clicked()
                 {
                     st.picked_roi = Some(name);
@@ -373,11 +414,13 @@ fn roi_summary(
         return;
     }
     ui.separator();
-    ui.label(egui::RichText::new(format!(
-        "Mean response per ROI ({layer}{})",
-        if synthetic { ", synthetic demo" } else { "" }
-    ))
-    .strong());
+    ui.label(
+        egui::RichText::new(format!(
+            "Mean response per ROI ({layer}{})",
+            if synthetic { ", synthetic demo" } else { "" }
+        ))
+        .strong(),
+    );
     egui::Grid::new("roi-table").striped(true).show(ui, |ui| {
         ui.label("");
         for c in cats {
@@ -386,7 +429,11 @@ fn roi_summary(
         ui.end_row();
         for r in &rows {
             let picked = st.picked_roi.as_deref() == Some(r.name.as_str());
-            if ui.selectable_label(picked, &r.name).on_hover_text(format!("{} vertices; click for its pictures", r.vertices)).clicked() {
+            if ui
+                .selectable_label(picked, &r.name)
+                .on_hover_text(format!("{} vertices; click for its pictures", r.vertices))
+                .clicked()
+            {
                 st.picked_roi = if picked { None } else { Some(r.name.clone()) };
             }
             let best = (0..cats.len()).max_by(|&a, &b| r.mean[a].total_cmp(&r.mean[b]));

@@ -17,7 +17,14 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 fn core_has_no_bevy_or_egui() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    for layer in ["io", "brain", "percept", "planning", "activity", "selectivity"] {
+    for layer in [
+        "io",
+        "brain",
+        "percept",
+        "planning",
+        "activity",
+        "selectivity",
+    ] {
         rust_files(&root.join(layer), &mut files);
     }
     files.push(root.join("gpu.rs"));

@@ -164,7 +164,12 @@ fn check(path: std::path::PathBuf, key: &str) {
             let flat: Vec<f64> = v.data.iter().map(|&x| x as f64).collect();
             check_samples(&flat, &e["data"], &format!("{key} data"));
         }
-        Content::Vessels(_) => panic!("{key}: no nibabel reference for vessel graphs"),
+        Content::Vessels(_)
+        | Content::Captions(_)
+        | Content::Categories(_)
+        | Content::Picture(_) => {
+            panic!("{key}: no nibabel reference for {}", l.content.kind())
+        }
     }
 }
 
