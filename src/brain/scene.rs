@@ -578,13 +578,19 @@ impl Scene {
 
     /// Put a volume on the slices (on top); the crosshair starts at its centre.
     pub fn add_volume(&mut self, name: &str, source: &str, v: Volume) -> u64 {
-        let style = volume_style(&v, self.volumes.is_empty());
+        // the bundled template is always the underlay, whenever it is added
+        let template = name == super::mni152::NAME;
+        if template && self.volumes.first().is_some_and(|u| u.name != name) {
+            let below = self.volumes[0].volume.clone();
+            self.volumes[0].style = volume_style(&below, false);
+        }
+        let style = volume_style(&v, self.volumes.is_empty() || template);
         if self.crosshair.is_none() {
             let (lo, hi) = super::slices::volume_bounds(&v);
             self.crosshair = Some(std::array::from_fn(|a| (lo[a] + hi[a]) / 2.0));
         }
         self.next_id += 1;
-        self.volumes.push(VolumeLayer {
+        let layer = VolumeLayer {
             id: self.next_id,
             name: name.to_string(),
             source: source.to_string(),
@@ -592,7 +598,12 @@ impl Scene {
             visible: true,
             style,
             frame: 0,
-        });
+        };
+        if template {
+            self.volumes.insert(0, layer);
+        } else {
+            self.volumes.push(layer);
+        }
         self.volume_rev += 1;
         self.next_id
     }

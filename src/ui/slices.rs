@@ -75,6 +75,14 @@ pub fn slices_window(
                 ui.label("Loading the MNI152 template… (or open a NIfTI / MGZ volume)");
                 return;
             }
+            if !scene.volumes.iter().any(|v| v.name == crate::brain::mni152::NAME)
+                && ui
+                    .small_button("add the MNI152 template underneath")
+                    .on_hover_text("the bundled MNI152 2009c T1 as the anatomical underlay; the volumes loaded become overlays")
+                    .clicked()
+            {
+                template.push(LoadTemplate);
+            }
             ui.horizontal(|ui| {
                 for (im, tex) in slices.images.iter().zip(&ui_state.textures) {
                     ui.vertical(|ui| {
