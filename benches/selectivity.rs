@@ -48,7 +48,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("vol2surf 4D MNI 2mm x5 -> 20k vertices (trilinear)", |b| {
         b.iter(|| {
             for s in &pial {
-                sample(&vol, &s.vertices, None, Projection::RIBBON_AVG, Interp::Trilinear).unwrap();
+                sample(
+                    &vol,
+                    &s.vertices,
+                    None,
+                    Projection::RIBBON_AVG,
+                    Interp::Trilinear,
+                )
+                .unwrap();
             }
         })
     });
@@ -62,20 +69,31 @@ fn bench(c: &mut Criterion) {
     let (lo, hi) = cortexplorer::brain::slices::volume_bounds(&t1);
     g.bench_function("three slices through MNI152 (trilinear)", |b| {
         b.iter(|| {
-            for (axis, at) in [(Axis::Sagittal, 0.0), (Axis::Coronal, -18.0), (Axis::Axial, 18.0)] {
+            for (axis, at) in [
+                (Axis::Sagittal, 0.0),
+                (Axis::Coronal, -18.0),
+                (Axis::Axial, 18.0),
+            ] {
                 let grid = SliceGrid::new(axis, at, (lo, hi), 1.0, 320);
                 sample_slice(&t1, 0, &grid, Interp::Trilinear).unwrap();
             }
         })
     });
     scene.open_selectivity_demo().unwrap();
-    let resp = scene.selectivity.dataset.as_ref().unwrap().responses.clone();
+    let resp = scene
+        .selectivity
+        .dataset
+        .as_ref()
+        .unwrap()
+        .responses
+        .clone();
     g.bench_function("preferred category + SI, 20k x 5", |b| {
         b.iter(|| analyse(&resp, Thresholds::default()))
     });
-    g.bench_function("synthetic demo (responses, ROIs, captions, pictures)", |b| {
-        b.iter(|| scene.open_selectivity_demo().unwrap())
-    });
+    g.bench_function(
+        "synthetic demo (responses, ROIs, captions, pictures)",
+        |b| b.iter(|| scene.open_selectivity_demo().unwrap()),
+    );
     g.bench_function("caption search (words) + matches per ROI", |b| {
         b.iter(|| scene.search_captions("face", false).unwrap())
     });

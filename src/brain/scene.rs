@@ -121,6 +121,9 @@ impl Default for ViewSettings {
 /// should be pulled apart (0 for anatomical surfaces, 1 for inflated/sphere/flat).
 type Morphed = (Vec<[f32; 3]>, Arc<Surface>, f32);
 
+/// One overlay per hemisphere.
+pub type PerHemiOverlays = BTreeMap<Hemisphere, Arc<Overlay>>;
+
 /// A picked vertex.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Selection {
@@ -744,7 +747,7 @@ impl Scene {
         &self,
         what: &str,
         v: &Volume,
-    ) -> Result<(BTreeMap<Hemisphere, Arc<Overlay>>, Vec<String>), String> {
+    ) -> Result<(PerHemiOverlays, Vec<String>), String> {
         use super::vol2surf::{Interp, Projection, sample};
         let mut per_hemi = BTreeMap::new();
         let mut how = Vec::new();

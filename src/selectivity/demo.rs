@@ -568,7 +568,7 @@ pub fn pictures() -> Result<Vec<Picture>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::selectivity::{Thresholds, analyse, classify};
+    use crate::selectivity::{analyse, classify};
 
     #[test]
     fn patches_prefer_their_category_at_their_centres() {

@@ -268,6 +268,9 @@ pub fn hemi_tag(h: Hemisphere) -> &'static str {
     }
 }
 
+/// Voxel → the vertices sampled from it.
+pub type VoxelMap = HashMap<[usize; 3], Vec<(Hemisphere, usize)>>;
+
 /// Captions attached to vertices.
 #[derive(Clone, Debug, Default)]
 pub struct Captions {
@@ -287,7 +290,7 @@ impl Captions {
     pub fn attach(
         table: &CaptionTable,
         counts: &BTreeMap<Hemisphere, usize>,
-        voxel_vertices: Option<&HashMap<[usize; 3], Vec<(Hemisphere, usize)>>>,
+        voxel_vertices: Option<&VoxelMap>,
         voxel_dims: Option<[usize; 3]>,
     ) -> Result<Captions, String> {
         let mut per_hemi: BTreeMap<Hemisphere, Vec<Option<u32>>> =
@@ -545,10 +548,10 @@ mod tests {
             "not 'surface'"
         );
         let hits = c.search(&Query::parse("Smiling faces", false).unwrap());
-        assert_eq!(hits[&Hemisphere::Left][0], false, "every word must match");
+        assert!(!hits[&Hemisphere::Left][0], "every word must match");
         let hits = c.search(&Query::parse("kitch|smil", true).unwrap());
-        assert_eq!(hits[&Hemisphere::Left][0], true);
-        assert_eq!(hits[&Hemisphere::Right][1], true);
+        assert!(hits[&Hemisphere::Left][0]);
+        assert!(hits[&Hemisphere::Right][1]);
         assert!(Query::parse("(", true).is_err());
         assert!(Query::parse("  ", false).is_err());
         let rois = Rois {

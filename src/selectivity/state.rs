@@ -54,7 +54,7 @@ pub enum Shown {
 #[derive(Clone, Debug, Default)]
 pub struct VoxelIndex {
     pub dims: [usize; 3],
-    pub map: HashMap<[usize; 3], Vec<(Hemisphere, usize)>>,
+    pub map: super::VoxelMap,
 }
 
 /// A selectivity dataset and what was derived from it.

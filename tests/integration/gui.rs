@@ -125,3 +125,38 @@ fn dragging_an_electrode_updates_the_percept_every_frame() {
     );
     assert!(r["mean_percept_ms"].as_f64().unwrap() > 0.0);
 }
+
+/// `view --selectivity-demo`: the demo opens with its panel (labelled "synthetic demo") and the
+/// preferred-category map is drawn on the cortex.
+#[test]
+fn the_selectivity_demo_opens_in_the_window() {
+    let out = scratch("gui-selectivity").join("window.png");
+    let report = run_view(&[
+        "--selectivity-demo",
+        "--view",
+        "ventral",
+        "--bench-frames",
+        "3",
+        "--screenshot",
+        out.to_str().unwrap(),
+    ]);
+    assert!(report["mean_frame_ms"].as_f64().unwrap() > 0.0);
+    let img = image::open(&out).unwrap().to_rgb8();
+    let count = |c: [i32; 3], tol: i32| {
+        img.pixels()
+            .filter(|p| (0..3).all(|k| (p[k] as i32 - c[k]).abs() <= tol))
+            .count()
+    };
+    // the "synthetic demo" label in the panel (its text colour, anti-aliased: the core pixels)
+    let label = count([240, 190, 60], 6);
+    assert!(label > 20, "synthetic demo label: {label} pixels");
+    // the legend swatches are drawn in the category colours exactly
+    for (name, c) in [
+        ("faces", [230, 159, 0]),
+        ("places", [86, 180, 233]),
+        ("food", [204, 121, 167]),
+    ] {
+        let n = count(c, 2);
+        assert!(n > 60, "{name} swatch: {n} pixels");
+    }
+}
