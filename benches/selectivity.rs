@@ -1,7 +1,7 @@
 //! Volumes and selectivity on fsaverage5: a 4D NIfTI on the MNI152 2 mm grid (91 × 109 × 91,
-//! five category volumes) sampled onto both pial hemispheres (trilinear, at the vertex — the
-//! default scene has no white surface); the MNI152 template read (gzip); the three slice images
-//! through it; preferred category + selectivity index for 20,484 vertices × 5 categories; the
+//! five category volumes) sampled onto both pial hemispheres (trilinear, at the vertex; the
+//! ribbon average costs 11 samples per vertex — `compare_vol2surf.py` times that); the MNI152
+//! template read (gzip); the three slice images through it; preferred category + selectivity index for 20,484 vertices × 5 categories; the
 //! synthetic demo generated; a caption search. `cargo bench --bench selectivity`.
 //! Side by side with nilearn's `vol_to_surf`: `benches/compare_vol2surf.py`.
 
