@@ -103,6 +103,8 @@ pub struct StartOptions {
     pub volumes: bool,
     /// Open the synthetic selectivity demo and its panel at start-up.
     pub selectivity_demo: bool,
+    /// Open the Routing panel with this left-hemisphere vertex selected.
+    pub routing_vertex: Option<usize>,
 }
 
 /// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
@@ -193,6 +195,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 },
                 selectivity::SelectivityPlugin {
                     demo_at_start: opts.selectivity_demo,
+                    routing_vertex: opts.routing_vertex,
                 },
             ),
             files::FilesPlugin,

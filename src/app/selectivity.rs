@@ -20,11 +20,15 @@ pub struct Hover {
     pub at: Option<Vec2>,
     /// open the Selectivity panel (start-up option)
     pub reveal: bool,
+    /// open the Routing panel (start-up option `view --routing`)
+    pub reveal_routing: bool,
 }
 
 pub struct SelectivityPlugin {
     /// open the synthetic demo and its panel once the default scene is loaded
     pub demo_at_start: bool,
+    /// open the Routing panel at start-up with this vertex of the left hemisphere selected
+    pub routing_vertex: Option<usize>,
 }
 
 impl Plugin for SelectivityPlugin {
@@ -32,6 +36,10 @@ impl Plugin for SelectivityPlugin {
         app.init_resource::<Hover>().add_systems(Update, hover);
         if self.demo_at_start {
             app.add_systems(Update, open_demo);
+        }
+        if let Some(v) = self.routing_vertex {
+            app.insert_resource(RoutingStart(v))
+                .add_systems(Update, open_routing);
         }
     }
 }
@@ -88,4 +96,25 @@ fn open_demo(
         }
         _ => {}
     }
+}
+
+#[derive(Resource)]
+struct RoutingStart(usize);
+
+/// `view --routing V`: select left vertex V once the scene is there and open the panel.
+fn open_routing(
+    start: Res<RoutingStart>,
+    mut doc: ResMut<SceneDoc>,
+    mut hover: ResMut<Hover>,
+    mut done: Local<bool>,
+) {
+    if *done || doc.0.hemis.is_empty() || doc.0.layers.is_empty() {
+        return;
+    }
+    *done = true;
+    doc.0.selection = Some(Selection {
+        hemi: crate::brain::Hemisphere::Left,
+        vertex: start.0,
+    });
+    hover.reveal_routing = true;
 }

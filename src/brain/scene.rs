@@ -159,6 +159,8 @@ pub struct Scene {
     pub color_rev: u64,
     /// Category selectivity, captions and the picture gallery (`crate::selectivity`).
     pub selectivity: crate::selectivity::state::SelectivityDoc,
+    /// Image-patch routing weights from a file (`crate::routing`), with their source.
+    pub routing_weights: Option<(String, Arc<crate::routing::PatchWeights>)>,
     next_id: u64,
 }
 
@@ -547,6 +549,15 @@ impl Scene {
                 self.selectivity.gallery.push(Arc::new(p));
                 self.selectivity.rev += 1;
                 Ok(None)
+            }
+            Content::RoutingWeights(w) => {
+                let note = format!(
+                    "{what}: routing weights, {} image(s) × {} queries over a {}×{} grid (Routing panel; choose a query map there)",
+                    w.n_images, w.n_queries, w.height, w.width
+                );
+                self.routing_weights = Some((what, Arc::new(w)));
+                self.selectivity.rev += 1;
+                Ok(Some(note))
             }
         }
     }

@@ -92,6 +92,9 @@ pub fn describe(l: &Loaded) -> Value {
         Content::Categories(names) => {
             m.insert("categories".into(), json!(names));
         }
+        Content::RoutingWeights(w) => {
+            m.insert("shape".into(), json!([w.n_images, w.n_queries, w.height, w.width]));
+        }
         Content::Picture(p) => {
             m.insert("thumbnail".into(), json!([p.width, p.height]));
             m.insert("gallery_key".into(), json!(p.key));

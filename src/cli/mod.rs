@@ -3,6 +3,7 @@
 
 pub mod inspect;
 pub mod planning;
+pub mod routing;
 pub mod selectivity;
 pub mod simulate;
 pub mod vessels;
@@ -64,6 +65,9 @@ enum Command {
     Vol2surf(vol2surf::Vol2SurfArgs),
     /// Category selectivity: preferred category, selectivity index, ROI summary, caption search.
     Selectivity(selectivity::SelectivityArgs),
+    /// Attention routing: the image region a cortical place draws from (heatmap), or the cortex
+    /// that listens to an image region (--brush).
+    Routing(routing::RoutingArgs),
 }
 
 #[derive(Args)]
@@ -107,6 +111,9 @@ struct ViewArgs {
     /// Open the synthetic selectivity demo (generated data) and the Selectivity panel.
     #[arg(long)]
     selectivity_demo: bool,
+    /// Open the Routing panel with this left-hemisphere vertex selected.
+    #[arg(long)]
+    routing: Option<usize>,
 }
 
 #[derive(Args)]
@@ -174,7 +181,7 @@ struct RenderArgs {
     scene: SceneArgs,
 }
 
-fn parse_hemi(s: &str) -> Result<Hemisphere, String> {
+pub fn parse_hemi(s: &str) -> Result<Hemisphere, String> {
     match s.to_ascii_lowercase().as_str() {
         "left" | "lh" | "l" => Ok(Hemisphere::Left),
         "right" | "rh" | "r" => Ok(Hemisphere::Right),
@@ -226,6 +233,7 @@ pub fn main() -> ExitCode {
             sim_seconds: 0.5,
             volumes: false,
             selectivity_demo: false,
+            routing: None,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect {
@@ -240,6 +248,7 @@ pub fn main() -> ExitCode {
         Some(Command::Simulate(a)) => {
             simulate::simulate(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
+        Some(Command::Routing(a)) => routing::routing(a).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Selectivity(a)) => {
             selectivity::selectivity(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
@@ -284,6 +293,7 @@ fn view(a: ViewArgs) -> ExitCode {
         hemi: a.hemi,
         volumes: a.volumes,
         selectivity_demo: a.selectivity_demo,
+        routing_vertex: a.routing,
     };
     match app::run_gui(opts, Scene::new()) {
         bevy::app::AppExit::Success => ExitCode::SUCCESS,

@@ -138,6 +138,8 @@ pub enum Content {
     /// names of the categories of a selectivity input
     Categories(Vec<String>),
     Picture(crate::brain::data::Picture),
+    /// image-patch routing weights (`.npy` with 3 or 4 dimensions)
+    RoutingWeights(crate::routing::PatchWeights),
 }
 
 impl Content {
@@ -151,6 +153,7 @@ impl Content {
             Content::Captions(_) => "captions",
             Content::Categories(_) => "category_names",
             Content::Picture(_) => "picture",
+            Content::RoutingWeights(_) => "routing_weights",
         }
     }
 }

@@ -12,12 +12,30 @@ use super::source::{Limits, Source, read_all};
 use super::{Content, FormatError};
 use crate::brain::data::Overlay;
 
+/// A 1-D/2-D array is per-vertex data; a 3-D `[queries, h, w]` or 4-D `[images, queries, h, w]`
+/// array is routing weights (`crate::routing`).
 pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
     let bytes = read_all(src, limits)?;
+    let a = parse_array(&bytes, 4)?;
+    if a.shape.len() >= 3 {
+        return crate::routing::PatchWeights::from_array(a)
+            .map(Content::RoutingWeights)
+            .map_err(FormatError::Invalid);
+    }
     parse(&bytes).map(Content::Overlay)
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
+/// An N-dimensional array as read: its shape and values in C (row-major) order, as f32.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+/// Any plain-number .npy array (f2/f4/f8, integers; either order, either byte order) with at
+/// most `max_dims` dimensions, converted to f32 in C order; the header is checked against the
+/// data length before anything is allocated.
+pub fn parse_array(bytes: &[u8], max_dims: usize) -> Result<Array, FormatError> {
     if !bytes.starts_with(b"\x93NUMPY") {
         return Err(FormatError::Invalid(
             "not a NumPy .npy file (no \\x93NUMPY magic)".into(),
@@ -27,22 +45,18 @@ pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
     let header = npyz::NpyHeader::from_reader(&mut data)
         .map_err(|e| FormatError::Invalid(format!("bad .npy header: {e}")))?;
     let npy = NpyFile::with_header(header, data);
-    let shape = npy.shape().to_vec();
-    let (n_vertices, n_frames) = match shape.as_slice() {
-        [v] => (*v, 1),
-        [v, t] => (*v, *t),
-        _ => {
-            return Err(FormatError::Unsupported(format!(
-                "array of shape {shape:?}: expected (vertices,) or (vertices, time points)"
-            )));
-        }
-    };
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    if shape.is_empty() || shape.len() > max_dims {
+        return Err(FormatError::Unsupported(format!(
+            "array of shape {shape:?}: expected 1 to {max_dims} dimensions"
+        )));
+    }
     let npyz::DType::Plain(ty) = npy.dtype() else {
         return Err(FormatError::Unsupported(
             "structured or array dtype: expected plain numbers".into(),
         ));
     };
-    let size = ty.size_field();
+    let size = ty.size_field() as usize;
     let supported = matches!(
         (ty.type_char(), size),
         (TypeChar::Float, 2 | 4 | 8) | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8)
@@ -52,12 +66,13 @@ pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
             "dtype {ty}: expected a float (f2, f4, f8) or integer type"
         )));
     }
-    let count = n_vertices
-        .checked_mul(n_frames)
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
         .filter(|c| c.checked_mul(size).is_some())
         .ok_or_else(|| FormatError::Invalid(format!("shape {shape:?} overflows")))?;
     let have = data.len() as u64;
-    if count * size > have {
+    if (count * size) as u64 > have {
         return Err(FormatError::Truncated(format!(
             "shape {shape:?} of {ty} needs {} bytes of data, the file has {have}",
             count * size
@@ -82,18 +97,56 @@ pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
         (TypeChar::Uint, 4) => convert::<u32>(npy, |x| x as f32)?,
         (_, _) => convert::<u64>(npy, |x| x as f32)?,
     };
-    let (nv, nt) = (n_vertices as usize, n_frames as usize);
+    let data = if order == Order::Fortran && shape.len() > 1 {
+        // Fortran order: the first index runs fastest; reorder to C
+        let n = shape.len();
+        let mut c_strides = vec![1usize; n];
+        for k in (0..n - 1).rev() {
+            c_strides[k] = c_strides[k + 1] * shape[k + 1];
+        }
+        let mut out = vec![0f32; values.len()];
+        let mut idx = vec![0usize; n];
+        for &x in &values {
+            let at: usize = idx.iter().zip(&c_strides).map(|(i, s)| i * s).sum();
+            out[at] = x;
+            for k in 0..n {
+                idx[k] += 1;
+                if idx[k] < shape[k] {
+                    break;
+                }
+                idx[k] = 0;
+            }
+        }
+        out
+    } else {
+        values
+    };
+    Ok(Array { shape, data })
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
+    let a = parse_array(bytes, 2).map_err(|e| match e {
+        FormatError::Unsupported(m) if m.contains("dimensions") => FormatError::Unsupported(
+            m.replace("expected 1 to 2 dimensions", "expected (vertices,) or (vertices, time points)"),
+        ),
+        e => e,
+    })?;
+    let (nv, nt) = match a.shape.as_slice() {
+        [v] => (*v, 1),
+        [v, t] => (*v, *t),
+        _ => unreachable!("at most 2 dimensions"),
+    };
     // frames are stored one after another; C order holds a row (one vertex's series) together
-    let frames = if order == Order::C && nt > 1 {
-        let mut out = vec![0.0f32; values.len()];
-        for (v, row) in values.chunks_exact(nt).enumerate() {
+    let frames = if nt > 1 {
+        let mut out = vec![0.0f32; a.data.len()];
+        for (v, row) in a.data.chunks_exact(nt).enumerate() {
             for (t, x) in row.iter().enumerate() {
                 out[t * nv + v] = *x;
             }
         }
         out
     } else {
-        values
+        a.data
     };
     Ok(Overlay::new(nv, nt, frames))
 }

@@ -7,6 +7,7 @@ mod colorbar;
 mod inspector;
 mod layers;
 mod planning;
+mod routing;
 mod selectivity;
 mod slices;
 mod vessels;
@@ -45,6 +46,7 @@ pub struct UiState {
     pub last_picked_vessel: Option<u32>,
     pub slices: slices::SlicesUi,
     pub selectivity: selectivity::SelectivityUi,
+    pub routing: routing::RoutingUi,
 }
 
 pub struct UiPlugin;
@@ -223,7 +225,8 @@ fn panels(
         let busy = state.activity_open
             || state.plan.open
             || playback.traces_open
-            || state.selectivity.open;
+            || state.selectivity.open
+            || state.routing.open;
         state.vessels_open |= vessel_view.picked.is_some() && !busy;
     }
     vessels::vessels_window(&ctx, &mut state.vessels_open, &doc.0, &mut vessel_view);
@@ -239,6 +242,11 @@ fn panels(
         templates.write(t);
     }
     selectivity::selectivity_window(&ctx, &mut state.selectivity, &mut doc.0, &mut hover);
+    if hover.reveal_routing {
+        hover.reveal_routing = false;
+        state.routing.open = true;
+    }
+    routing::routing_window(&ctx, &mut state.routing, &mut doc.0);
     for c in cmds {
         plan_cmds.write(c);
     }
@@ -336,6 +344,13 @@ fn menu_bar(
             .clicked()
         {
             state.selectivity.open = !state.selectivity.open;
+        }
+        if ui
+            .button("Routing")
+            .on_hover_text("attention routing: where in an image a place on the cortex draws from (pRF model or weights from a file); brush the image to light up the cortex that listens")
+            .clicked()
+        {
+            state.routing.open = !state.routing.open;
         }
         if ui
             .button("Activity")
