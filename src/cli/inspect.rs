@@ -93,7 +93,10 @@ pub fn describe(l: &Loaded) -> Value {
             m.insert("categories".into(), json!(names));
         }
         Content::RoutingWeights(w) => {
-            m.insert("shape".into(), json!([w.n_images, w.n_queries, w.height, w.width]));
+            m.insert(
+                "shape".into(),
+                json!([w.n_images, w.n_queries, w.height, w.width]),
+            );
         }
         Content::Picture(p) => {
             m.insert("thumbnail".into(), json!([p.width, p.height]));

@@ -99,7 +99,9 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
     }
     let source = match &a.weights {
         None => {
-            let (w, h) = image.as_ref().map_or((1, 1), |i| (i.width() as usize, i.height() as usize));
+            let (w, h) = image
+                .as_ref()
+                .map_or((1, 1), |i| (i.width() as usize, i.height() as usize));
             let grid = Grid {
                 width: a.grid,
                 height: ((a.grid * h) / w.max(1)).max(1),
@@ -174,7 +176,10 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
                 )
             })?;
             let p = m.prf(hemi, v).expect("has a heatmap");
-            (heat, json!({"hemisphere": hemi, "vertex": v, "prf": {"x": p.x, "y": p.y, "sigma": p.sigma, "area": p.area}}))
+            (
+                heat,
+                json!({"hemisphere": hemi, "vertex": v, "prf": {"x": p.x, "y": p.y, "sigma": p.sigma, "area": p.area}}),
+            )
         }
         (Source::Prf(m, g), None, Some(roi)) => {
             let verts = roi_vertices(&scene, roi)?;
@@ -187,22 +192,39 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
                 }
             }
             if n == 0 {
-                return Err(format!("ROI {roi:?}: none of its {} vertices has a receptive field in this model", verts.len()));
+                return Err(format!(
+                    "ROI {roi:?}: none of its {} vertices has a receptive field in this model",
+                    verts.len()
+                ));
             }
-            let heat = Heatmap { height: g.height, width: g.width, values: acc.iter().map(|x| x / n as f32).collect() };
+            let heat = Heatmap {
+                height: g.height,
+                width: g.width,
+                values: acc.iter().map(|x| x / n as f32).collect(),
+            };
             (heat, json!({"roi": roi, "vertices": n}))
         }
         (Source::Weights(w, q), Some(v), _) => {
-            let qi = q.query(hemi, v).ok_or_else(|| format!("{hemi:?} vertex {v} has no query in the query map"))?;
-            let heat = w.heatmap(a.image_index, qi).ok_or_else(|| format!("query {qi} has no weight on image {}", a.image_index))?;
+            let qi = q
+                .query(hemi, v)
+                .ok_or_else(|| format!("{hemi:?} vertex {v} has no query in the query map"))?;
+            let heat = w
+                .heatmap(a.image_index, qi)
+                .ok_or_else(|| format!("query {qi} has no weight on image {}", a.image_index))?;
             (heat, json!({"hemisphere": hemi, "vertex": v, "query": qi}))
         }
         (Source::Weights(w, q), None, Some(roi)) => {
             let qi = q.roi_query(roi).ok_or_else(|| {
-                let names = q.names.as_ref().map(|n| n.join(", ")).unwrap_or_else(|| "none: the query map is per vertex".into());
+                let names = q
+                    .names
+                    .as_ref()
+                    .map(|n| n.join(", "))
+                    .unwrap_or_else(|| "none: the query map is per vertex".into());
                 format!("ROI {roi:?} is not one of the queries ({names})")
             })?;
-            let heat = w.heatmap(a.image_index, qi).ok_or_else(|| format!("query {qi} has no weight on image {}", a.image_index))?;
+            let heat = w
+                .heatmap(a.image_index, qi)
+                .ok_or_else(|| format!("query {qi} has no weight on image {}", a.image_index))?;
             (heat, json!({"roi": roi, "query": qi}))
         }
         _ => return Err("give --vertex V, --roi NAME or --brush x0,y0,x1,y1".into()),
@@ -211,7 +233,12 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
     let shown = image.as_ref().map(|i| {
         let k = (512 / i.width().max(i.height()).max(1)).max(1);
         if k > 1 {
-            image::imageops::resize(i, i.width() * k, i.height() * k, image::imageops::FilterType::Triangle)
+            image::imageops::resize(
+                i,
+                i.width() * k,
+                i.height() * k,
+                image::imageops::FilterType::Triangle,
+            )
         } else {
             i.clone()
         }
@@ -239,12 +266,25 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
         let span = [g.fov_deg, g.pixel_deg() * g.height as f64];
         m.insert("model".into(), json!(model.source));
         m.insert("peak_deg".into(), json!([px, py]));
-        m.insert("centroid_deg".into(), json!([x0 + centroid[0] * span[0], y0 - centroid[1] * span[1]]));
+        m.insert(
+            "centroid_deg".into(),
+            json!([x0 + centroid[0] * span[0], y0 - centroid[1] * span[1]]),
+        );
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
     } else {
-        println!("wrote {} (peak at row {r}, column {c} of {}×{}; centre {:.2}, {:.2} of the image)", a.out.display(), heat.height, heat.width, centroid[0], centroid[1]);
+        println!(
+            "wrote {} (peak at row {r}, column {c} of {}×{}; centre {:.2}, {:.2} of the image)",
+            a.out.display(),
+            heat.height,
+            heat.width,
+            centroid[0],
+            centroid[1]
+        );
     }
     Ok(())
 }
@@ -283,7 +323,10 @@ fn roi_vertices(scene: &Scene, name: &str) -> Result<Vec<(Hemisphere, usize)>, S
         return Err(if known.is_empty() {
             format!("ROI {name:?}: no annotation or label file is loaded")
         } else {
-            format!("ROI {name:?} is not a region of the loaded labels (they have: {})", known.join(", "))
+            format!(
+                "ROI {name:?} is not a region of the loaded labels (they have: {})",
+                known.join(", ")
+            )
         });
     }
     Ok(out)
@@ -307,21 +350,34 @@ fn write_brush(
         written.push(a.out.display().to_string());
     } else if lower.ends_with(".mgh") || lower.ends_with(".mgz") {
         let dir = a.out.parent().map(PathBuf::from).unwrap_or_default();
-        let name = a.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = a
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for (h, v) in &per_hemi {
             let p = dir.join(format!("{}.{name}", crate::selectivity::hemi_tag(*h)));
             let o = crate::brain::data::Overlay::new(v.len(), 1, v.clone());
-            crate::io::atomic_write(&p, &crate::io::mgh::write_overlay(&o)).map_err(|e| format!("{}: {e}", p.display()))?;
+            crate::io::atomic_write(&p, &crate::io::mgh::write_overlay(&o))
+                .map_err(|e| format!("{}: {e}", p.display()))?;
             written.push(p.display().to_string());
         }
     } else {
-        return Err(format!("{}: the brush overlay is written as .npy or .mgh", a.out.display()));
+        return Err(format!(
+            "{}: the brush overlay is written as .npy or .mgh",
+            a.out.display()
+        ));
     }
     let _ = scene;
     let max = per_hemi.values().flatten().fold(0f32, |m, &x| m.max(x));
     let counts: serde_json::Map<String, Value> = per_hemi
         .iter()
-        .map(|(h, v)| (crate::selectivity::hemi_tag(*h).to_string(), json!(v.iter().filter(|&&x| x >= 0.1).count())))
+        .map(|(h, v)| {
+            (
+                crate::selectivity::hemi_tag(*h).to_string(),
+                json!(v.iter().filter(|&&x| x >= 0.1).count()),
+            )
+        })
         .collect();
     let out = json!({
         "source": match source { Source::Prf(..) => "prf", Source::Weights(..) => "weights" },
@@ -331,9 +387,16 @@ fn write_brush(
         "out": written,
     });
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
     } else {
-        println!("wrote {}; vertices with ≥ 10% of their weight in the brush: {}", written.join(", "), Value::Object(counts));
+        println!(
+            "wrote {}; vertices with ≥ 10% of their weight in the brush: {}",
+            written.join(", "),
+            Value::Object(counts)
+        );
     }
     Ok(())
 }
@@ -348,8 +411,10 @@ pub fn heatmap_png(h: &Heatmap, image: Option<&image::RgbImage>) -> image::RgbIm
     let max = h.values.iter().fold(0f32, |m, &x| m.max(x)).max(1e-12);
     image::RgbImage::from_fn(w, ht, |x, y| {
         // bilinear in the grid
-        let fx = ((x as f32 + 0.5) / w as f32 * h.width as f32 - 0.5).clamp(0.0, (h.width - 1) as f32);
-        let fy = ((y as f32 + 0.5) / ht as f32 * h.height as f32 - 0.5).clamp(0.0, (h.height - 1) as f32);
+        let fx =
+            ((x as f32 + 0.5) / w as f32 * h.width as f32 - 0.5).clamp(0.0, (h.width - 1) as f32);
+        let fy = ((y as f32 + 0.5) / ht as f32 * h.height as f32 - 0.5)
+            .clamp(0.0, (h.height - 1) as f32);
         let (x0, y0) = (fx.floor() as usize, fy.floor() as usize);
         let (x1, y1) = ((x0 + 1).min(h.width - 1), (y0 + 1).min(h.height - 1));
         let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
@@ -364,6 +429,8 @@ pub fn heatmap_png(h: &Heatmap, image: Option<&image::RgbImage>) -> image::RgbIm
         });
         let c = cmap.at(t);
         let a = (t * 0.85).clamp(0.0, 0.85);
-        image::Rgb(std::array::from_fn(|k| (base[k] as f32 * (1.0 - a) + c[k] as f32 * a) as u8))
+        image::Rgb(std::array::from_fn(|k| {
+            (base[k] as f32 * (1.0 - a) + c[k] as f32 * a) as u8
+        }))
     })
 }

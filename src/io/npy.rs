@@ -126,9 +126,12 @@ pub fn parse_array(bytes: &[u8], max_dims: usize) -> Result<Array, FormatError> 
 
 pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
     let a = parse_array(bytes, 2).map_err(|e| match e {
-        FormatError::Unsupported(m) if m.contains("dimensions") => FormatError::Unsupported(
-            m.replace("expected 1 to 2 dimensions", "expected (vertices,) or (vertices, time points)"),
-        ),
+        FormatError::Unsupported(m) if m.contains("dimensions") => {
+            FormatError::Unsupported(m.replace(
+                "expected 1 to 2 dimensions",
+                "expected (vertices,) or (vertices, time points)",
+            ))
+        }
         e => e,
     })?;
     let (nv, nt) = match a.shape.as_slice() {

@@ -118,7 +118,8 @@ impl Heatmap {
         let mut var = 0.0;
         for (i, &w) in self.values.iter().enumerate() {
             let dx = ((i % self.width) as f64 + 0.5) / self.width as f64 - sx;
-            let dy = (((i / self.width) as f64 + 0.5) / self.height as f64 - sy) * self.height as f64
+            let dy = (((i / self.width) as f64 + 0.5) / self.height as f64 - sy)
+                * self.height as f64
                 / self.width as f64;
             var += w as f64 * (dx * dx + dy * dy);
         }
@@ -222,30 +223,53 @@ impl PrfModel {
         *self.per_hemi.get(&h)?.get(v)?
     }
 
-    /// The routing heatmap of a vertex over the stimulus grid (None off the maps, or when its
-    /// field lies wholly outside the grid).
+    /// The routing heatmap of a vertex over the stimulus grid, normalised over the grid (None
+    /// off the maps, or when less than 1% of its receptive field lies on the image).
     pub fn heatmap(&self, h: Hemisphere, v: usize, grid: &Grid) -> Option<Heatmap> {
         let p = self.prf(h, v)?;
-        Heatmap::normalised(grid.height, grid.width, gaussian(p, grid))
+        let g = gaussian(p, grid);
+        if mass(&g, p, grid) < 0.01 {
+            return None;
+        }
+        Heatmap::normalised(grid.height, grid.width, g)
     }
 
-    /// Per vertex, the fraction of its routing weight inside the brush (0 off the maps).
+    /// Per vertex, the fraction of its whole receptive field (the Gaussian's full integral, not
+    /// only the part on the image) inside the brush; 0 off the maps.
     pub fn brush(&self, b: &Brush, grid: &Grid) -> BTreeMap<Hemisphere, Vec<f32>> {
         use rayon::prelude::*;
+        let cell = grid.pixel_deg().powi(2);
         self.per_hemi
             .iter()
             .map(|(h, prfs)| {
                 let vals = prfs
                     .par_iter()
                     .map(|p| {
-                        p.and_then(|p| Heatmap::normalised(grid.height, grid.width, gaussian(p, grid)))
-                            .map_or(0.0, |m| m.in_brush(b) as f32)
+                        p.map_or(0.0, |p| {
+                            let g = gaussian(p, grid);
+                            let mut s = 0.0;
+                            for r in 0..grid.height {
+                                for c in 0..grid.width {
+                                    let cov = b.coverage(r, c, grid.height, grid.width);
+                                    if cov > 0.0 {
+                                        s += cov * g[r * grid.width + c] as f64;
+                                    }
+                                }
+                            }
+                            (s * cell / (2.0 * std::f64::consts::PI * p.sigma * p.sigma)) as f32
+                        })
                     })
                     .collect();
                 (*h, vals)
             })
             .collect()
     }
+}
+
+/// The fraction of a pRF's integral that lies on the grid.
+fn mass(g: &[f32], p: Prf, grid: &Grid) -> f64 {
+    g.iter().map(|&x| x as f64).sum::<f64>() * grid.pixel_deg().powi(2)
+        / (2.0 * std::f64::consts::PI * p.sigma * p.sigma)
 }
 
 /// A pRF's Gaussian sampled at the grid's pixel centres (separable).
@@ -415,7 +439,10 @@ impl QueryMap {
 
     /// The query of an ROI by name.
     pub fn roi_query(&self, name: &str) -> Option<usize> {
-        self.names.as_ref()?.iter().position(|n| n.eq_ignore_ascii_case(name))
+        self.names
+            .as_ref()?
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
     }
 
     /// Per-vertex values from per-query values.
@@ -466,7 +493,10 @@ mod tests {
         let ([cx, cy], spread) = h.centroid();
         assert!(cx > 0.7 && cy < 0.5, "{cx} {cy}");
         // σ = 0.5 + 0.1·√20 ≈ 0.95°: spread ≈ √2·σ / 16° of the width
-        assert!((spread - 2f64.sqrt() * 0.947 / 16.0).abs() < 0.01, "{spread}");
+        assert!(
+            (spread - 2f64.sqrt() * 0.947 / 16.0).abs() < 0.01,
+            "{spread}"
+        );
         assert!(m.heatmap(Hemisphere::Left, 1, &g).is_none());
         // brushing the right half takes nearly all of its weight, the left half none
         let right = Brush::parse("0.5,0,1,1", 0, 0).unwrap();
@@ -495,13 +525,22 @@ mod tests {
         .unwrap();
         assert_eq!(q.query(Hemisphere::Left, 1), Some(1));
         assert_eq!(q.query(Hemisphere::Left, 2), None);
-        assert_eq!(q.spread(&[0.75, 0.0])[&Hemisphere::Left], vec![0.75, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            q.spread(&[0.75, 0.0])[&Hemisphere::Left],
+            vec![0.75, 0.0, 0.0, 0.0]
+        );
         let e = QueryMap::from_indices([(Hemisphere::Left, vec![2.0])].into(), 2).unwrap_err();
-        assert!(e.contains("query 2, but the weights have queries 0..1"), "{e}");
+        assert!(
+            e.contains("query 2, but the weights have queries 0..1"),
+            "{e}"
+        );
         let mut bad = a.clone();
         bad.data[5] = f32::NAN;
         let e = PatchWeights::from_array(bad).unwrap_err();
-        assert!(e.contains("NaN at image 0, query 1, row 0, column 1"), "{e}");
+        assert!(
+            e.contains("NaN at image 0, query 1, row 0, column 1"),
+            "{e}"
+        );
         let e = PatchWeights::from_array(Array {
             shape: vec![4, 4],
             data: vec![0.0; 16],
@@ -518,7 +557,10 @@ mod tests {
         assert_eq!(q.per_hemi[&Hemisphere::Left], vec![1, 0, -1]);
         assert_eq!(q.roi_query("FFA"), Some(0));
         let e = QueryMap::from_roi_names(vec!["PPA".into()], &regions).unwrap_err();
-        assert!(e.contains("\"PPA\" is not a region") && e.contains("FFA, V1"), "{e}");
+        assert!(
+            e.contains("\"PPA\" is not a region") && e.contains("FFA, V1"),
+            "{e}"
+        );
         assert!(Brush::parse("1,2,3", 10, 10).is_err());
         assert!(Brush::parse("0.5,0.5,0.5,0.9", 10, 10).is_err());
     }

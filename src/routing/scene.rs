@@ -16,7 +16,11 @@ pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
     if hemis.is_empty() {
         return Err("the pRF routing model needs a cortical surface".into());
     }
-    let have = |name: &str| hemis.iter().all(|h| scene.overlay_frame(name, *h).is_some());
+    let have = |name: &str| {
+        hemis
+            .iter()
+            .all(|h| scene.overlay_frame(name, *h).is_some())
+    };
     if have("angle") && have("eccen") {
         let mut per_hemi = BTreeMap::new();
         for &h in &hemis {
@@ -27,7 +31,7 @@ pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
                 .map(|i| {
                     let area = varea.map_or(1.0, |v| v[i]);
                     let (a, e) = (angle[i] as f64, eccen[i] as f64);
-                    (area >= 1.0 && area <= 3.0 && e > 0.0 && a.is_finite() && e.is_finite())
+                    ((1.0..=3.0).contains(&area) && e > 0.0 && a.is_finite() && e.is_finite())
                         .then(|| (field_from_angle(h, a, e), area as u8))
                 })
                 .collect();
@@ -42,7 +46,16 @@ pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
     let hs = crate::planning::plan::hemispheres(scene, &hemis, WedgeDipole::POLIMENI)?;
     let per_hemi = hs
         .into_iter()
-        .map(|x| (x.hemi, x.template.field.iter().map(|f| f.map(|p| (p, 1u8))).collect()))
+        .map(|x| {
+            (
+                x.hemi,
+                x.template
+                    .field
+                    .iter()
+                    .map(|f| f.map(|p| (p, 1u8)))
+                    .collect(),
+            )
+        })
         .collect();
     Ok(PrfModel::from_field(
         per_hemi,
@@ -60,7 +73,10 @@ pub fn queries_from_layer(scene: &Scene, name: &str, n_queries: usize) -> Result
         .ok_or_else(|| format!("no layer {name:?} for the query map"))?;
     match &l.data {
         LayerData::Overlay { per_hemi, .. } => QueryMap::from_indices(
-            per_hemi.iter().map(|(h, o)| (*h, o.frame(0).to_vec())).collect(),
+            per_hemi
+                .iter()
+                .map(|(h, o)| (*h, o.frame(0).to_vec()))
+                .collect(),
             n_queries,
         )
         .map_err(|e| format!("{name}: {e}")),
@@ -71,7 +87,11 @@ pub fn queries_from_layer(scene: &Scene, name: &str, n_queries: usize) -> Result
 }
 
 /// A query map from query names matched against a labels layer's regions.
-pub fn queries_from_rois(scene: &Scene, names: Vec<String>, layer: Option<&str>) -> Result<QueryMap, String> {
+pub fn queries_from_rois(
+    scene: &Scene,
+    names: Vec<String>,
+    layer: Option<&str>,
+) -> Result<QueryMap, String> {
     let l = scene
         .layers
         .iter()
@@ -129,7 +149,11 @@ mod tests {
                 let heat = m.heatmap(h, v, &grid).unwrap();
                 let ([cx, cy], _) = heat.centroid();
                 // the correct half of the field: left hemisphere → right (cx > 0.5)
-                assert_eq!(cx > 0.5, h == Hemisphere::Left, "{h:?} vertex {v}: centroid x {cx}");
+                assert_eq!(
+                    cx > 0.5,
+                    h == Hemisphere::Left,
+                    "{h:?} vertex {v}: centroid x {cx}"
+                );
                 if zv <= lo {
                     n_lo += 1;
                     up += (cy < 0.5) as usize; // image y down: upper field is cy < 0.5
@@ -138,8 +162,14 @@ mod tests {
                     down += (cy > 0.5) as usize;
                 }
             }
-            assert!(up * 10 >= n_lo * 8, "{h:?}: ventral → upper field in {up} of {n_lo}");
-            assert!(down * 10 >= n_hi * 8, "{h:?}: dorsal → lower field in {down} of {n_hi}");
+            assert!(
+                up * 10 >= n_lo * 8,
+                "{h:?}: ventral → upper field in {up} of {n_lo}"
+            );
+            assert!(
+                down * 10 >= n_hi * 8,
+                "{h:?}: dorsal → lower field in {down} of {n_hi}"
+            );
         }
     }
 }

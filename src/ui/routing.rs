@@ -98,7 +98,9 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
         ui.selectable_value(&mut st.use_file, false, "pRF model");
         ui.add_enabled_ui(file.is_some(), |ui| {
             ui.selectable_value(&mut st.use_file, true, "weights file")
-                .on_disabled_hover_text("File → Open an .npy of shape [queries, h, w] or [images, queries, h, w]");
+                .on_disabled_hover_text(
+                    "File → Open an .npy of shape [queries, h, w] or [images, queries, h, w]",
+                );
         });
     });
     if file.is_none() {
@@ -141,16 +143,27 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
         ui.horizontal(|ui| {
             ui.label("query map");
             egui::ComboBox::from_id_salt("query-layer")
-                .selected_text(st.query_layer.clone().unwrap_or_else(|| "(a per-vertex index overlay)".into()))
+                .selected_text(
+                    st.query_layer
+                        .clone()
+                        .unwrap_or_else(|| "(a per-vertex index overlay)".into()),
+                )
                 .show_ui(ui, |ui| {
                     for n in &layers {
-                        if ui.selectable_label(st.query_layer.as_ref() == Some(n), n).clicked() {
+                        if ui
+                            .selectable_label(st.query_layer.as_ref() == Some(n), n)
+                            .clicked()
+                        {
                             st.query_layer = Some(n.clone());
                         }
                     }
                 });
             if w.n_images > 1 {
-                ui.add(egui::DragValue::new(&mut st.image_index).range(0..=w.n_images - 1).prefix("image "));
+                ui.add(
+                    egui::DragValue::new(&mut st.image_index)
+                        .range(0..=w.n_images - 1)
+                        .prefix("image "),
+                );
             }
         });
         match &st.query_layer {
@@ -184,21 +197,31 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
     let key = Arc::as_ptr(&pic) as usize;
     if st.stim_tex.as_ref().is_none_or(|(k, _)| *k != key) {
         let img = egui::ColorImage::from_rgba_unmultiplied([pic.width, pic.height], &pic.rgba);
-        st.stim_tex = Some((key, ctx.load_texture("routing-stimulus", img, egui::TextureOptions::LINEAR)));
+        st.stim_tex = Some((
+            key,
+            ctx.load_texture("routing-stimulus", img, egui::TextureOptions::LINEAR),
+        ));
     }
     let grid = grid_for(&pic, FOV);
     // the heatmap of the selected vertex
     let sel = scene.selection;
-    let heat_key = format!("{sel:?}/{}/{:?}/{}/{key}", st.use_file, st.query_layer, st.image_index);
+    let heat_key = format!(
+        "{sel:?}/{}/{:?}/{}/{key}",
+        st.use_file, st.query_layer, st.image_index
+    );
     if st.heat_key.as_deref() != Some(heat_key.as_str()) {
         st.heat_key = Some(heat_key);
         let heat = sel.and_then(|s| match (&model, &file, &qmap) {
             (Some(m), _, _) => m.heatmap(s.hemi, s.vertex, &grid).map(|h| {
                 let p = m.prf(s.hemi, s.vertex).expect("has one");
-                (h, format!("pRF at ({:.1}°, {:.1}°), σ {:.2}°", p.x, p.y, p.sigma))
+                (
+                    h,
+                    format!("pRF at ({:.1}°, {:.1}°), σ {:.2}°", p.x, p.y, p.sigma),
+                )
             }),
             (None, Some((_, w)), Some(q)) => q.query(s.hemi, s.vertex).and_then(|qi| {
-                w.heatmap(st.image_index, qi).map(|h| (h, format!("query {qi}")))
+                w.heatmap(st.image_index, qi)
+                    .map(|h| (h, format!("query {qi}")))
             }),
             _ => None,
         });
@@ -208,11 +231,20 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
                 "{:?} vertex {} has no routing weights here{}",
                 s.hemi,
                 s.vertex,
-                if st.use_file { " (no query)" } else { " (outside the mapped visual cortex or the image)" }
+                if st.use_file {
+                    " (no query)"
+                } else {
+                    " (outside the mapped visual cortex or the image)"
+                }
             ),
-            (_, None) => "Click the cortex (e.g. V1 on the medial occipital lobe) to see where it looks.".into(),
+            (_, None) => {
+                "Click the cortex (e.g. V1 on the medial occipital lobe) to see where it looks."
+                    .into()
+            }
         };
-        st.heat_tex = heat.map(|(h, _)| ctx.load_texture("routing-heat", heat_image(&h), egui::TextureOptions::LINEAR));
+        st.heat_tex = heat.map(|(h, _)| {
+            ctx.load_texture("routing-heat", heat_image(&h), egui::TextureOptions::LINEAR)
+        });
     }
     ui.small(&st.heat_note);
     // image, heatmap and brush
@@ -246,7 +278,12 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
         _ => None,
     };
     if let Some((a, b)) = live {
-        painter.rect_stroke(egui::Rect::from_two_pos(a, b), 0.0, egui::Stroke::new(1.5, egui::Color32::from_rgb(80, 220, 255)), egui::StrokeKind::Inside);
+        painter.rect_stroke(
+            egui::Rect::from_two_pos(a, b),
+            0.0,
+            egui::Stroke::new(1.5, egui::Color32::from_rgb(80, 220, 255)),
+            egui::StrokeKind::Inside,
+        );
     }
     if resp.drag_stopped()
         && let (Some(a), Some(b)) = (st.drag_from.take(), resp.interact_pointer_pos())
@@ -255,7 +292,15 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
         match Brush::parse(&format!("{x0},{y0},{x1},{y1}"), 1, 1) {
             Ok(br) => {
                 st.brush = Some(br);
-                apply_brush(scene, br, model.as_deref(), &grid, file.as_ref().map(|f| &*f.1), qmap.as_ref(), st.image_index);
+                apply_brush(
+                    scene,
+                    br,
+                    model.as_deref(),
+                    &grid,
+                    file.as_ref().map(|f| &*f.1),
+                    qmap.as_ref(),
+                    st.image_index,
+                );
                 st.error = None;
             }
             Err(e) => st.error = Some(e),
@@ -263,10 +308,21 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
     }
     if let Some(b) = st.brush {
         let r = egui::Rect::from_min_max(
-            egui::pos2(rect.min.x + b.x0 as f32 * rect.width(), rect.min.y + b.y0 as f32 * rect.height()),
-            egui::pos2(rect.min.x + b.x1 as f32 * rect.width(), rect.min.y + b.y1 as f32 * rect.height()),
+            egui::pos2(
+                rect.min.x + b.x0 as f32 * rect.width(),
+                rect.min.y + b.y0 as f32 * rect.height(),
+            ),
+            egui::pos2(
+                rect.min.x + b.x1 as f32 * rect.width(),
+                rect.min.y + b.y1 as f32 * rect.height(),
+            ),
         );
-        painter.rect_stroke(r, 0.0, egui::Stroke::new(1.5, egui::Color32::from_rgb(80, 220, 255)), egui::StrokeKind::Inside);
+        painter.rect_stroke(
+            r,
+            0.0,
+            egui::Stroke::new(1.5, egui::Color32::from_rgb(80, 220, 255)),
+            egui::StrokeKind::Inside,
+        );
     }
     ui.small("Drag on the image: the cortex shows how much of each vertex's routing weight falls in the rectangle (layer \"routing: brush\").");
     if let Some(e) = &st.error {
@@ -288,7 +344,11 @@ fn apply_brush(
         (None, Some(w), Some(q)) => q.spread(&w.brush(image, &b)),
         _ => return,
     };
-    let max = per_hemi.values().flatten().fold(0f32, |m, &x| m.max(x)).max(1e-6);
+    let max = per_hemi
+        .values()
+        .flatten()
+        .fold(0f32, |m, &x| m.max(x))
+        .max(1e-6);
     let per_hemi: Vec<(Hemisphere, Vec<f32>)> = per_hemi.into_iter().collect();
     scene.set_computed_layer(
         BRUSH_LAYER,

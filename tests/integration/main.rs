@@ -9,6 +9,7 @@ mod percept;
 mod plan;
 mod readers;
 mod render;
+mod routing;
 mod selectivity;
 mod simulate;
 mod vessels;

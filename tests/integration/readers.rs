@@ -167,7 +167,8 @@ fn check(path: std::path::PathBuf, key: &str) {
         Content::Vessels(_)
         | Content::Captions(_)
         | Content::Categories(_)
-        | Content::Picture(_) => {
+        | Content::Picture(_)
+        | Content::RoutingWeights(_) => {
             panic!("{key}: no nibabel reference for {}", l.content.kind())
         }
     }
