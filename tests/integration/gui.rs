@@ -160,3 +160,42 @@ fn the_selectivity_demo_opens_in_the_window() {
         assert!(n > 60, "{name} swatch: {n} pixels");
     }
 }
+
+/// `view --routing V`: the Routing panel opens with left vertex V selected and draws its
+/// heatmap over the stimulus.
+#[test]
+fn the_routing_panel_draws_the_selected_vertex_heatmap() {
+    let out = scratch("gui-routing").join("window.png");
+    let report = run_view(&[
+        "--routing",
+        "6887",
+        "--hemi",
+        "left",
+        "--view",
+        "right",
+        "--bench-frames",
+        "3",
+        "--screenshot",
+        out.to_str().unwrap(),
+    ]);
+    assert!(report["mean_frame_ms"].as_f64().unwrap() > 0.0);
+    let img = image::open(&out).unwrap().to_rgb8();
+    // the stimulus is grey; the heatmap adds hot (red/yellow) pixels inside the panel, in
+    // the upper right of the stimulus (the vertex sees the upper right field)
+    let hot: Vec<(u32, u32)> = img
+        .enumerate_pixels()
+        .filter(|(x, y, p)| {
+            (330..700).contains(x)
+                && (185..555).contains(y)
+                && p[0] as i32 - p[2] as i32 > 80
+                && p[1] > 60
+        })
+        .map(|(x, y, _)| (x, y))
+        .collect();
+    assert!(hot.len() > 40, "{} hot pixels", hot.len());
+    let n = hot.len() as f64;
+    let mx = hot.iter().map(|p| p.0 as f64).sum::<f64>() / n;
+    let my = hot.iter().map(|p| p.1 as f64).sum::<f64>() / n;
+    // the stimulus is drawn 380 px wide from x ≈ 327, y ≈ 179 (the panel's default place)
+    assert!(mx > 517.0 && my < 369.0, "heatmap at ({mx:.0}, {my:.0})");
+}
