@@ -17,6 +17,7 @@ pub mod live;
 pub mod material;
 pub mod picking;
 pub mod planning;
+pub mod regions;
 pub mod scene;
 pub mod selectivity;
 pub mod timeline;
@@ -197,6 +198,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                     demo_at_start: opts.selectivity_demo,
                     routing_vertex: opts.routing_vertex,
                 },
+                regions::RegionsPlugin,
             ),
             files::FilesPlugin,
             capture::CapturePlugin {

@@ -161,6 +161,9 @@ pub struct Scene {
     pub selectivity: crate::selectivity::state::SelectivityDoc,
     /// Image-patch routing weights from a file (`crate::routing`), with their source.
     pub routing_weights: Option<(String, Arc<crate::routing::PatchWeights>)>,
+    /// Region ↔ region routing weights and region centres from files, with their sources.
+    pub region_matrix: Option<(String, Arc<crate::routing::regions::RegionMatrix>)>,
+    pub region_nodes: Option<(String, Arc<crate::routing::regions::Nodes>)>,
     next_id: u64,
 }
 
@@ -374,6 +377,23 @@ impl Scene {
                 Ok(note)
             }
             Content::Overlay(o) => {
+                // a square table whose size is no hemisphere's vertex count: region routing
+                let n = o.n_vertices;
+                if n > 1
+                    && o.n_frames == n
+                    && loaded.hemisphere.is_none()
+                    && !self.hemis.values().any(|g| g.n_vertices() == n)
+                {
+                    let mut data = vec![0f32; n * n];
+                    for f in 0..n {
+                        for v in 0..n {
+                            data[v * n + f] = o.values[f * n + v];
+                        }
+                    }
+                    let m = crate::routing::regions::RegionMatrix::new(&[n, n], data)
+                        .map_err(|e| format!("{what}: {e}"))?;
+                    return Ok(Some(self.add_region_matrix(what, m)));
+                }
                 let (hemi, note) = self.hemi_for(loaded.hemisphere, o.n_vertices, &what)?;
                 let name = if matches!(loaded.source, crate::io::Source::Embedded { .. }) {
                     loaded.name.clone()
@@ -550,6 +570,16 @@ impl Scene {
                 self.selectivity.rev += 1;
                 Ok(None)
             }
+            Content::RegionMatrix(m) => Ok(Some(self.add_region_matrix(what, m))),
+            Content::Nodes(n) => {
+                let note = format!(
+                    "{what}: {} region centres (Routing panel: region arcs)",
+                    n.names.len()
+                );
+                self.region_nodes = Some((what, Arc::new(n)));
+                self.selectivity.rev += 1;
+                Ok(Some(note))
+            }
             Content::RoutingWeights(w) => {
                 let note = format!(
                     "{what}: routing weights, {} image(s) × {} queries over a {}×{} grid (Routing panel; choose a query map there)",
@@ -560,6 +590,75 @@ impl Scene {
                 Ok(Some(note))
             }
         }
+    }
+
+    fn add_region_matrix(
+        &mut self,
+        what: String,
+        m: crate::routing::regions::RegionMatrix,
+    ) -> String {
+        let note = format!(
+            "{what}: region routing, {} regions × {} frame(s) (Routing panel: region arcs)",
+            m.n, m.frames
+        );
+        self.region_matrix = Some((what, Arc::new(m)));
+        self.selectivity.rev += 1;
+        note
+    }
+
+    /// The centres of the matrix's regions: a node file with as many nodes, else the first
+    /// labels layer with as many regions (that have vertices).
+    pub fn region_centres(&self) -> Result<crate::routing::regions::Nodes, String> {
+        use crate::routing::regions::centres_from_labels;
+        let (src, m) = self
+            .region_matrix
+            .as_ref()
+            .ok_or("no region routing matrix is loaded")?;
+        if let Some((_, n)) = &self.region_nodes
+            && n.names.len() == m.n
+        {
+            return Ok((**n).clone());
+        }
+        let mut seen = Vec::new();
+        for l in &self.layers {
+            let LayerData::Labels { per_hemi, .. } = &l.data else {
+                continue;
+            };
+            let mut input = BTreeMap::new();
+            for (h, lb) in per_hemi {
+                let (Some(g), true) = (self.hemis.get(h), !lb.regions.is_empty()) else {
+                    continue;
+                };
+                let Some(pial) = g
+                    .surfaces
+                    .get(&SurfaceKind::Pial)
+                    .or_else(|| g.surfaces.values().next())
+                else {
+                    continue;
+                };
+                if let Ok(d) = lb.dense(g.n_vertices()) {
+                    let names = lb.regions.iter().map(|r| r.name.clone()).collect();
+                    input.insert(*h, (d, names, pial.vertices.as_slice()));
+                }
+            }
+            let nodes = centres_from_labels(&input);
+            if nodes.names.len() == m.n {
+                return Ok(nodes);
+            }
+            seen.push(format!("{} has {}", l.name, nodes.names.len()));
+        }
+        if let Some((nsrc, n)) = &self.region_nodes {
+            seen.push(format!("{nsrc} has {}", n.names.len()));
+        }
+        Err(format!(
+            "{src}: {} regions, but no parcellation or node file has as many ({})",
+            m.n,
+            if seen.is_empty() {
+                "none is loaded".to_string()
+            } else {
+                seen.join("; ")
+            }
+        ))
     }
 
     /// A multi-frame layer arrived: build the selectivity dataset when category names wait

@@ -92,6 +92,15 @@ pub fn describe(l: &Loaded) -> Value {
         Content::Categories(names) => {
             m.insert("categories".into(), json!(names));
         }
+        Content::RegionMatrix(r) => {
+            m.insert("regions".into(), json!(r.n));
+            m.insert("frames".into(), json!(r.frames));
+            insert_stats(m, &Stats::of(&r.data));
+        }
+        Content::Nodes(n) => {
+            m.insert("nodes".into(), json!(n.names.len()));
+            m.insert("names".into(), json!(n.names));
+        }
         Content::RoutingWeights(w) => {
             m.insert(
                 "shape".into(),

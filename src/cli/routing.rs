@@ -68,8 +68,25 @@ pub struct RoutingArgs {
     roi: Option<String>,
     #[arg(long)]
     brush: Option<String>,
-    #[arg(long)]
-    out: PathBuf,
+    /// Region routing matrix (.npy [N,N]/[T,N,N] or an N×N text table): list the arcs shown
+    #[arg(long, conflicts_with_all = ["weights", "vertex", "roi", "brush"])]
+    matrix: Option<PathBuf>,
+    /// Region centres for --matrix (BrainNet .node, TVB centres.txt); else a parcellation
+    /// among FILES
+    #[arg(long, requires = "matrix")]
+    nodes: Option<PathBuf>,
+    /// --matrix: frame of a T×N×N series
+    #[arg(long, default_value_t = 0)]
+    frame: usize,
+    /// --matrix: strongest targets per source
+    #[arg(long, default_value_t = 10)]
+    top_k: usize,
+    /// --matrix: smallest |weight| shown
+    #[arg(long, default_value_t = 0.0)]
+    threshold: f32,
+    /// heatmap PNG, or the brush overlay (.npy/.mgh); not needed with --matrix
+    #[arg(long, required_unless_present = "matrix")]
+    out: Option<PathBuf>,
     #[arg(long)]
     json: bool,
 }
@@ -85,6 +102,10 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
         ..Default::default()
     };
     let mut scene = super::build_scene(&a.files, &opts)?;
+    if let Some(m) = &a.matrix {
+        return region_arcs(&a, &mut scene, m);
+    }
+    let out_path = a.out.clone().ok_or("--out is required")?;
     let hemi = super::parse_hemi(&a.hemi)?;
     let image = match &a.image {
         Some(p) => Some(
@@ -165,7 +186,7 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
             Source::Prf(m, g) => m.brush(&brush, g),
             Source::Weights(w, q) => q.spread(&w.brush(a.image_index, &brush)),
         };
-        return write_brush(&a, &mut scene, &source, brush, per_hemi);
+        return write_brush(&a, &out_path, &source, brush, per_hemi);
     }
     let (heat, sel): (Heatmap, Value) = match (&source, a.vertex, &a.roi) {
         (Source::Prf(m, g), Some(v), _) => {
@@ -244,8 +265,8 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
         }
     });
     let png = heatmap_png(&heat, shown.as_ref());
-    png.save_with_format(&a.out, image::ImageFormat::Png)
-        .map_err(|e| format!("{}: {e}", a.out.display()))?;
+    png.save_with_format(&out_path, image::ImageFormat::Png)
+        .map_err(|e| format!("{}: {e}", out_path.display()))?;
     let (r, c) = heat.peak();
     let (centroid, spread) = heat.centroid();
     let mut out = json!({
@@ -254,7 +275,7 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
         "peak": {"row": r, "col": c},
         "centroid": centroid,
         "spread": spread,
-        "out": a.out.display().to_string(),
+        "out": out_path.display().to_string(),
     });
     let m = out.as_object_mut().expect("object");
     for (k, v) in sel.as_object().expect("object") {
@@ -279,11 +300,69 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
     } else {
         println!(
             "wrote {} (peak at row {r}, column {c} of {}×{}; centre {:.2}, {:.2} of the image)",
-            a.out.display(),
+            out_path.display(),
             heat.height,
             heat.width,
             centroid[0],
             centroid[1]
+        );
+    }
+    Ok(())
+}
+
+/// `--matrix`: the arcs the viewer would draw (JSON: `matrix`, `regions`, `frames`, `frame`,
+/// `nodes` (where the centres came from), `top_k`, `threshold`, `arcs`: `[{source, target,
+/// weight}]` by region name).
+fn region_arcs(a: &RoutingArgs, scene: &mut Scene, m: &std::path::Path) -> Result<(), String> {
+    for f in std::iter::once(m).chain(a.nodes.as_deref()) {
+        let l = crate::io::load(f).map_err(|e| e.to_string())?;
+        let what = l.source.display();
+        match (&l.content, f == m) {
+            (crate::io::Content::RegionMatrix(_), true) | (crate::io::Content::Nodes(_), false) => {
+            }
+            (crate::io::Content::Overlay(o), true) if o.n_vertices == o.n_frames => {}
+            (c, true) => {
+                return Err(format!(
+                    "{what}: not a region routing matrix (read as {}; name it …matrix.npy or give N×N numbers)",
+                    c.kind()
+                ));
+            }
+            (c, false) => return Err(format!("{what}: not a node file (read as {})", c.kind())),
+        }
+        scene.add(l)?;
+    }
+    let (src, mat) = scene.region_matrix.clone().ok_or("no region matrix")?;
+    let nodes = scene.region_centres()?;
+    if a.frame >= mat.frames {
+        return Err(format!(
+            "--frame {}: {src} has {} frame(s)",
+            a.frame, mat.frames
+        ));
+    }
+    let arcs = mat.top_k(mat.frame(a.frame), a.top_k, a.threshold);
+    let out = json!({
+        "matrix": src,
+        "regions": mat.n,
+        "frames": mat.frames,
+        "frame": a.frame,
+        "nodes": scene.region_nodes.as_ref().filter(|(_, n)| n.names.len() == mat.n).map_or("parcellation".to_string(), |(s, _)| s.clone()),
+        "top_k": a.top_k,
+        "threshold": a.threshold,
+        "arcs": arcs.iter().map(|&(i, j, w)| json!({"source": nodes.names[i], "target": nodes.names[j], "weight": w})).collect::<Vec<_>>(),
+    });
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "{src}: {} regions, frame {}: {} arcs (top {} per region, |w| ≥ {})",
+            mat.n,
+            a.frame,
+            arcs.len(),
+            a.top_k,
+            a.threshold
         );
     }
     Ok(())
@@ -334,24 +413,24 @@ fn roi_vertices(scene: &Scene, name: &str) -> Result<Vec<(Hemisphere, usize)>, S
 
 fn write_brush(
     a: &RoutingArgs,
-    scene: &mut Scene,
+    out_path: &std::path::Path,
     source: &Source,
     brush: Brush,
     per_hemi: BTreeMap<Hemisphere, Vec<f32>>,
 ) -> Result<(), String> {
-    let lower = a.out.to_string_lossy().to_ascii_lowercase();
+    let lower = out_path.to_string_lossy().to_ascii_lowercase();
     let mut written = Vec::new();
     if lower.ends_with(".npy") {
         let all: Vec<f32> = per_hemi.values().flatten().copied().collect();
         let o = crate::brain::data::Overlay::new(all.len(), 1, all);
         let mut buf = Vec::new();
         crate::io::npy::write(&o, &mut buf).map_err(|e| e.to_string())?;
-        crate::io::atomic_write(&a.out, &buf).map_err(|e| format!("{}: {e}", a.out.display()))?;
-        written.push(a.out.display().to_string());
+        crate::io::atomic_write(&out_path, &buf)
+            .map_err(|e| format!("{}: {e}", out_path.display()))?;
+        written.push(out_path.display().to_string());
     } else if lower.ends_with(".mgh") || lower.ends_with(".mgz") {
-        let dir = a.out.parent().map(PathBuf::from).unwrap_or_default();
-        let name = a
-            .out
+        let dir = out_path.parent().map(PathBuf::from).unwrap_or_default();
+        let name = out_path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
@@ -365,10 +444,9 @@ fn write_brush(
     } else {
         return Err(format!(
             "{}: the brush overlay is written as .npy or .mgh",
-            a.out.display()
+            out_path.display()
         ));
     }
-    let _ = scene;
     let max = per_hemi.values().flatten().fold(0f32, |m, &x| m.max(x));
     let counts: serde_json::Map<String, Value> = per_hemi
         .iter()

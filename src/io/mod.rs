@@ -100,6 +100,10 @@ pub enum Format {
     CategoryNames,
     /// PNG or JPEG picture (gallery)
     Picture,
+    /// BrainNet `.node` or TVB `centres.txt`
+    Nodes,
+    /// whitespace-separated N×N numbers (TVB `weights.txt`, `tract_lengths.txt`)
+    MatrixText,
 }
 
 impl Format {
@@ -122,6 +126,8 @@ impl Format {
             Format::Captions => "captions_table",
             Format::CategoryNames => "category_names",
             Format::Picture => "picture",
+            Format::Nodes => "region_nodes",
+            Format::MatrixText => "matrix_text",
         }
     }
 }
@@ -140,6 +146,10 @@ pub enum Content {
     Picture(crate::brain::data::Picture),
     /// image-patch routing weights (`.npy` with 3 or 4 dimensions)
     RoutingWeights(crate::routing::PatchWeights),
+    /// region ↔ region routing weights (N×N or T×N×N)
+    RegionMatrix(crate::routing::regions::RegionMatrix),
+    /// region centres (BrainNet `.node`, TVB `centres.txt`)
+    Nodes(crate::routing::regions::Nodes),
 }
 
 impl Content {
@@ -154,6 +164,8 @@ impl Content {
             Content::Categories(_) => "category_names",
             Content::Picture(_) => "picture",
             Content::RoutingWeights(_) => "routing_weights",
+            Content::RegionMatrix(_) => "region_matrix",
+            Content::Nodes(_) => "region_nodes",
         }
     }
 }
@@ -227,6 +239,14 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
     if name.ends_with(".csv") || name.ends_with(".tsv") {
         return sniff_table(src, if name.ends_with(".csv") { b',' } else { b'\t' });
     }
+    if name.ends_with(".node")
+        || (name.ends_with(".txt") && (name.contains("centres") || name.contains("centers")))
+    {
+        return Ok(Format::Nodes);
+    }
+    if name.ends_with(".txt") && sniff_numeric_rows(src)? {
+        return Ok(Format::MatrixText);
+    }
     if name.ends_with(".json") || name.ends_with(".txt") {
         return Ok(Format::CategoryNames);
     }
@@ -290,6 +310,22 @@ fn sniff_table(src: &Source, delimiter: u8) -> Result<Format, FormatError> {
         return Ok(Format::CategoryNames);
     }
     Ok(Format::SeriesTable)
+}
+
+/// Does the first non-comment line hold two or more numbers (a matrix written as text)?
+fn sniff_numeric_rows(src: &Source) -> Result<bool, FormatError> {
+    let (stream, _) = src.open()?;
+    let mut head = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(stream, 64 << 10), &mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    Ok(first.is_some_and(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        f.len() >= 2 && f.iter().all(|x| x.parse::<f64>().is_ok())
+    }))
 }
 
 /// Read a file from disk with default limits.
@@ -376,6 +412,20 @@ pub fn load_source_progress(
         Format::Captions => captions::read(&src, limits).map_err(err)?,
         Format::CategoryNames => captions::read_names(&src, limits).map_err(err)?,
         Format::Picture => picture::read(&src, limits).map_err(err)?,
+        Format::Nodes => {
+            let b = source::read_all(&src, limits).map_err(err)?;
+            Content::Nodes(
+                crate::routing::regions::Nodes::parse(&String::from_utf8_lossy(&b))
+                    .map_err(|e| err(FormatError::Invalid(e)))?,
+            )
+        }
+        Format::MatrixText => {
+            let b = source::read_all(&src, limits).map_err(err)?;
+            Content::RegionMatrix(
+                crate::routing::regions::RegionMatrix::parse_text(&String::from_utf8_lossy(&b))
+                    .map_err(|e| err(FormatError::Invalid(e)))?,
+            )
+        }
     };
     if let Content::Surface(_) = content {
         surface_kind = Some(SurfaceKind::guess(&name));

@@ -13,10 +13,21 @@ use super::{Content, FormatError};
 use crate::brain::data::Overlay;
 
 /// A 1-D/2-D array is per-vertex data; a 3-D `[queries, h, w]` or 4-D `[images, queries, h, w]`
-/// array is routing weights (`crate::routing`).
+/// array is image-patch routing weights (`crate::routing`); a file whose name says `matrix`,
+/// `connectivity`, `conn` or `regions` holding `[N, N]` or `[T, N, N]` is a region routing
+/// matrix (`crate::routing::regions`).
 pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
     let bytes = read_all(src, limits)?;
     let a = parse_array(&bytes, 4)?;
+    let lower = src.file_name().to_ascii_lowercase();
+    let regional = ["matrix", "connectivity", "conn", "regions"]
+        .iter()
+        .any(|k| lower.contains(k));
+    if regional && (a.shape.len() == 3 || a.shape.len() == 2) {
+        return crate::routing::regions::RegionMatrix::new(&a.shape, a.data)
+            .map(Content::RegionMatrix)
+            .map_err(FormatError::Invalid);
+    }
     if a.shape.len() >= 3 {
         return crate::routing::PatchWeights::from_array(a)
             .map(Content::RoutingWeights)

@@ -56,6 +56,38 @@ impl RegionMatrix {
         Ok(RegionMatrix { n, frames: t, data })
     }
 
+    /// Whitespace- or comma-separated rows of N numbers (TVB `weights.txt`); `#` comments.
+    pub fn parse_text(text: &str) -> Result<RegionMatrix, String> {
+        let mut data = Vec::new();
+        let mut rows = 0;
+        for (k, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let row: Vec<f32> = line
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<f32>()
+                        .map_err(|_| format!("line {}: {s:?} is not a number", k + 1))
+                })
+                .collect::<Result<_, _>>()?;
+            if rows > 0 && row.len() * rows != data.len() {
+                return Err(format!(
+                    "line {}: {} numbers, the first row has {}",
+                    k + 1,
+                    row.len(),
+                    data.len() / rows
+                ));
+            }
+            data.extend(row);
+            rows += 1;
+        }
+        let cols = if rows > 0 { data.len() / rows } else { 0 };
+        RegionMatrix::new(&[rows, cols], data)
+    }
+
     pub fn at(&self, t: usize, i: usize, j: usize) -> f32 {
         self.data[(t * self.n + i) * self.n + j]
     }
@@ -90,8 +122,9 @@ impl RegionMatrix {
 pub struct Nodes {
     pub names: Vec<String>,
     pub centres: Vec<[f64; 3]>,
-    /// the hemisphere of a centre taken from a parcellation (None from a node file)
+    /// the hemisphere and vertex of a centre taken from a parcellation (None from a node file)
     pub hemis: Vec<Option<Hemisphere>>,
+    pub vertices: Vec<Option<usize>>,
 }
 
 impl Nodes {
@@ -132,6 +165,7 @@ impl Nodes {
             });
             n.centres.push([x, y, z]);
             n.hemis.push(None);
+            n.vertices.push(None);
         }
         if n.names.is_empty() {
             return Err("no nodes".into());
@@ -271,6 +305,7 @@ pub fn centres_from_labels(
             });
             n.centres.push(pos[best].map(f64::from));
             n.hemis.push(Some(*h));
+            n.vertices.push(Some(best));
         }
     }
     n
@@ -329,6 +364,7 @@ mod tests {
             names: vec!["a".into(), "b".into(), "c".into()],
             centres: vec![[0.0; 3], [100.0, 0.0, 0.0], [0.0, 100.0, 0.0]],
             hemis: vec![None; 3],
+            vertices: vec![None; 3],
         };
         for _ in 0..100 {
             g.step(&nodes, Some([0.0; 3]), 0.05);

@@ -135,11 +135,12 @@ fn panels(
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
     mut vessel_view: ResMut<crate::app::vessels::VesselView>,
-    (mut playback, mut slice_images, mut templates, mut hover): (
+    (mut playback, mut slice_images, mut templates, mut hover, mut regions): (
         ResMut<crate::app::timeline::Playback>,
         ResMut<crate::app::volumes::Slices>,
         MessageWriter<crate::app::files::LoadTemplate>,
         ResMut<crate::app::selectivity::Hover>,
+        ResMut<crate::app::regions::RegionView>,
     ),
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -246,7 +247,7 @@ fn panels(
         hover.reveal_routing = false;
         state.routing.open = true;
     }
-    routing::routing_window(&ctx, &mut state.routing, &mut doc.0);
+    routing::routing_window(&ctx, &mut state.routing, &mut doc.0, &mut regions);
     for c in cmds {
         plan_cmds.write(c);
     }

@@ -37,6 +37,10 @@ pub struct RoutingUi {
     drag_from: Option<egui::Pos2>,
     brush: Option<Brush>,
     error: Option<String>,
+    seen_matrix: u64,
+    matrix_key: Option<(usize, usize, bool)>,
+    matrix_tex: Option<egui::TextureHandle>,
+    pinned_region: Option<usize>,
 }
 
 fn grid_for(pic: &Picture, fov: f64) -> Grid {
@@ -75,7 +79,17 @@ fn heat_image(h: &Heatmap) -> egui::ColorImage {
     egui::ColorImage::from_rgba_unmultiplied([h.width, h.height], &rgba)
 }
 
-pub fn routing_window(ctx: &egui::Context, st: &mut RoutingUi, scene: &mut Scene) {
+pub fn routing_window(
+    ctx: &egui::Context,
+    st: &mut RoutingUi,
+    scene: &mut Scene,
+    regions: &mut crate::app::regions::RegionView,
+) {
+    if scene.region_matrix.is_some() && st.seen_matrix != regions.rev {
+        // a newly loaded matrix opens the panel on its section
+        st.seen_matrix = regions.rev;
+        st.open = true;
+    }
     if !st.open {
         return;
     }
@@ -83,9 +97,127 @@ pub fn routing_window(ctx: &egui::Context, st: &mut RoutingUi, scene: &mut Scene
     egui::Window::new("Routing")
         .open(&mut open)
         .default_width(420.0)
+        .default_height(700.0)
         .default_pos(egui::pos2(320.0, 60.0))
-        .show(ctx, |ui| body(ui, ctx, st, scene));
+        .vscroll(true)
+        .show(ctx, |ui| {
+            if scene.region_matrix.is_some() {
+                egui::CollapsingHeader::new("Region ↔ region")
+                    .default_open(true)
+                    .show(ui, |ui| region_section(ui, ctx, st, scene, regions));
+                ui.separator();
+            }
+            egui::CollapsingHeader::new("Cortex ↔ image patches")
+                .default_open(scene.region_matrix.is_none())
+                .show(ui, |ui| body(ui, ctx, st, scene));
+        });
     st.open = open;
+}
+
+fn region_section(
+    ui: &mut egui::Ui,
+    ctx: &egui::Context,
+    st: &mut RoutingUi,
+    scene: &Scene,
+    v: &mut crate::app::regions::RegionView,
+) {
+    let (src, m) = scene.region_matrix.clone().expect("checked");
+    ui.small(format!("{src}: {} regions × {} frame(s)", m.n, m.frames));
+    let nodes = match &v.nodes {
+        Some(Ok(n)) => n.clone(),
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+            ui.small("Open the parcellation (.annot) or a node file (BrainNet .node, TVB centres.txt) with as many regions.");
+            return;
+        }
+        None => return,
+    };
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut v.show, "arcs");
+        ui.add(
+            egui::DragValue::new(&mut v.top_k)
+                .range(1..=50)
+                .prefix("top "),
+        );
+        ui.label("per region,");
+        ui.add(
+            egui::DragValue::new(&mut v.threshold)
+                .speed(0.01)
+                .range(0.0..=f32::MAX)
+                .prefix("|w| ≥ "),
+        );
+    });
+    if m.frames > 1 {
+        ui.horizontal(|ui| {
+            if ui.button(if v.playing { "⏸" } else { "▶" }).clicked() {
+                v.playing = !v.playing;
+            }
+            ui.add(egui::Slider::new(&mut v.frame, 0..=m.frames - 1).text("frame"));
+            ui.add(
+                egui::DragValue::new(&mut v.fps)
+                    .range(0.1..=60.0)
+                    .suffix(" frames/s"),
+            );
+        });
+    }
+    ui.checkbox(&mut v.gate_on, "thalamic gate: the selected vertex is the attention focus")
+        .on_hover_text("gains g = 1 + 2·exp(−d²/2·25²) per region (d: distance from the focus, mm), relaxing with τ = 0.2 s; effective routing g_i·W_ij·g_j, each source's outflow renormalised");
+    if v.gate_on && scene.selection.is_none() {
+        ui.small("Click the cortex to place the focus.");
+    }
+    ui.small(format!("{} arcs shown", v.shown.len()));
+    // the matrix, linked to the arcs: hover a cell to highlight its source region
+    let key = (
+        v.frame,
+        std::sync::Arc::as_ptr(&m) as usize,
+        v.gate_on && scene.selection.is_some(),
+    );
+    if st.matrix_key != Some(key) || key.2 {
+        st.matrix_key = Some(key);
+        let w = match (&v.gate, v.gate_on) {
+            (Some(g), true) => g.apply(&m, m.frame(v.frame)),
+            _ => m.frame(v.frame).to_vec(),
+        };
+        let max = w.iter().fold(0f32, |a, &x| a.max(x.abs())).max(1e-12);
+        let cmap = crate::brain::colormap::Colormap::by_name("hot").expect("built in");
+        let rgba: Vec<u8> = w
+            .iter()
+            .flat_map(|&x| cmap.at((x.abs() / max).sqrt()))
+            .collect();
+        let img = egui::ColorImage::from_rgba_unmultiplied([m.n, m.n], &rgba);
+        st.matrix_tex = Some(ctx.load_texture("region-matrix", img, egui::TextureOptions::NEAREST));
+    }
+    if let Some(t) = &st.matrix_tex {
+        let side = 220.0;
+        let resp =
+            ui.add(egui::Image::new((t.id(), egui::vec2(side, side))).sense(egui::Sense::click()));
+        let cell = resp.hover_pos().map(|p| {
+            let f = (p - resp.rect.min) / side;
+            (
+                ((f.y * m.n as f32) as usize).min(m.n - 1),
+                ((f.x * m.n as f32) as usize).min(m.n - 1),
+            )
+        });
+        v.highlight = cell.map(|c| c.0).or(st.pinned_region);
+        if let Some((i, j)) = cell {
+            resp.clone().on_hover_text(format!(
+                "{} -> {}: {:.4}",
+                nodes.names[i],
+                nodes.names[j],
+                m.at(v.frame, i, j)
+            ));
+            if resp.clicked() {
+                st.pinned_region = if st.pinned_region == Some(i) {
+                    None
+                } else {
+                    Some(i)
+                };
+            }
+        }
+        ui.small(
+            "rows: source, columns: target; hover a row to highlight its arcs, click to keep it",
+        );
+    }
 }
 
 fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut Scene) {

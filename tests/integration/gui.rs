@@ -196,6 +196,6 @@ fn the_routing_panel_draws_the_selected_vertex_heatmap() {
     let n = hot.len() as f64;
     let mx = hot.iter().map(|p| p.0 as f64).sum::<f64>() / n;
     let my = hot.iter().map(|p| p.1 as f64).sum::<f64>() / n;
-    // the stimulus is drawn 380 px wide from x ≈ 327, y ≈ 179 (the panel's default place)
-    assert!(mx > 517.0 && my < 369.0, "heatmap at ({mx:.0}, {my:.0})");
+    // the stimulus is drawn 380 px wide from x ≈ 345, y ≈ 200 (the panel's default place)
+    assert!(mx > 535.0 && my < 390.0, "heatmap at ({mx:.0}, {my:.0})");
 }

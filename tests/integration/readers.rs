@@ -168,7 +168,9 @@ fn check(path: std::path::PathBuf, key: &str) {
         | Content::Captions(_)
         | Content::Categories(_)
         | Content::Picture(_)
-        | Content::RoutingWeights(_) => {
+        | Content::RoutingWeights(_)
+        | Content::RegionMatrix(_)
+        | Content::Nodes(_) => {
             panic!("{key}: no nibabel reference for {}", l.content.kind())
         }
     }

@@ -279,3 +279,111 @@ fn weights_from_files_with_vertex_and_roi_queries() {
     assert!(ok, "{e}");
     assert!(j["centroid_deg"][0].as_f64().unwrap() > 0.0, "{j}");
 }
+
+#[test]
+fn region_matrices_with_node_files_and_their_errors() {
+    let d = scratch("routing-regions");
+    // 2 frames × 3 regions; frame 1 reverses the strongest link of region 0
+    let w = [
+        0.0, 0.9, 0.1, 0.2, 0.0, 0.7, 0.3, 0.4, 0.0, //
+        0.0, 0.1, 0.9, 0.2, 0.0, 0.7, 0.3, 0.4, 0.0,
+    ];
+    let m = d.join("conn_series.npy");
+    std::fs::write(&m, npy(&[2, 3, 3], &w)).unwrap();
+    let nodes = d.join("three.node");
+    std::fs::write(
+        &nodes,
+        "-40 -60 -10 1 1 lFFA\n40 -60 -10 1 1 rFFA\n0 -90 0 1 1 V1\n",
+    )
+    .unwrap();
+    let arcs = |frame: &str| {
+        let (ok, j, e) = run(&[
+            "--matrix",
+            m.to_str().unwrap(),
+            "--nodes",
+            nodes.to_str().unwrap(),
+            "--frame",
+            frame,
+            "--top-k",
+            "1",
+            "--json",
+        ]);
+        assert!(ok, "{e}");
+        j
+    };
+    let j = arcs("0");
+    assert_eq!(
+        (j["regions"].as_u64(), j["frames"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(j["arcs"][0]["source"], "lFFA");
+    assert_eq!(j["arcs"][0]["target"], "rFFA");
+    assert_eq!(arcs("1")["arcs"][0]["target"], "V1");
+    // TVB text files
+    let wt = d.join("weights.txt");
+    std::fs::write(&wt, "0 1 2\n1 0 3\n2 3 0\n").unwrap();
+    let ct = d.join("centres.txt");
+    std::fs::write(&ct, "lV1 -10 -90 0\nrV1 10 -90 0\nMT 45 -70 5\n").unwrap();
+    let (ok, j, e) = run(&[
+        "--matrix",
+        wt.to_str().unwrap(),
+        "--nodes",
+        ct.to_str().unwrap(),
+        "--top-k",
+        "1",
+        "--json",
+    ]);
+    assert!(ok, "{e}");
+    assert_eq!(j["arcs"][0]["target"], "MT");
+    // errors: node count, NaN, a non-square table, a frame past the series
+    let four = d.join("four.node");
+    std::fs::write(
+        &four,
+        "0 0 0 1 1 a\n1 0 0 1 1 b\n2 0 0 1 1 c\n3 0 0 1 1 d\n",
+    )
+    .unwrap();
+    let (ok, _, e) = run(&[
+        "--matrix",
+        m.to_str().unwrap(),
+        "--nodes",
+        four.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        !ok && e.contains("3 regions, but no parcellation or node file has as many")
+            && e.contains("four.node has 4"),
+        "{e}"
+    );
+    let mut bad = w;
+    bad[13] = f32::NAN;
+    let bm = d.join("bad_conn.npy");
+    std::fs::write(&bm, npy(&[2, 3, 3], &bad)).unwrap();
+    let (ok, _, e) = run(&[
+        "--matrix",
+        bm.to_str().unwrap(),
+        "--nodes",
+        nodes.to_str().unwrap(),
+    ]);
+    assert!(!ok && e.contains("NaN at frame 1, row 1, column 1"), "{e}");
+    let rect = d.join("rect.txt");
+    std::fs::write(&rect, "0 1 2\n1 0 3\n").unwrap();
+    let (ok, _, e) = run(&[
+        "--matrix",
+        rect.to_str().unwrap(),
+        "--nodes",
+        nodes.to_str().unwrap(),
+    ]);
+    assert!(!ok && e.contains("expected [N, N] or [T, N, N]"), "{e}");
+    let (ok, _, e) = run(&[
+        "--matrix",
+        m.to_str().unwrap(),
+        "--nodes",
+        nodes.to_str().unwrap(),
+        "--frame",
+        "5",
+    ]);
+    assert!(
+        !ok && e.contains("--frame 5") && e.contains("2 frame(s)"),
+        "{e}"
+    );
+}

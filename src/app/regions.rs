@@ -1,0 +1,217 @@
+//! Region ↔ region routing in 3D: arcs between region centres (`routing::regions`), drawn
+//! with gizmos — colour by weight (hot), brightness rising from source to target (the
+//! direction), the strongest `top_k` targets of every source above a threshold — through the
+//! frames of a T×N×N series, optionally through the thalamic gate whose focus is the selected
+//! vertex. Arc geometry is rebuilt only when the matrix, frame, selection of arcs, gains or the
+//! drawn surfaces change.
+
+use bevy::prelude::*;
+
+use super::SceneDoc;
+use super::scene::{BrainRoot, Drawn};
+use crate::routing::regions::{Gate, Nodes, arc};
+
+/// What the panel sets and the arcs follow.
+#[derive(Resource)]
+pub struct RegionView {
+    pub show: bool,
+    pub frame: usize,
+    pub playing: bool,
+    /// frames per second while playing
+    pub fps: f32,
+    pub top_k: usize,
+    pub threshold: f32,
+    pub gate_on: bool,
+    pub gate: Option<Gate>,
+    /// the centres in use (or why there are none)
+    pub nodes: Option<Result<Nodes, String>>,
+    /// arcs drawn: (source, target, weight)
+    pub shown: Vec<(usize, usize, f32)>,
+    /// the region the pointer or selection highlights
+    pub highlight: Option<usize>,
+    arcs: Vec<(Vec<Vec3>, f32, bool)>,
+    key: Option<(u64, usize, usize, u32, u64, bool, Option<usize>)>,
+    seen_matrix: Option<usize>,
+    gate_rev: u64,
+    clock: f32,
+    pub rev: u64,
+}
+
+impl Default for RegionView {
+    fn default() -> Self {
+        RegionView {
+            show: true,
+            frame: 0,
+            playing: false,
+            fps: 4.0,
+            top_k: 10,
+            threshold: 0.0,
+            gate_on: false,
+            gate: None,
+            nodes: None,
+            shown: Vec::new(),
+            highlight: None,
+            arcs: Vec::new(),
+            key: None,
+            seen_matrix: None,
+            gate_rev: 0,
+            clock: 0.0,
+            rev: 0,
+        }
+    }
+}
+
+pub struct RegionsPlugin;
+
+/// The arcs' own gizmo settings (wider lines than the default).
+#[derive(Default, Reflect, GizmoConfigGroup)]
+pub struct ArcGizmos;
+
+impl Plugin for RegionsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<RegionView>()
+            .init_gizmo_group::<ArcGizmos>()
+            .add_systems(Startup, |mut store: ResMut<GizmoConfigStore>| {
+                let (c, _) = store.config_mut::<ArcGizmos>();
+                c.line.width = 2.5;
+                // drawn over the cortex, as connectome viewers do (top-k and the threshold
+                // keep it readable)
+                c.depth_bias = -1.0;
+            })
+            .add_systems(Update, update_arcs)
+            .add_systems(PostUpdate, draw_arcs);
+    }
+}
+
+fn update_arcs(
+    time: Res<Time>,
+    doc: Res<SceneDoc>,
+    drawn: Res<Drawn>,
+    mut view: ResMut<RegionView>,
+) {
+    let scene = &doc.0;
+    let Some((_, m)) = &scene.region_matrix else {
+        view.arcs.clear();
+        view.shown.clear();
+        return;
+    };
+    let mptr = std::sync::Arc::as_ptr(m) as usize;
+    if view.seen_matrix != Some(mptr)
+        || doc.is_changed() && view.nodes.as_ref().is_none_or(|n| n.is_err())
+    {
+        view.seen_matrix = Some(mptr);
+        view.nodes = Some(scene.region_centres());
+        view.gate = Some(Gate::new(m.n));
+        view.frame = view.frame.min(m.frames - 1);
+        view.key = None;
+        view.rev += 1;
+    }
+    let Some(Ok(nodes)) = view.nodes.clone() else {
+        view.arcs.clear();
+        return;
+    };
+    let dt = time.delta_secs();
+    if view.playing && m.frames > 1 {
+        view.clock += dt * view.fps;
+        if view.clock >= 1.0 {
+            view.clock = 0.0;
+            view.frame = (view.frame + 1) % m.frames;
+        }
+    }
+    // the gate's focus: the selected vertex
+    let focus = scene
+        .selection
+        .filter(|_| view.gate_on)
+        .and_then(|s| scene.vertex_world(s));
+    let mut moved = false;
+    if let Some(g) = &mut view.gate {
+        let before = g.gains.clone();
+        g.step(&nodes, focus, dt as f64);
+        moved = g
+            .gains
+            .iter()
+            .zip(&before)
+            .any(|(a, b)| (a - b).abs() > 1e-3);
+    }
+    if moved && view.gate_on {
+        view.gate_rev += 1;
+    }
+    let key = (
+        drawn.geometry_rev,
+        view.frame,
+        view.top_k,
+        view.threshold.to_bits(),
+        mptr as u64 ^ (view.gate_rev << 48),
+        view.gate_on,
+        view.highlight,
+    );
+    if view.key == Some(key) {
+        return;
+    }
+    view.key = Some(key);
+    let w = match (&view.gate, view.gate_on) {
+        (Some(g), true) => g.apply(m, m.frame(view.frame)),
+        _ => m.frame(view.frame).to_vec(),
+    };
+    let shown = m.top_k(&w, view.top_k, view.threshold);
+    // node positions as drawn (morph and hemisphere offsets), else as given
+    let pos: Vec<[f64; 3]> = (0..nodes.names.len())
+        .map(|i| match (nodes.hemis[i], nodes.vertices[i]) {
+            (Some(h), Some(v)) => drawn
+                .meshes
+                .get(&h)
+                .and_then(|d| d.positions.get(v))
+                .map(|p| p.map(f64::from))
+                .unwrap_or(nodes.centres[i]),
+            _ => nodes.centres[i],
+        })
+        .collect();
+    let centre: [f64; 3] =
+        std::array::from_fn(|k| pos.iter().map(|p| p[k]).sum::<f64>() / pos.len().max(1) as f64);
+    let wmax = shown.iter().fold(0f32, |a, s| a.max(s.2.abs())).max(1e-12);
+    let hl = view.highlight;
+    view.arcs = shown
+        .iter()
+        .map(|&(i, j, x)| {
+            let pts = arc(pos[i], pos[j], centre, 4.0, 12)
+                .into_iter()
+                .map(Vec3::from_array)
+                .collect();
+            (pts, x.abs() / wmax, hl.is_some_and(|h| h == i || h == j))
+        })
+        .collect();
+    view.shown = shown;
+}
+
+fn draw_arcs(
+    view: Res<RegionView>,
+    root: Query<&GlobalTransform, With<BrainRoot>>,
+    mut gizmos: Gizmos<ArcGizmos>,
+) {
+    if !view.show || view.arcs.is_empty() {
+        return;
+    }
+    let Ok(t) = root.single() else {
+        return;
+    };
+    let cmap = crate::brain::colormap::Colormap::by_name("hot").expect("built in");
+    let any_hl = view.highlight.is_some();
+    for (pts, w, hl) in &view.arcs {
+        let c = cmap.at(0.35 + 0.65 * w);
+        let alpha = if any_hl && !hl { 0.12 } else { 0.35 + 0.65 * w };
+        let n = pts.len().max(2) - 1;
+        // dim at the source, bright at the target: the direction
+        gizmos.linestrip_gradient(pts.iter().enumerate().map(|(k, p)| {
+            let f = 0.25 + 0.75 * k as f32 / n as f32;
+            (
+                t.transform_point(*p),
+                Color::srgba(
+                    c[0] as f32 / 255.0 * f,
+                    c[1] as f32 / 255.0 * f,
+                    c[2] as f32 / 255.0 * f,
+                    alpha,
+                ),
+            )
+        }));
+    }
+}
