@@ -11,6 +11,10 @@ use super::SceneDoc;
 use super::scene::{BrainRoot, Drawn};
 use crate::routing::regions::{Gate, Nodes, arc};
 
+/// What the arcs were built from: geometry rev, frame, top-k, threshold bits, matrix ^ gate
+/// rev, gate on, highlight.
+type ArcKey = (u64, usize, usize, u32, u64, bool, Option<usize>);
+
 /// What the panel sets and the arcs follow.
 #[derive(Resource)]
 pub struct RegionView {
@@ -30,7 +34,7 @@ pub struct RegionView {
     /// the region the pointer or selection highlights
     pub highlight: Option<usize>,
     arcs: Vec<(Vec<Vec3>, f32, bool)>,
-    key: Option<(u64, usize, usize, u32, u64, bool, Option<usize>)>,
+    key: Option<ArcKey>,
     seen_matrix: Option<usize>,
     gate_rev: u64,
     clock: f32,

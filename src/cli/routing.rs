@@ -425,7 +425,7 @@ fn write_brush(
         let o = crate::brain::data::Overlay::new(all.len(), 1, all);
         let mut buf = Vec::new();
         crate::io::npy::write(&o, &mut buf).map_err(|e| e.to_string())?;
-        crate::io::atomic_write(&out_path, &buf)
+        crate::io::atomic_write(out_path, &buf)
             .map_err(|e| format!("{}: {e}", out_path.display()))?;
         written.push(out_path.display().to_string());
     } else if lower.ends_with(".mgh") || lower.ends_with(".mgz") {

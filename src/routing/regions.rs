@@ -84,7 +84,7 @@ impl RegionMatrix {
             data.extend(row);
             rows += 1;
         }
-        let cols = if rows > 0 { data.len() / rows } else { 0 };
+        let cols = data.len().checked_div(rows).unwrap_or(0);
         RegionMatrix::new(&[rows, cols], data)
     }
 
@@ -264,12 +264,13 @@ impl Gate {
     }
 }
 
+/// One hemisphere's parcellation: region per vertex, region names, vertex positions.
+pub type LabelledVertices<'a> = (Vec<i32>, Vec<String>, &'a [[f32; 3]]);
+
 /// Region centres from a parcellation: per hemisphere the mean pial position of each
 /// region's vertices, snapped to the region's vertex nearest that mean. Regions with no
 /// vertex are skipped; names are `lh NAME` / `rh NAME` when both hemispheres are present.
-pub fn centres_from_labels(
-    per_hemi: &BTreeMap<Hemisphere, (Vec<i32>, Vec<String>, &[[f32; 3]])>,
-) -> Nodes {
+pub fn centres_from_labels(per_hemi: &BTreeMap<Hemisphere, LabelledVertices<'_>>) -> Nodes {
     let both = per_hemi.len() > 1;
     let mut n = Nodes::default();
     for (h, (region_of, names, pos)) in per_hemi {

@@ -118,6 +118,15 @@ pub struct Outbox {
     pub quit: bool,
 }
 
+/// The panels' later resources, grouped (a system takes at most 16 parameters).
+type MoreParams<'w> = (
+    ResMut<'w, crate::app::timeline::Playback>,
+    ResMut<'w, crate::app::volumes::Slices>,
+    MessageWriter<'w, crate::app::files::LoadTemplate>,
+    ResMut<'w, crate::app::selectivity::Hover>,
+    ResMut<'w, crate::app::regions::RegionView>,
+);
+
 #[allow(clippy::too_many_arguments)]
 fn panels(
     mut contexts: EguiContexts,
@@ -135,13 +144,7 @@ fn panels(
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
     mut vessel_view: ResMut<crate::app::vessels::VesselView>,
-    (mut playback, mut slice_images, mut templates, mut hover, mut regions): (
-        ResMut<crate::app::timeline::Playback>,
-        ResMut<crate::app::volumes::Slices>,
-        MessageWriter<crate::app::files::LoadTemplate>,
-        ResMut<crate::app::selectivity::Hover>,
-        ResMut<crate::app::regions::RegionView>,
-    ),
+    (mut playback, mut slice_images, mut templates, mut hover, mut regions): MoreParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut out = Outbox {
