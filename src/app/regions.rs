@@ -3,7 +3,8 @@
 //! direction), the strongest `top_k` targets of every source above a threshold — through the
 //! frames of a T×N×N series, optionally through the thalamic gate whose focus is the selected
 //! vertex. Arc geometry is rebuilt only when the matrix, frame, selection of arcs, gains or the
-//! drawn surfaces change.
+//! drawn surfaces change, into a retained gizmo (a `GizmoAsset` on an entity): nothing is
+//! resubmitted per frame (immediate-mode gizmos cost ≈ 45 ms a frame for 2,000 arcs on lavapipe).
 
 use bevy::prelude::*;
 
@@ -37,6 +38,8 @@ pub struct RegionView {
     key: Option<ArcKey>,
     seen_matrix: Option<usize>,
     gate_rev: u64,
+    /// bumped when `arcs` changes
+    arcs_rev: u64,
     clock: f32,
     pub rev: u64,
 }
@@ -59,6 +62,7 @@ impl Default for RegionView {
             key: None,
             seen_matrix: None,
             gate_rev: 0,
+            arcs_rev: 0,
             clock: 0.0,
             rev: 0,
         }
@@ -67,23 +71,10 @@ impl Default for RegionView {
 
 pub struct RegionsPlugin;
 
-/// The arcs' own gizmo settings (wider lines than the default).
-#[derive(Default, Reflect, GizmoConfigGroup)]
-pub struct ArcGizmos;
-
 impl Plugin for RegionsPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<RegionView>()
-            .init_gizmo_group::<ArcGizmos>()
-            .add_systems(Startup, |mut store: ResMut<GizmoConfigStore>| {
-                let (c, _) = store.config_mut::<ArcGizmos>();
-                c.line.width = 2.5;
-                // drawn over the cortex, as connectome viewers do (top-k and the threshold
-                // keep it readable)
-                c.depth_bias = -1.0;
-            })
-            .add_systems(Update, update_arcs)
-            .add_systems(PostUpdate, draw_arcs);
+            .add_systems(Update, (update_arcs, draw_arcs).chain());
     }
 }
 
@@ -95,8 +86,11 @@ fn update_arcs(
 ) {
     let scene = &doc.0;
     let Some((_, m)) = &scene.region_matrix else {
-        view.arcs.clear();
-        view.shown.clear();
+        if !view.arcs.is_empty() {
+            view.arcs.clear();
+            view.shown.clear();
+            view.arcs_rev += 1;
+        }
         return;
     };
     let mptr = std::sync::Arc::as_ptr(m) as usize;
@@ -111,7 +105,10 @@ fn update_arcs(
         view.rev += 1;
     }
     let Some(Ok(nodes)) = view.nodes.clone() else {
-        view.arcs.clear();
+        if !view.arcs.is_empty() {
+            view.arcs.clear();
+            view.arcs_rev += 1;
+        }
         return;
     };
     let dt = time.delta_secs();
@@ -185,14 +182,29 @@ fn update_arcs(
         })
         .collect();
     view.shown = shown;
+    view.arcs_rev += 1;
 }
 
+/// The retained gizmo entity holding the arcs and the `arcs_rev` it was built from.
+#[derive(Default)]
+struct ArcEntity(Option<(Entity, u64)>);
+
 fn draw_arcs(
+    mut commands: Commands,
     view: Res<RegionView>,
     root: Query<&GlobalTransform, With<BrainRoot>>,
-    mut gizmos: Gizmos<ArcGizmos>,
+    mut assets: ResMut<Assets<GizmoAsset>>,
+    mut current: Local<ArcEntity>,
 ) {
-    if !view.show || view.arcs.is_empty() {
+    let want = view.show && !view.arcs.is_empty();
+    if let Some((e, rev)) = current.0 {
+        if want && rev == view.arcs_rev {
+            return;
+        }
+        commands.entity(e).despawn();
+        current.0 = None;
+    }
+    if !want {
         return;
     }
     let Ok(t) = root.single() else {
@@ -200,12 +212,13 @@ fn draw_arcs(
     };
     let cmap = crate::brain::colormap::Colormap::by_name("hot").expect("built in");
     let any_hl = view.highlight.is_some();
+    let mut asset = GizmoAsset::default();
     for (pts, w, hl) in &view.arcs {
         let c = cmap.at(0.35 + 0.65 * w);
         let alpha = if any_hl && !hl { 0.12 } else { 0.35 + 0.65 * w };
         let n = pts.len().max(2) - 1;
         // dim at the source, bright at the target: the direction
-        gizmos.linestrip_gradient(pts.iter().enumerate().map(|(k, p)| {
+        asset.linestrip_gradient(pts.iter().enumerate().map(|(k, p)| {
             let f = 0.25 + 0.75 * k as f32 / n as f32;
             (
                 t.transform_point(*p),
@@ -218,4 +231,20 @@ fn draw_arcs(
             )
         }));
     }
+    let e = commands
+        .spawn((
+            Gizmo {
+                handle: assets.add(asset),
+                line_config: GizmoLineConfig {
+                    width: 2.5,
+                    ..default()
+                },
+                // drawn over the cortex, as connectome viewers do (top-k and the threshold
+                // keep it readable)
+                depth_bias: -1.0,
+            },
+            Transform::IDENTITY,
+        ))
+        .id();
+    current.0 = Some((e, view.arcs_rev));
 }

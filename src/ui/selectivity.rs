@@ -280,14 +280,7 @@ fn selected_vertex(
             .allow_drag(false)
             .allow_zoom(false)
             .show_axes([true, true])
-            .x_axis_formatter(move |m, _| {
-                let i = m.value.round();
-                if (m.value - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .x_axis_formatter(move |m, _| name_at(&names, m.value))
             .show(ui, |p| p.bar_chart(BarChart::new("response", bars)));
     }
     // gallery: the ROI picked in the table, else the vertex's ROI, else its category
@@ -469,14 +462,7 @@ fn roi_summary(
         .legend(Legend::default())
         .allow_scroll(false)
         .allow_drag(false)
-        .x_axis_formatter(move |m, _| {
-            let i = m.value.round();
-            if (m.value - i).abs() < 1e-6 && i >= 0.0 {
-                names.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_axis_formatter(move |m, _| name_at(&names, m.value))
         .show(ui, |p| {
             for ch in charts {
                 p.bar_chart(ch);
@@ -486,6 +472,16 @@ fn roi_summary(
         && let Some(k) = st.picked_roi.clone()
     {
         gallery(ui, ctx, st, scene, Some(&k));
+    }
+}
+
+/// Axis label: the name at an integer position (bars sit at 0, 1, 2, …), nothing between.
+fn name_at(names: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
     }
 }
 
