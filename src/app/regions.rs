@@ -37,9 +37,10 @@ pub struct RegionView {
     arcs: Vec<(Vec<Vec3>, f32, bool)>,
     key: Option<ArcKey>,
     seen_matrix: Option<usize>,
+    nodes_key: Option<(usize, usize, u64)>,
     gate_rev: u64,
     /// bumped when `arcs` changes
-    arcs_rev: u64,
+    pub arcs_rev: u64,
     clock: f32,
     pub rev: u64,
 }
@@ -61,6 +62,7 @@ impl Default for RegionView {
             arcs: Vec::new(),
             key: None,
             seen_matrix: None,
+            nodes_key: None,
             gate_rev: 0,
             arcs_rev: 0,
             clock: 0.0,
@@ -94,15 +96,25 @@ fn update_arcs(
         return;
     };
     let mptr = std::sync::Arc::as_ptr(m) as usize;
-    if view.seen_matrix != Some(mptr)
-        || doc.is_changed() && view.nodes.as_ref().is_none_or(|n| n.is_err())
-    {
+    // the centres depend on the matrix, the node file and the labels layers (color_rev)
+    let nodes_key = (
+        mptr,
+        scene
+            .region_nodes
+            .as_ref()
+            .map_or(0, |(_, n)| std::sync::Arc::as_ptr(n) as usize),
+        scene.color_rev,
+    );
+    if view.seen_matrix != Some(mptr) {
         view.seen_matrix = Some(mptr);
-        view.nodes = Some(scene.region_centres());
         view.gate = Some(Gate::new(m.n));
         view.frame = view.frame.min(m.frames - 1);
-        view.key = None;
         view.rev += 1;
+    }
+    if view.nodes_key != Some(nodes_key) {
+        view.nodes_key = Some(nodes_key);
+        view.nodes = Some(scene.region_centres());
+        view.key = None;
     }
     let Some(Ok(nodes)) = view.nodes.clone() else {
         if !view.arcs.is_empty() {

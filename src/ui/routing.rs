@@ -38,7 +38,13 @@ pub struct RoutingUi {
     brush: Option<Brush>,
     error: Option<String>,
     seen_matrix: u64,
-    matrix_key: Option<(usize, usize, bool)>,
+    matrix_key: Option<(usize, usize, bool, u64)>,
+    model_key: Option<(u64, usize)>,
+    #[allow(clippy::type_complexity)]
+    queries: Option<(
+        (String, usize, u64),
+        Result<Arc<crate::routing::QueryMap>, String>,
+    )>,
     matrix_tex: Option<egui::TextureHandle>,
     pinned_region: Option<usize>,
 }
@@ -167,12 +173,14 @@ fn region_section(
     }
     ui.small(format!("{} arcs shown", v.shown.len()));
     // the matrix, linked to the arcs: hover a cell to highlight its source region
+    // the arcs are rebuilt whenever the gated weights move: redraw the matrix with them
     let key = (
         v.frame,
         std::sync::Arc::as_ptr(&m) as usize,
-        v.gate_on && scene.selection.is_some(),
+        v.gate_on,
+        if v.gate_on { v.arcs_rev } else { 0 },
     );
-    if st.matrix_key != Some(key) || key.2 {
+    if st.matrix_key != Some(key) {
         st.matrix_key = Some(key);
         let w = match (&v.gate, v.gate_on) {
             (Some(g), true) => g.apply(&m, m.frame(v.frame)),
@@ -242,7 +250,10 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
     let model = if st.use_file {
         None
     } else {
-        if st.model.is_none() {
+        // remade when surfaces or layers (a retinotopy) change
+        let key = (scene.geometry_rev, scene.layers.len());
+        if st.model_key != Some(key) {
+            st.model_key = Some(key);
             st.model = Some(prf_model(scene, PrfSizes::default()).map(Arc::new));
         }
         match st.model.as_ref().expect("made") {
@@ -299,12 +310,20 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
             }
         });
         match &st.query_layer {
-            Some(n) => match queries_from_layer(scene, n, w.n_queries) {
-                Ok(q) => qmap = Some(q),
-                Err(e) => {
-                    ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+            Some(n) => {
+                // remade when the layer, the weights or the layers' data change
+                let key = (n.clone(), Arc::as_ptr(w) as usize, scene.color_rev);
+                if st.queries.as_ref().is_none_or(|(k, _)| *k != key) {
+                    let q = queries_from_layer(scene, n, w.n_queries).map(Arc::new);
+                    st.queries = Some((key, q));
                 }
-            },
+                match &st.queries.as_ref().expect("made").1 {
+                    Ok(q) => qmap = Some(q.clone()),
+                    Err(e) => {
+                        ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
+                    }
+                }
+            }
             None => {
                 ui.small("Open a per-vertex overlay whose values are query indices, then choose it here.");
             }
@@ -430,7 +449,7 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
                     model.as_deref(),
                     &grid,
                     file.as_ref().map(|f| &*f.1),
-                    qmap.as_ref(),
+                    qmap.as_deref(),
                     st.image_index,
                 );
                 st.error = None;

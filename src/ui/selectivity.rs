@@ -27,6 +27,34 @@ pub struct SelectivityUi {
     picked_roi: Option<String>,
     textures: HashMap<usize, egui::TextureHandle>,
     rev: u64,
+    /// the ROIs and their summary, remade only when the scene's selectivity or layers change
+    /// (not every frame)
+    cache: Option<((u64, u64), Arc<RoiCache>)>,
+}
+
+#[derive(Default)]
+struct RoiCache {
+    rois: Option<(String, crate::selectivity::Rois)>,
+    summary: Vec<crate::selectivity::RoiSummary>,
+}
+
+impl SelectivityUi {
+    fn rois(&mut self, scene: &Scene) -> Arc<RoiCache> {
+        let key = (scene.selectivity.rev, scene.color_rev);
+        if let Some((k, c)) = &self.cache
+            && *k == key
+        {
+            return c.clone();
+        }
+        let rois = scene.selectivity_rois();
+        let summary = match (&rois, &scene.selectivity.dataset) {
+            (Some((_, r)), Some(d)) => crate::selectivity::roi_summary(&d.responses, &d.maps, r),
+            _ => Vec::new(),
+        };
+        let c = Arc::new(RoiCache { rois, summary });
+        self.cache = Some((key, c.clone()));
+        c
+    }
 }
 
 const SYNTH: egui::Color32 = egui::Color32::from_rgb(240, 190, 60);
@@ -204,7 +232,7 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
         })
         .map(|l| l.name.clone())
         .collect();
-    let rois = scene.selectivity_rois().map(|(n, _)| n);
+    let rois = st.rois(scene).rois.as_ref().map(|(n, _)| n.clone());
     ui.horizontal(|ui| {
         ui.label("ROIs from");
         egui::ComboBox::from_id_salt("roi-layer")
@@ -284,7 +312,8 @@ fn selected_vertex(
             .show(ui, |p| p.bar_chart(BarChart::new("response", bars)));
     }
     // gallery: the ROI picked in the table, else the vertex's ROI, else its category
-    let roi = scene.selectivity_rois().and_then(|(_, r)| {
+    let cache = st.rois(scene);
+    let roi = cache.rois.as_ref().and_then(|(_, r)| {
         let (region_of, names) = r.per_hemi.get(&sel.hemi)?;
         let k = *region_of.get(sel.vertex)?;
         (k >= 0).then(|| names[k as usize].clone())
@@ -310,9 +339,10 @@ fn gallery(
     let mut pics = scene.gallery_for(key);
     if pics.is_empty() {
         // an ROI without its own folder: the pictures of the category it prefers
-        if let Some(best) = scene.selectivity_summary().and_then(|(_, rows)| {
+        let cache = st.rois(scene);
+        if let Some(best) = Some(&cache.summary).and_then(|rows| {
             let r = rows
-                .into_iter()
+                .iter()
                 .find(|r| r.name == key || r.name.ends_with(&format!(" {key}")))?;
             let c = (0..r.mean.len()).max_by(|&a, &b| r.mean[a].total_cmp(&r.mean[b]))?;
             scene
@@ -400,7 +430,8 @@ fn roi_summary(
     cats: &[String],
     synthetic: bool,
 ) {
-    let Some((layer, rows)) = scene.selectivity_summary() else {
+    let cache = st.rois(scene);
+    let (Some((layer, _)), rows) = (&cache.rois, &cache.summary) else {
         return;
     };
     if rows.is_empty() {
@@ -420,7 +451,7 @@ fn roi_summary(
             ui.label(egui::RichText::new(c).small());
         }
         ui.end_row();
-        for r in &rows {
+        for r in rows.iter() {
             let picked = st.picked_roi.as_deref() == Some(r.name.as_str());
             if ui
                 .selectable_label(picked, &r.name)
