@@ -6,13 +6,13 @@
 //! | layer | modules | may use |
 //! |---|---|---|
 //! | readers | [`io`] — one module per file format | `brain` data types |
-//! | domain core | [`brain`] — surfaces, overlays, labels, volumes, colormaps, the scene document, vessel graphs; [`percept`], [`planning`]; [`activity`] — mesh operators and models (the CPU twins of the kernels); [`selectivity`] — category preference, selectivity index, captions, ROI summaries, the synthetic demo; [`routing`] — image-patch routing (files, pRF model) | plain Rust, `glam`, `colorgrad`, `rstar` |
+//! | domain core | [`brain`] — surfaces, overlays, labels, volumes, colormaps, the scene document, vessel graphs; [`percept`], [`planning`]; [`activity`] — mesh operators and models (the CPU twins of the kernels); [`selectivity`] — category preference, selectivity index, captions, ROI summaries, the synthetic demo; [`routing`] — image-patch routing (files, pRF model); [`session`] — session files (save, validate, restore the scene) | plain Rust, `glam`, `colorgrad`, `rstar` |
 //! | compute | [`gpu`] — a `wgpu` compute runner for the kernels in `shaders/` (headless device or the app's) | core, `wgpu` |
 //! | app | [`app`] — Bevy plugins, one per feature (scene meshes, camera, picking, files, capture) | core, Bevy |
 //! | ui | [`ui`] — egui panels; they read and write app resources and send messages, nothing else | app resources, egui |
 //! | cli | [`cli`] — `inspect`, `render`, `view`, `vessels`, `percept`, `plan`, `simulate`: same functions as the GUI, JSON out | everything |
 //!
-//! Rule: nothing under `io/`, `brain/`, `percept/`, `planning/`, `activity/`, `selectivity/`, `routing/` or in `gpu.rs`
+//! Rule: nothing under `io/`, `brain/`, `percept/`, `planning/`, `activity/`, `selectivity/`, `routing/`, `session.rs` or in `gpu.rs`
 //! imports Bevy or egui (checked by a test), so
 //! everything there runs in the CLI and in unit tests without a window.
 
@@ -26,6 +26,7 @@ pub mod percept;
 pub mod planning;
 pub mod routing;
 pub mod selectivity;
+pub mod session;
 pub mod ui;
 
 /// glibc hands freed blocks above 128 KiB back to the kernel at once, so every large

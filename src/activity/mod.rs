@@ -54,6 +54,87 @@ pub fn point_stimulus(positions: &[[f32; 3]], centres: &[[f32; 3]], sigma_mm: f3
     sum
 }
 
+/// A model run on a scene's surfaces (see [`run_on_scene`]).
+pub struct SceneRun {
+    /// (hemisphere, first vertex in the combined mesh, vertex count)
+    pub parts: Vec<(crate::brain::Hemisphere, usize, usize)>,
+    pub state: Vec<f32>,
+    /// what the surface shows, per vertex of the combined mesh
+    pub shown: Vec<f32>,
+    pub t: f64,
+    pub dt: f64,
+}
+
+impl SceneRun {
+    /// The shown values split per hemisphere.
+    pub fn per_hemi(&self) -> Vec<(crate::brain::Hemisphere, Vec<f32>)> {
+        self.parts
+            .iter()
+            .map(|&(h, off, n)| (h, self.shown[off..off + n].to_vec()))
+            .collect()
+    }
+}
+
+/// Mesh and parts of a combined mesh: (hemisphere, first vertex, vertex count).
+pub type SceneMesh = (
+    Vec<[f32; 3]>,
+    Vec<[u32; 3]>,
+    Vec<(crate::brain::Hemisphere, usize, usize)>,
+);
+
+/// The mesh the models run on: each hemisphere's anatomical surface (pial, else the first
+/// loaded) combined into one.
+pub fn scene_mesh(scene: &crate::brain::scene::Scene) -> Result<SceneMesh, String> {
+    use crate::brain::SurfaceKind;
+    let chosen: Vec<(crate::brain::Hemisphere, &Surface)> = scene
+        .hemis
+        .iter()
+        .filter_map(|(h, g)| {
+            let s = g
+                .surfaces
+                .get(&SurfaceKind::Pial)
+                .or_else(|| g.surfaces.values().next())?;
+            Some((*h, s.as_ref()))
+        })
+        .collect();
+    let (positions, faces, starts) = combined_mesh(chosen.iter().map(|c| c.1));
+    if positions.is_empty() {
+        return Err("no surface loaded to simulate on".into());
+    }
+    let parts = chosen
+        .iter()
+        .zip(starts)
+        .map(|((h, s), off)| (*h, off, s.vertices.len()))
+        .collect();
+    Ok((positions, faces, parts))
+}
+
+/// Run a model on the scene's anatomical surface of each hemisphere (pial, else the first
+/// loaded) for `steps` CPU steps of the default step, from the start the Activity panel uses
+/// (diffusion and wave at rest but for a bump at vertex 0; the others from their default).
+pub fn run_on_scene(
+    scene: &crate::brain::scene::Scene,
+    setup: &setup::Setup,
+    steps: usize,
+) -> Result<SceneRun, String> {
+    let (positions, faces, parts) = scene_mesh(scene)?;
+    let lap = laplacian::Laplacian::new(&positions, &faces)?;
+    let n = positions.len();
+    let aux = setup.aux(n);
+    let dt = setup.default_dt(&lap, &aux);
+    setup.model.check_step(&lap, dt)?;
+    let mut state = setup.initial(&positions, 0, None);
+    setup.model.run(&lap, &mut state, &aux, dt as f32, steps);
+    let shown = setup.display(&state, n);
+    Ok(SceneRun {
+        parts,
+        state,
+        shown,
+        t: steps as f64 * dt,
+        dt,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

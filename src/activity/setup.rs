@@ -224,6 +224,20 @@ impl Setup {
         }
     }
 
+    /// How the shown quantity is drawn (the Activity panel's and `render --simulate`'s layer):
+    /// signed quantities in RdBu_r around 0, others in `hot` with near-zero hidden.
+    pub fn display_style(&self) -> crate::brain::paint::OverlayStyle {
+        let (_, lo, hi, symmetric) = self.display_quantity();
+        crate::brain::paint::OverlayStyle {
+            colormap: if symmetric { "RdBu_r" } else { "hot" }.into(),
+            min: lo,
+            max: hi,
+            threshold: if symmetric { 0.0 } else { 0.01 * hi },
+            symmetric,
+            opacity: 1.0,
+        }
+    }
+
     /// Name of what [`Setup::display`] shows, and a sensible colour range for it.
     pub fn display_quantity(&self) -> (&'static str, f32, f32, bool) {
         match self.model {

@@ -39,8 +39,8 @@ use super::material::{LIVE_SCRATCH, LIVE_VALUES, live_buffer};
 use crate::activity::laplacian::Laplacian;
 use crate::activity::models::{Model, bold_signal, order_parameter};
 use crate::activity::setup::{Setup, specs};
+use crate::brain::Hemisphere;
 use crate::brain::paint::OverlayStyle;
-use crate::brain::{Hemisphere, SurfaceKind};
 
 pub const LAYER: &str = "activity (simulated)";
 pub const BOLD_LAYER: &str = "BOLD % (simulated)";
@@ -148,6 +148,11 @@ pub struct ActivityState {
     pub pinned_history: VecDeque<(f64, Vec<f32>)>,
     step_log: VecDeque<(std::time::Instant, usize)>,
     mix_applied: f32,
+    /// a session's simulation state and time, put into the next simulation built (if its size
+    /// fits)
+    pub restore: Option<(Vec<f32>, f64)>,
+    /// the next reset keeps the activity layers (a session restored them)
+    pub keep_layers: bool,
 }
 
 impl Default for ActivityState {
@@ -179,6 +184,8 @@ impl Default for ActivityState {
             pinned_history: VecDeque::new(),
             step_log: Default::default(),
             mix_applied: 0.0,
+            restore: None,
+            keep_layers: false,
         }
     }
 }
@@ -277,27 +284,7 @@ fn autorun(
 }
 
 fn build_sim(doc: &crate::brain::scene::Scene, setup: Setup) -> Result<Sim, String> {
-    // the anatomical surface of each hemisphere (pial, else the first loaded)
-    let chosen: Vec<(Hemisphere, &crate::brain::surface::Surface)> = doc
-        .hemis
-        .iter()
-        .filter_map(|(h, g)| {
-            let s = g
-                .surfaces
-                .get(&SurfaceKind::Pial)
-                .or_else(|| g.surfaces.values().next())?;
-            Some((*h, s.as_ref()))
-        })
-        .collect();
-    let (positions, faces, starts) = crate::activity::combined_mesh(chosen.iter().map(|c| c.1));
-    let parts = chosen
-        .iter()
-        .zip(starts)
-        .map(|((h, s), off)| (*h, off, s.vertices.len()))
-        .collect();
-    if positions.is_empty() {
-        return Err("no surface loaded".into());
-    }
+    let (positions, faces, parts) = crate::activity::scene_mesh(doc)?;
     let lap = Arc::new(Laplacian::new(&positions, &faces)?);
     let n = positions.len();
     let aux = setup.aux(n);
@@ -492,7 +479,10 @@ fn step_activity(
     let clicked = scene.selection.filter(|s| Some(*s) != *last_selection);
     *last_selection = scene.selection;
     let stim_click = state.stimulate_on_click && state.panel_open;
-    let wanted = state.running || state.electrodes_once || (stim_click && clicked.is_some());
+    let wanted = state.running
+        || state.electrodes_once
+        || state.restore.is_some()
+        || (stim_click && clicked.is_some());
     if state.reset || stale || (state.sim.is_none() && wanted) {
         let was_reset = state.reset;
         state.reset = false;
@@ -504,7 +494,7 @@ fn step_activity(
             link.send(GpuCommand::Stop);
         }
         feed.gpu = None;
-        if was_reset {
+        if was_reset && !std::mem::take(&mut state.keep_layers) {
             // a new model: its layers get its colour range
             let ids: Vec<u64> = doc
                 .0
@@ -524,6 +514,14 @@ fn step_activity(
         match state.setup().and_then(|s| build_sim(scene, s)) {
             Ok(mut s) => {
                 state.message = None;
+                if let Some((values, t)) = state.restore.take()
+                    && values.len() == s.state.len()
+                {
+                    let n = s.n();
+                    s.shown = s.setup.display(&values, n);
+                    s.state = values;
+                    s.t = t;
+                }
                 if let (Backend::Gpu, Some(link)) = (backend, link) {
                     state.next_run_id += 1;
                     start_gpu(&mut s, state.next_run_id, link, &mut buffers, &mut feed);
@@ -703,21 +701,13 @@ fn step_activity(
                 .map(|&(h, off, n)| (h, v[off..off + n].to_vec()))
                 .collect()
         };
-        let (_, lo, hi, symmetric) = sim.setup.display_quantity();
         let bold = sim.bold.as_ref().map(|(b, _)| {
             let y: Vec<f32> = (0..n)
                 .map(|i| 100.0 * bold_signal(b[2 * n + i], b[3 * n + i]))
                 .collect();
             split(&y)
         });
-        let style = OverlayStyle {
-            colormap: if symmetric { "RdBu_r" } else { "hot" }.into(),
-            min: lo,
-            max: hi,
-            threshold: if symmetric { 0.0 } else { 0.01 * hi },
-            symmetric,
-            opacity: 1.0,
-        };
+        let style = sim.setup.display_style();
         (split(&sim.shown), bold, style)
     });
     if record {

@@ -20,6 +20,25 @@ use crate::brain::view::{framing, orbit_pose};
 #[derive(Message, Clone, Copy)]
 pub struct SetView(pub StandardView);
 
+/// Move the camera to a pose (a bookmark, a session's camera, a tour frame): at once, or
+/// gliding there (`smooth`). The pose then holds: the scene is no longer re-framed when what is
+/// drawn changes, until a standard view is asked for.
+#[derive(Message, Clone, Copy)]
+pub struct SetPose {
+    pub pose: CameraPose,
+    pub smooth: bool,
+}
+
+/// The pose that holds instead of automatic framing (see [`SetPose`]).
+#[derive(Resource, Default, Clone, Copy)]
+pub struct PinnedPose(pub Option<CameraPose>);
+
+/// Where the main camera is now (for sessions, bookmarks and tours).
+#[derive(Resource, Default, Clone, Copy)]
+pub struct CameraNow(pub Option<CameraPose>);
+
+pub use crate::session::CameraPose;
+
 /// Space the panels take (logical pixels); the 3D view is drawn in what remains.
 #[derive(Resource, Default, Clone, Copy, PartialEq)]
 pub struct ViewportInset {
@@ -72,7 +91,10 @@ impl Plugin for CameraPlugin {
         .init_resource::<ViewportInset>()
         .init_resource::<UiCapture>()
         .init_resource::<Framed>()
-        .add_message::<SetView>();
+        .init_resource::<PinnedPose>()
+        .init_resource::<CameraNow>()
+        .add_message::<SetView>()
+        .add_message::<SetPose>();
         if let Some((w, h)) = self.target {
             let size = (w, h);
             app.add_systems(
@@ -87,7 +109,10 @@ impl Plugin for CameraPlugin {
                 .add_systems(Update, apply_inset)
                 .add_systems(PostUpdate, gate_on_ui.before(PanOrbitCameraSystemSet));
         }
-        app.add_systems(Update, (frame_scene, follow_surface_kind));
+        app.add_systems(
+            Update,
+            (frame_scene, apply_pose, track_pose, follow_surface_kind).chain(),
+        );
     }
 }
 
@@ -194,9 +219,17 @@ fn frame_scene(
     inset: Res<ViewportInset>,
     windows: Query<&Window>,
     mut requests: MessageReader<SetView>,
+    mut pinned: ResMut<PinnedPose>,
+    mut now: ResMut<CameraNow>,
     mut cams: Query<(&mut Transform, Option<&mut PanOrbitCamera>), With<MainCamera>>,
 ) {
     let request = requests.read().last().map(|r| r.0);
+    if request.is_some() {
+        pinned.0 = None;
+    }
+    if pinned.0.is_some() {
+        return;
+    }
     if !drawn.is_changed() && request.is_none() && framed.0.is_some() {
         return;
     }
@@ -247,6 +280,72 @@ fn frame_scene(
             None => {
                 let (yaw, pitch) = request.unwrap_or(config.view).angles();
                 *t = orbit_transform(focus, yaw, pitch, radius);
+                now.0 = Some(CameraPose {
+                    focus: focus.to_array(),
+                    yaw,
+                    pitch,
+                    radius,
+                });
+            }
+        }
+    }
+}
+
+/// Apply [`SetPose`] requests (and hold the pose on the offscreen camera).
+fn apply_pose(
+    mut requests: MessageReader<SetPose>,
+    mut pinned: ResMut<PinnedPose>,
+    mut now: ResMut<CameraNow>,
+    mut cams: Query<(&mut Transform, Option<&mut PanOrbitCamera>), With<MainCamera>>,
+) {
+    let req = requests.read().last().copied();
+    if let Some(r) = req {
+        pinned.0 = Some(r.pose);
+    }
+    let Some(p) = pinned.0 else {
+        return;
+    };
+    let focus = Vec3::from_array(p.focus);
+    for (mut t, poc) in &mut cams {
+        match (poc, req) {
+            (Some(mut c), Some(req)) => {
+                c.target_focus = focus;
+                c.target_yaw = p.yaw;
+                c.target_pitch = p.pitch;
+                c.target_radius = p.radius;
+                if !req.smooth || !c.initialized {
+                    c.focus = focus;
+                    c.yaw = Some(p.yaw);
+                    c.pitch = Some(p.pitch);
+                    c.radius = Some(p.radius);
+                }
+                c.force_update = true;
+            }
+            (Some(_), None) => {}
+            (None, _) => {
+                // the offscreen camera holds the pose (a render, a tour frame)
+                let want = orbit_transform(focus, p.yaw, p.pitch, p.radius);
+                if *t != want {
+                    *t = want;
+                }
+                now.0 = Some(p);
+            }
+        }
+    }
+}
+
+/// Keep [`CameraNow`] up to date from the orbit camera (the window).
+fn track_pose(mut now: ResMut<CameraNow>, cams: Query<&PanOrbitCamera, With<MainCamera>>) {
+    for c in &cams {
+        if let (Some(yaw), Some(pitch), Some(radius)) = (c.yaw, c.pitch, c.radius) {
+            let pose = CameraPose {
+                focus: c.focus.to_array(),
+                yaw,
+                pitch,
+                radius,
+            };
+            if now.0 != Some(pose) {
+                now.0 = Some(pose);
             }
         }
     }

@@ -35,6 +35,60 @@ pub struct RenderReport {
     /// Mean over `frames` frames (when benchmarking).
     pub mean_frame_ms: Option<f64>,
     pub frames: u32,
+    /// the camera pose of the picture
+    pub camera: Option<super::camera::CameraPose>,
+    /// a tour: the frames written (PNG files in order)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tour_frames: Vec<PathBuf>,
+}
+
+/// `render --tour`: a session's tour drawn frame by frame into a folder.
+#[derive(Clone, Debug)]
+pub struct TourRender {
+    pub tour: crate::session::Tour,
+    pub fps: f64,
+    pub dir: PathBuf,
+}
+
+impl TourRender {
+    pub fn n_frames(&self) -> usize {
+        ((self.tour.duration() * self.fps).floor() as usize + 1).min(100_000)
+    }
+    pub fn frame_path(&self, i: usize) -> PathBuf {
+        self.dir.join(format!("frame_{i:05}.png"))
+    }
+}
+
+/// Put the scene and the camera in the state a tour shows at `t` seconds.
+pub fn apply_tour_frame(
+    f: &crate::session::TourFrame,
+    scene: &mut crate::brain::scene::Scene,
+    pinned: &mut super::camera::PinnedPose,
+) {
+    use crate::brain::scene::LayerData;
+    pinned.0 = Some(f.camera);
+    if (scene.view.inflate - f.inflate).abs() > 1e-6 {
+        scene.set_inflate(f.inflate);
+    }
+    let mut changed = false;
+    for l in &mut scene.layers {
+        if let Some(v) = f.visible.get(&l.name)
+            && l.visible != *v
+        {
+            l.visible = *v;
+            changed = true;
+        }
+        if let (Some(th), LayerData::Overlay { style, .. }) =
+            (f.thresholds.get(&l.name), &mut l.data)
+            && style.threshold != *th
+        {
+            style.threshold = *th;
+            changed = true;
+        }
+    }
+    if changed {
+        scene.color_rev += 1;
+    }
 }
 
 /// Where the render result is handed back to the caller of `run_render`.
@@ -67,6 +121,9 @@ struct RenderJob {
     stage: Stage,
     first_frame_ms: f64,
     attempts: u32,
+    /// with a tour: the frame being drawn, and whether its state is applied
+    tour_frame: usize,
+    tour_applied: bool,
 }
 
 /// Captures tried before accepting whatever the target holds.
@@ -112,7 +169,7 @@ enum Stage {
 }
 
 #[derive(Resource)]
-struct GuiBench {
+pub(crate) struct GuiBench {
     frames: u32,
     start: Option<Instant>,
     counted: u32,
@@ -136,6 +193,8 @@ impl Plugin for CapturePlugin {
                     stage: Stage::WaitForScene,
                     first_frame_ms: 0.0,
                     attempts: 0,
+                    tour_frame: 0,
+                    tour_applied: false,
                 })
                 .add_systems(Last, drive_render_job);
             }
@@ -158,14 +217,20 @@ impl Plugin for CapturePlugin {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn drive_render_job(
     mut commands: Commands,
     mut job: ResMut<RenderJob>,
     drawn: Res<Drawn>,
-    frames: Res<ContentFrames>,
+    mut frames: ResMut<ContentFrames>,
     target: Res<RenderTargetImage>,
     launch: Res<LaunchTime>,
     result: Res<RenderResult>,
+    (mut doc, mut pinned, now): (
+        ResMut<super::SceneDoc>,
+        ResMut<super::camera::PinnedPose>,
+        Res<super::camera::CameraNow>,
+    ),
     mut exit: MessageWriter<AppExit>,
 ) {
     match job.stage {
@@ -173,11 +238,29 @@ fn drive_render_job(
             if !drawn.has_content() {
                 return;
             }
+            if let Some(tr) = &job.opts.tour
+                && !job.tour_applied
+            {
+                let t = job.tour_frame as f64 / tr.fps;
+                if let Some(f) = tr.tour.at(t) {
+                    apply_tour_frame(&f, &mut doc.0, &mut pinned);
+                }
+                job.tour_applied = true;
+                frames.0 = 0;
+                return;
+            }
             if frames.0 >= SETTLE_FRAMES {
                 job.stage = Stage::Capturing;
                 job.attempts += 1;
                 let requested_ms = launch.0.elapsed().as_secs_f64() * 1e3;
-                let out = job.opts.out.clone();
+                let tour = job.opts.tour.clone();
+                let frame_i = job.tour_frame;
+                let out = match &tour {
+                    Some(tr) => tr.frame_path(frame_i),
+                    None => job.opts.out.clone(),
+                };
+                let camera = now.0;
+                let transparent = job.opts.transparent;
                 let res = result.clone();
                 let (w, h) = (job.opts.width, job.opts.height);
                 let bench = job.opts.bench_frames;
@@ -187,9 +270,43 @@ fn drive_render_job(
                             job.stage = Stage::WaitForScene; // not drawn yet: capture again
                             return;
                         }
+                        let saved = if transparent {
+                            save_rgba(&ev.image, &out)
+                        } else {
+                            save_rgb(&ev.image, &out, None)
+                        };
+                        if let (Some(tr), Ok(())) = (&tour, &saved) {
+                            {
+                                let mut guard = res.0.lock().unwrap();
+                                match guard.as_mut() {
+                                    Some(Ok(r)) => r.tour_frames.push(out.clone()),
+                                    _ => {
+                                        job.first_frame_ms = requested_ms;
+                                        *guard = Some(Ok(RenderReport {
+                                            out: tr.dir.clone(),
+                                            width: w,
+                                            height: h,
+                                            first_frame_ms: requested_ms,
+                                            mean_frame_ms: None,
+                                            frames: 0,
+                                            camera,
+                                            tour_frames: vec![out.clone()],
+                                        }))
+                                    }
+                                }
+                            }
+                            if frame_i + 1 < tr.n_frames() {
+                                job.tour_frame += 1;
+                                job.tour_applied = false;
+                                job.attempts = 0;
+                                job.stage = Stage::WaitForScene;
+                            } else {
+                                job.stage = Stage::Done;
+                            }
+                            return;
+                        }
                         let first = requested_ms;
                         job.first_frame_ms = first;
-                        let saved = save_rgb(&ev.image, &out, None);
                         match saved {
                             Ok(()) => {
                                 res.set(Ok(RenderReport {
@@ -199,6 +316,8 @@ fn drive_render_job(
                                     first_frame_ms: first,
                                     mean_frame_ms: None,
                                     frames: 0,
+                                    camera,
+                                    tour_frames: Vec::new(),
                                 }));
                                 job.stage = match bench {
                                     Some(n) if n > 0 => Stage::Benchmark {
@@ -249,7 +368,7 @@ fn drive_render_job(
     }
 }
 
-fn gui_bench(
+pub(crate) fn gui_bench(
     mut commands: Commands,
     mut bench: ResMut<GuiBench>,
     drawn: Res<Drawn>,
@@ -361,8 +480,24 @@ fn take_screenshots(
     }
 }
 
+/// Write a captured image as PNG with its alpha (a transparent background).
+pub fn save_rgba(img: &Image, path: &PathBuf) -> Result<(), String> {
+    let dynamic = img
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| format!("screenshot: cannot convert image: {e}"))?;
+    dynamic
+        .to_rgba8()
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| format!("{}: cannot write PNG: {e}", path.display()))
+}
+
 /// Write a captured image as PNG (RGB), optionally cropped by (left, top, right, bottom).
-fn save_rgb(img: &Image, path: &PathBuf, crop: Option<(u32, u32, u32, u32)>) -> Result<(), String> {
+pub fn save_rgb(
+    img: &Image,
+    path: &PathBuf,
+    crop: Option<(u32, u32, u32, u32)>,
+) -> Result<(), String> {
     let dynamic = img
         .clone()
         .try_into_dynamic()

@@ -253,6 +253,7 @@ fn spawn_loads(
     mut requests: MessageReader<OpenFiles>,
     mut template: MessageReader<LoadTemplate>,
     mut loading: ResMut<Loading>,
+    mut session_cmds: MessageWriter<super::session::SessionCommand>,
 ) {
     if template.read().count() > 0 {
         let what = "MNI152 template (embedded)".to_string();
@@ -266,7 +267,17 @@ fn spawn_loads(
         }
     }
     for OpenFiles(paths) in requests.read() {
-        let paths = paths.clone();
+        // session files are opened as sessions, the rest loaded into the scene
+        let (sessions, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths
+            .iter()
+            .cloned()
+            .partition(|p| super::session::is_session_file(p));
+        for p in sessions {
+            session_cmds.write(super::session::SessionCommand::Open(p));
+        }
+        if paths.is_empty() {
+            continue;
+        }
         let what = if paths.len() == 1 {
             paths[0].display().to_string()
         } else {

@@ -13,13 +13,16 @@ pub mod camera;
 pub mod capture;
 pub mod compute;
 pub mod files;
+pub mod history;
 pub mod live;
 pub mod material;
 pub mod picking;
 pub mod planning;
+pub mod presenter;
 pub mod regions;
 pub mod scene;
 pub mod selectivity;
+pub mod session;
 pub mod timeline;
 pub mod vessels;
 pub mod volumes;
@@ -106,6 +109,12 @@ pub struct StartOptions {
     pub selectivity_demo: bool,
     /// Open the Routing panel with this left-hemisphere vertex selected.
     pub routing_vertex: Option<usize>,
+    /// Open this session file at start.
+    pub session: Option<PathBuf>,
+    /// Restore the autosave at once if the last run did not end cleanly.
+    pub restore_autosave: bool,
+    /// Start in presenter mode (panels hidden).
+    pub presenter: bool,
 }
 
 /// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
@@ -121,6 +130,12 @@ pub struct RenderOptions {
     pub height: u32,
     pub bench_frames: Option<u32>,
     pub view: camera::StandardView,
+    /// hold this camera pose instead of framing the scene (a session's camera)
+    pub camera: Option<camera::CameraPose>,
+    /// draw a tour frame by frame instead of one picture
+    pub tour: Option<capture::TourRender>,
+    /// a transparent background (RGBA PNG)
+    pub transparent: bool,
 }
 
 /// Background colour of the 3D view.
@@ -210,17 +225,51 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 autostart: opts.plan,
                 drag_bench: opts.drag_bench,
             },
+            (
+                session::SessionPlugin {
+                    open: opts.session.clone(),
+                    restore_autosave: opts.restore_autosave,
+                },
+                presenter::PresenterPlugin {
+                    hide_panels: opts.presenter,
+                },
+                history::HistoryPlugin,
+            ),
             crate::ui::UiPlugin,
         ));
     app.run()
 }
 
 /// Render the scene into a PNG with no window. Returns the mean frame time when benchmarking.
-pub fn run_render(opts: RenderOptions, scene: Scene) -> Result<capture::RenderReport, String> {
+pub fn run_render(
+    opts: RenderOptions,
+    mut scene: Scene,
+    plan: Option<&crate::session::PlanSession>,
+) -> Result<capture::RenderReport, String> {
     let mut app = App::new();
+    // the electrodes of a plan: its problem rebuilt on this scene, the layout resolved on it
+    let plan_state = match plan {
+        Some(ps) => {
+            let mut st = planning::PlanState::default();
+            let mut doc = SceneDoc(std::mem::take(&mut scene));
+            let r = planning::restore_plan(&mut st, ps, &mut doc);
+            scene = doc.0;
+            r?;
+            Some(st)
+        }
+        None => None,
+    };
+    if let Some(st) = plan_state {
+        app.insert_resource(st);
+    }
+    app.insert_resource(camera::PinnedPose(opts.camera));
     let report = capture::RenderResult::default();
     app.insert_resource(LaunchTime(Instant::now()))
-        .insert_resource(ClearColor(BACKGROUND))
+        .insert_resource(ClearColor(if opts.transparent {
+            Color::NONE
+        } else {
+            BACKGROUND
+        }))
         .add_plugins(
             DefaultPlugins
                 .set(WindowPlugin {
@@ -247,6 +296,7 @@ pub fn run_render(opts: RenderOptions, scene: Scene) -> Result<capture::RenderRe
                 bench_frames: None,
                 exit_screenshot: None,
             },
+            planning::MarkersPlugin,
         ));
     app.run();
     report.take()

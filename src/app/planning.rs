@@ -184,6 +184,47 @@ struct AutoPlan {
     holding: bool,
 }
 
+/// Only the electrode markers of a [`PlanState`] (the `render` command: no planning, no
+/// dragging).
+pub struct MarkersPlugin;
+
+impl Plugin for MarkersPlugin {
+    fn build(&self, app: &mut App) {
+        if !app.world().contains_resource::<PlanState>() {
+            app.init_resource::<PlanState>();
+        }
+        app.add_systems(Startup, setup).add_systems(
+            PostUpdate,
+            draw_electrodes.before(TransformSystems::Propagate),
+        );
+    }
+}
+
+/// Put a saved plan (a session's) into `state`: its configuration, the problem rebuilt on the
+/// scene (which then shows the plan's vessels), and its layout.
+pub fn restore_plan(
+    state: &mut PlanState,
+    ps: &crate::session::PlanSession,
+    doc: &mut SceneDoc,
+) -> Result<(), String> {
+    state.config = ps.config.clone();
+    prepare(state, doc)?;
+    if let Some(l) = &ps.layout {
+        state.set_layout(l.clone());
+    }
+    state.show_electrodes = ps.show_electrodes;
+    Ok(())
+}
+
+/// What a session records of the plan (None when nothing is planned).
+pub fn plan_session(state: &PlanState) -> Option<crate::session::PlanSession> {
+    state.layout.as_ref().map(|l| crate::session::PlanSession {
+        config: state.config.clone(),
+        layout: Some(l.clone()),
+        show_electrodes: state.show_electrodes,
+    })
+}
+
 impl Plugin for PlanningPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<PlanState>()

@@ -164,7 +164,24 @@ pub struct Scene {
     /// Region ↔ region routing weights and region centres from files, with their sources.
     pub region_matrix: Option<(String, Arc<crate::routing::regions::RegionMatrix>)>,
     pub region_nodes: Option<(String, Arc<crate::routing::regions::Nodes>)>,
+    /// What the scene was built from, in order (files, embedded data, generators): replaying
+    /// them rebuilds the scene (session files record them).
+    pub inputs: Vec<Input>,
     next_id: u64,
+}
+
+/// One thing a scene was built from.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Input {
+    /// A file, by the path it was opened with (sessions store it relative to themselves).
+    File { path: String },
+    /// Data compiled into the program (fsaverage5, the MNI152 template), by its name.
+    Embedded { name: String },
+    /// The generated vessel graph over the loaded hemispheres.
+    GeneratedVessels { seed: u64 },
+    /// The synthetic selectivity demo.
+    SelectivityDemo,
 }
 
 /// A volume on the slices: its data, how it is drawn (grey window/level is a `gray` style
@@ -334,6 +351,20 @@ impl Scene {
     /// Add a loaded file. Returns a note for the user on success; on failure the scene is
     /// unchanged and the message says why.
     pub fn add(&mut self, loaded: Loaded) -> Result<Option<String>, String> {
+        let input = match &loaded.source {
+            crate::io::Source::File(p) => Input::File {
+                path: p.to_string_lossy().into_owned(),
+            },
+            crate::io::Source::Embedded { name, .. } => Input::Embedded {
+                name: name.to_string(),
+            },
+        };
+        let note = self.add_content(loaded)?;
+        self.inputs.push(input);
+        Ok(note)
+    }
+
+    fn add_content(&mut self, loaded: Loaded) -> Result<Option<String>, String> {
         let what = loaded.source.display();
         match loaded.content {
             Content::Surface(s) => {
@@ -979,6 +1010,7 @@ impl Scene {
     pub fn add_generated_vessels(&mut self, seed: u64) {
         let which: Vec<Hemisphere> = self.hemis.keys().copied().collect();
         let g = crate::brain::vessel_gen::for_scene(self, &which, seed);
+        self.inputs.push(Input::GeneratedVessels { seed });
         if g.edges.is_empty() {
             return;
         }

@@ -114,6 +114,15 @@ struct ViewArgs {
     /// Open the Routing panel with this left-hemisphere vertex selected.
     #[arg(long)]
     routing: Option<usize>,
+    /// Open a session file (also: give it among FILES).
+    #[arg(long)]
+    session: Option<PathBuf>,
+    /// If the last run did not end cleanly, restore its autosave without asking.
+    #[arg(long)]
+    restore_autosave: bool,
+    /// Start in presenter mode: panels hidden (H shows them), the caption over the view.
+    #[arg(long)]
+    presenter: bool,
 }
 
 #[derive(Args)]
@@ -177,6 +186,32 @@ struct RenderArgs {
     /// Highlight the vertices whose captions match (with --selectivity-demo or a caption file).
     #[arg(long)]
     search: Option<String>,
+    /// Draw the electrodes of a plan (`plan --out plan.json`, or the Planning panel's export).
+    #[arg(long)]
+    plan_file: Option<PathBuf>,
+    /// Run an activity model (CPU reference) for --sim-steps steps and draw it as the live
+    /// layer, as the Activity panel does.
+    #[arg(long)]
+    simulate: Option<String>,
+    #[arg(long, default_value_t = 200, requires = "simulate")]
+    sim_steps: usize,
+    /// Open a session file (its files, layers, camera, plan, simulation) instead of building the
+    /// scene from FILES and the scene options.
+    #[arg(long, conflicts_with_all = ["plan_file", "simulate", "selectivity_demo"])]
+    session: Option<PathBuf>,
+    /// Save what is rendered as a session file (atomic write).
+    #[arg(long)]
+    save_session: Option<PathBuf>,
+    /// With --session: render this tour of the session frame by frame; --out is a folder of
+    /// PNGs, or a .mp4 (ffmpeg) or .gif file.
+    #[arg(long, requires = "session")]
+    tour: Option<String>,
+    /// Frames per second of a tour.
+    #[arg(long, default_value_t = 10.0, requires = "tour")]
+    fps: f64,
+    /// A transparent background (RGBA PNG), e.g. for slides.
+    #[arg(long)]
+    transparent: bool,
     #[command(flatten)]
     scene: SceneArgs,
 }
@@ -234,6 +269,9 @@ pub fn main() -> ExitCode {
             volumes: false,
             selectivity_demo: false,
             routing: None,
+            session: None,
+            restore_autosave: false,
+            presenter: false,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect {
@@ -281,10 +319,31 @@ fn view(a: ViewArgs) -> ExitCode {
             })
         }
     };
+    // a session file among the files opens as the session (its own inputs, no default scene)
+    let (sessions, files): (Vec<PathBuf>, Vec<PathBuf>) = a
+        .files
+        .iter()
+        .cloned()
+        .partition(|p| app::session::is_session_file(p));
+    if sessions.len() > 1 {
+        return fail("give at most one session file");
+    }
+    let session = a.session.clone().or(sessions.into_iter().next());
+    if let Some(p) = &session
+        && let Err(e) = crate::session::read(p)
+    {
+        return fail(e);
+    }
     let opts = StartOptions {
         simulate,
-        files: a.files,
-        default_scene: !a.no_default,
+        // a session opened at start brings its own scene
+        default_scene: !a.no_default
+            && session.is_none()
+            && !(a.restore_autosave && app::session::pending_recovery().is_some()),
+        files,
+        session,
+        restore_autosave: a.restore_autosave,
+        presenter: a.presenter,
         bench_frames: a.bench_frames,
         view: a.view,
         screenshot: a.screenshot,
@@ -420,6 +479,64 @@ pub fn build_scene(files: &[PathBuf], a: &SceneOptions) -> Result<Scene, String>
     Ok(scene)
 }
 
+/// Encode a tour's frames into `out`: MP4 with `ffmpeg` (H.264, yuv420p) when it is installed,
+/// otherwise — and always for `.gif` — a GIF written by the `gif` crate.
+fn encode_movie(tr: &app::capture::TourRender, out: &std::path::Path) -> Result<String, String> {
+    let mp4 = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mp4"));
+    if mp4 {
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-y", "-loglevel", "error", "-framerate"])
+            .arg(format!("{}", tr.fps))
+            .arg("-i")
+            .arg(tr.dir.join("frame_%05d.png"))
+            .args([
+                "-vf",
+                "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .arg(out)
+            .status();
+        match status {
+            Ok(s) if s.success() => {
+                return Ok(format!(
+                    "{}: MP4 from {} frames (ffmpeg)",
+                    out.display(),
+                    tr.n_frames()
+                ));
+            }
+            Ok(s) => return Err(format!("{}: ffmpeg failed ({s})", out.display())),
+            Err(_) => {} // no ffmpeg: a GIF instead
+        }
+    }
+    let gif_path = if mp4 {
+        out.with_extension("gif")
+    } else {
+        out.to_path_buf()
+    };
+    crate::io::gif::write_frames(
+        &(0..tr.n_frames())
+            .map(|i| tr.frame_path(i))
+            .collect::<Vec<_>>(),
+        tr.fps,
+        &gif_path,
+    )?;
+    Ok(format!(
+        "{}: GIF from {} frames{}",
+        gif_path.display(),
+        tr.n_frames(),
+        if mp4 {
+            " (ffmpeg is not installed)"
+        } else {
+            ""
+        }
+    ))
+}
+
 /// Style options shared by `render` and tests.
 #[derive(Clone, Debug, Default)]
 pub struct SceneOptions {
@@ -459,9 +576,57 @@ fn render(a: RenderArgs) -> ExitCode {
             a.width, a.height
         ));
     }
-    let mut scene = match build_scene(&s.files, &opts) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
+    let mut plan: Option<crate::session::PlanSession> = None;
+    let mut simulation: Option<(crate::session::SimulationState, Vec<f32>)> = None;
+    let mut camera = None;
+    let mut tour = None;
+    let mut from_session = None;
+    let mut scene = if let Some(path) = &a.session {
+        let sess = match crate::session::read(path) {
+            Ok(x) => x,
+            Err(e) => return fail(e),
+        };
+        let folder = path.parent().unwrap_or(std::path::Path::new("."));
+        let (scene, notes) = match crate::session::restore_scene(&sess, folder) {
+            Ok(x) => x,
+            Err(e) => return fail(format!("{}: {e}", path.display())),
+        };
+        for n in notes {
+            eprintln!("cortexplorer: note: {}: {n}", path.display());
+        }
+        camera = sess.camera;
+        plan = sess.plan.clone();
+        if let Some(name) = &a.tour {
+            let Some(t) = sess.tours.iter().find(|t| &t.name == name) else {
+                let names: Vec<&str> = sess.tours.iter().map(|t| t.name.as_str()).collect();
+                return fail(format!(
+                    "{}: no tour named {name:?} (have: {})",
+                    path.display(),
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ));
+            };
+            if t.keyframes.is_empty() {
+                return fail(format!(
+                    "{}: tour {name:?} has no keyframes",
+                    path.display()
+                ));
+            }
+            if !(a.fps.is_finite() && a.fps > 0.0 && a.fps <= 240.0) {
+                return fail(format!("--fps {}: must be in (0, 240]", a.fps));
+            }
+            tour = Some(t.clone());
+        }
+        from_session = Some(sess);
+        scene
+    } else {
+        match build_scene(&s.files, &opts) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        }
     };
     if a.selectivity_demo
         && let Err(e) = scene.open_selectivity_demo()
@@ -473,18 +638,135 @@ fn render(a: RenderArgs) -> ExitCode {
     {
         return fail(e);
     }
+    if let Some(p) = &a.plan_file {
+        match crate::planning::export::read_plan_json(p) {
+            Ok(saved) => {
+                plan = Some(crate::session::PlanSession {
+                    config: saved.config,
+                    layout: Some(saved.layout),
+                    show_electrodes: true,
+                })
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    if let Some(model) = &a.simulate {
+        let setup = match crate::activity::setup::Setup::new(model, &[]) {
+            Ok(x) => x,
+            Err(e) => return fail(e),
+        };
+        let run = match crate::activity::run_on_scene(&scene, &setup, a.sim_steps) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        scene.set_live_layer(
+            app::activity::LAYER,
+            None,
+            run.per_hemi(),
+            setup.display_style(),
+        );
+        let values = crate::activity::setup::specs(model)
+            .map(|sp| sp.iter().map(|x| x.default).collect())
+            .unwrap_or_default();
+        simulation = Some((
+            crate::session::SimulationState {
+                model: model.clone(),
+                values,
+                speed: 1.0,
+                running: true,
+                t: run.t,
+                dt: run.dt,
+                state: None,
+            },
+            run.state,
+        ));
+    }
+    let movie = tour.as_ref().map(|_| a.out.clone());
+    let tour_render = match (&tour, &movie) {
+        (Some(t), Some(out)) => {
+            let is_movie = out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("mp4") || e.eq_ignore_ascii_case("gif"));
+            let dir = if is_movie {
+                out.with_extension("frames")
+            } else {
+                out.clone()
+            };
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                return fail(format!("{}: {e}", dir.display()));
+            }
+            Some(app::capture::TourRender {
+                tour: t.clone(),
+                fps: a.fps,
+                dir,
+            })
+        }
+        _ => None,
+    };
+    let kept = a.save_session.as_ref().map(|_| scene.clone());
     let ropts = RenderOptions {
-        out: a.out,
+        out: a.out.clone(),
         width: a.width,
         height: a.height,
         bench_frames: a.bench_frames,
         view: s.view,
+        camera,
+        tour: tour_render.clone(),
+        transparent: a.transparent,
     };
-    match app::run_render(ropts, scene) {
+    let rendered = app::run_render(ropts, scene, plan.as_ref());
+    let mut report = match rendered {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if let (Some(tr), Some(out)) = (&tour_render, &movie)
+        && out != &tr.dir
+    {
+        match encode_movie(tr, out) {
+            Ok(how) => {
+                eprintln!("cortexplorer: {how}");
+                report.out = out.clone();
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    if let (Some(path), Some(scene)) = (&a.save_session, kept) {
+        let (mut sess, mut blobs, notes) = crate::session::Session::from_scene(&scene, path);
+        for n in notes {
+            eprintln!("cortexplorer: note: {n}");
+        }
+        if let Some(old) = &from_session {
+            sess.bookmarks = old.bookmarks.clone();
+            sess.tours = old.tours.clone();
+            sess.caption = old.caption.clone();
+            sess.panels = old.panels.clone();
+            sess.pinned = old.pinned.clone();
+            sess.simulation = old.simulation.clone();
+        }
+        sess.camera = report.camera;
+        sess.plan = plan.clone();
+        if let Some((mut sim, state)) = simulation {
+            let n = state.len();
+            sim.state = Some(crate::session::Session::blob(
+                path,
+                crate::brain::data::Overlay::new(n, 1, state),
+                &mut blobs,
+            ));
+            sess.simulation = Some(sim);
+        }
+        if let Err(e) = crate::session::save(path, &sess, &blobs) {
+            return fail(e);
+        }
+    }
+    let result: Result<app::capture::RenderReport, String> = Ok(report);
+    match result {
         Ok(report) => {
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&report).unwrap());
             } else {
+                if !report.tour_frames.is_empty() {
+                    println!("tour: {} frames", report.tour_frames.len());
+                }
                 println!(
                     "wrote {} ({}×{}), first frame after {:.0} ms",
                     report.out.display(),

@@ -15,6 +15,7 @@
 pub mod captions;
 pub mod electrodes;
 pub mod freesurfer;
+pub mod gif;
 pub mod gifti;
 pub mod mgh;
 pub mod nifti;

@@ -734,6 +734,8 @@ impl Scene {
             None,
             Some(demo.thresholds),
         )?;
+        self.inputs
+            .push(crate::brain::scene::Input::SelectivityDemo);
         let rois = demo
             .rois
             .into_iter()

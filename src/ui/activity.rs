@@ -29,6 +29,7 @@ const EQUATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+#[allow(clippy::too_many_arguments)]
 pub fn activity_window(
     mut contexts: EguiContexts,
     mut ui_state: ResMut<UiState>,
@@ -37,7 +38,11 @@ pub fn activity_window(
     doc: Res<SceneDoc>,
     plan: Res<crate::app::planning::PlanState>,
     link: Option<Res<GpuLink>>,
+    presenter: Res<crate::app::presenter::Presenter>,
 ) -> Result {
+    if presenter.hide_panels {
+        return Ok(());
+    }
     let link = link.as_deref();
     let ctx = contexts.ctx_mut()?.clone();
     if std::mem::take(&mut state.reveal_panel) {
@@ -355,8 +360,9 @@ pub fn traces_window(
     mut pb: ResMut<Playback>,
     activity: Res<ActivityState>,
     doc: Res<SceneDoc>,
+    presenter: Res<crate::app::presenter::Presenter>,
 ) -> Result {
-    if !pb.traces_open {
+    if !pb.traces_open || presenter.hide_panels {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?.clone();

@@ -9,6 +9,7 @@ mod layers;
 mod planning;
 mod routing;
 mod selectivity;
+mod session;
 mod slices;
 mod vessels;
 
@@ -47,6 +48,31 @@ pub struct UiState {
     pub slices: slices::SlicesUi,
     pub selectivity: selectivity::SelectivityUi,
     pub routing: routing::RoutingUi,
+    /// Save session as: the path being typed
+    pub session_entry: Option<String>,
+    /// the session restore last applied to the panels
+    pub restored_applied: u64,
+    pub presenter_open: bool,
+    pub export: ExportUi,
+}
+
+/// Save image: size and background of an offscreen render.
+pub struct ExportUi {
+    pub custom: bool,
+    pub width: u32,
+    pub height: u32,
+    pub transparent: bool,
+}
+
+impl Default for ExportUi {
+    fn default() -> Self {
+        ExportUi {
+            custom: false,
+            width: 3840,
+            height: 2400,
+            transparent: false,
+        }
+    }
 }
 
 pub struct UiPlugin;
@@ -116,6 +142,11 @@ pub struct Outbox {
     pub view: Option<StandardView>,
     pub screenshot: Option<Option<std::path::PathBuf>>,
     pub quit: bool,
+    pub session_save: bool,
+    pub history: Option<crate::app::history::HistoryCommand>,
+    pub export: Option<crate::app::session::SessionCommand>,
+    /// (can undo, can redo) for the Edit menu
+    pub history_state: (bool, bool),
 }
 
 /// The panels' later resources, grouped (a system takes at most 16 parameters).
@@ -125,6 +156,12 @@ type MoreParams<'w> = (
     MessageWriter<'w, crate::app::files::LoadTemplate>,
     ResMut<'w, crate::app::selectivity::Hover>,
     ResMut<'w, crate::app::regions::RegionView>,
+    ResMut<'w, crate::app::session::SessionState>,
+    MessageWriter<'w, crate::app::session::SessionCommand>,
+    ResMut<'w, crate::app::presenter::Presenter>,
+    MessageWriter<'w, crate::app::presenter::PresenterCommand>,
+    Res<'w, crate::app::history::History>,
+    MessageWriter<'w, crate::app::history::HistoryCommand>,
 );
 
 #[allow(clippy::too_many_arguments)]
@@ -144,7 +181,19 @@ fn panels(
     mut plan: ResMut<PlanState>,
     mut plan_cmds: MessageWriter<PlanCommand>,
     mut vessel_view: ResMut<crate::app::vessels::VesselView>,
-    (mut playback, mut slice_images, mut templates, mut hover, mut regions): MoreParams,
+    (
+        mut playback,
+        mut slice_images,
+        mut templates,
+        mut hover,
+        mut regions,
+        mut sessions,
+        mut session_cmds,
+        mut presenter,
+        mut presenter_cmds,
+        history,
+        mut history_cmds,
+    ): MoreParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut out = Outbox {
@@ -153,6 +202,10 @@ fn panels(
         view: None,
         screenshot: None,
         quit: false,
+        session_save: false,
+        history: None,
+        export: None,
+        history_state: (history.can_undo(), history.can_redo()),
     };
     if loading.want_path_entry {
         loading.want_path_entry = false;
@@ -160,6 +213,36 @@ fn panels(
     }
     if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
         out.dialog = true;
+    }
+    let mut scmds = Vec::new();
+    session::session_keys(&ctx, &mut scmds, &mut state);
+    session::sync_panels(&mut state, &mut sessions);
+    if std::mem::take(&mut presenter.toggle_help) {
+        state.show_help = !state.show_help;
+    }
+    if (ctx.zoom_factor() - presenter.ui_scale).abs() > 1e-3 {
+        ctx.set_zoom_factor(presenter.ui_scale);
+    }
+    session::caption_overlay(&ctx, sessions.caption.as_deref());
+    if presenter.hide_panels {
+        // presenter: the view alone (the caption, the key help and the session windows stay)
+        let mut pcmds = Vec::new();
+        help_window(&ctx, &mut state.show_help);
+        session::session_windows(&ctx, &mut state, &mut sessions, &mut scmds);
+        for c in scmds {
+            session_cmds.write(c);
+        }
+        session::presenter_window(&ctx, &mut state, &mut presenter, &mut sessions, &mut pcmds);
+        for c in pcmds {
+            presenter_cmds.write(c);
+        }
+        let zero = ViewportInset::default();
+        if *inset != zero {
+            *inset = zero;
+        }
+        capture.pointer = ctx.egui_wants_pointer_input() || ctx.is_pointer_over_egui();
+        capture.keyboard = ctx.egui_wants_keyboard_input();
+        return Ok(());
     }
 
     let mut root = egui::Ui::new(
@@ -216,6 +299,24 @@ fn panels(
     // colour bar floats over the bottom of the 3D view
     colorbar::colorbar_overlay(&ctx, &doc.0, left, bottom);
     windows(&ctx, &mut state, &mut log, &mut out);
+    session::session_windows(&ctx, &mut state, &mut sessions, &mut scmds);
+    let mut pcmds = Vec::new();
+    session::presenter_window(&ctx, &mut state, &mut presenter, &mut sessions, &mut pcmds);
+    for c in pcmds {
+        presenter_cmds.write(c);
+    }
+    if let Some(h) = out.history.take() {
+        history_cmds.write(h);
+    }
+    if std::mem::take(&mut out.session_save) {
+        scmds.push(crate::app::session::SessionCommand::Save);
+    }
+    if let Some(c) = out.export.take() {
+        scmds.push(c);
+    }
+    for c in scmds {
+        session_cmds.write(c);
+    }
     let mut cmds = Vec::new();
     if plan.reveal_panel {
         plan.reveal_panel = false;
@@ -303,11 +404,13 @@ fn menu_bar(
                 ui.close();
             }
             ui.separator();
+            session::file_menu(ui, state, out);
+            ui.separator();
             if ui.button("Save screenshot  (F12)").clicked() {
                 out.screenshot = Some(None);
                 ui.close();
             }
-            if ui.button("Save screenshot as…").clicked() {
+            if ui.button("Save image as… (any size, transparent)").clicked() {
                 state.screenshot_entry = Some("cortexplorer.png".into());
                 ui.close();
             }
@@ -316,7 +419,29 @@ fn menu_bar(
                 out.quit = true;
             }
         });
+        ui.menu_button("Edit", |ui| {
+            use crate::app::history::HistoryCommand;
+            if ui
+                .add_enabled(out.history_state.0, egui::Button::new("Undo  (Ctrl+Z)"))
+                .clicked()
+            {
+                out.history = Some(HistoryCommand::Undo);
+                ui.close();
+            }
+            if ui
+                .add_enabled(out.history_state.1, egui::Button::new("Redo  (Ctrl+Shift+Z)"))
+                .clicked()
+            {
+                out.history = Some(HistoryCommand::Redo);
+                ui.close();
+            }
+        });
         ui.menu_button("View", |ui| {
+            if ui.button("Presenter…  (H hides all panels)").clicked() {
+                state.presenter_open = true;
+                ui.close();
+            }
+            ui.separator();
             for v in StandardView::ALL {
                 if ui.button(v.label()).clicked() {
                     out.view = Some(v);
@@ -415,13 +540,33 @@ fn windows(ctx: &egui::Context, state: &mut UiState, log: &mut NoticeLog, out: &
     }
     if let Some(mut text) = state.screenshot_entry.take() {
         let mut keep = true;
-        egui::Window::new("Save screenshot")
+        egui::Window::new("Save image")
             .collapsible(false)
             .show(ctx, |ui| {
                 ui.text_edit_singleline(&mut text);
+                let e = &mut state.export;
+                ui.checkbox(&mut e.custom, "render at a chosen size (offscreen)");
+                ui.add_enabled_ui(e.custom, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.add(egui::DragValue::new(&mut e.width).range(16..=16384));
+                        ui.label("×");
+                        ui.add(egui::DragValue::new(&mut e.height).range(16..=16384));
+                        ui.label("px");
+                    });
+                    ui.checkbox(&mut e.transparent, "transparent background");
+                });
                 ui.horizontal(|ui| {
                     if ui.button("Save").clicked() {
-                        out.screenshot = Some(Some(text.clone().into()));
+                        if e.custom {
+                            out.export = Some(crate::app::session::SessionCommand::ExportImage {
+                                path: text.clone().into(),
+                                width: e.width,
+                                height: e.height,
+                                transparent: e.transparent,
+                            });
+                        } else {
+                            out.screenshot = Some(Some(text.clone().into()));
+                        }
                         keep = false;
                     }
                     if ui.button("Cancel").clicked() {
@@ -433,27 +578,7 @@ fn windows(ctx: &egui::Context, state: &mut UiState, log: &mut NoticeLog, out: &
             state.screenshot_entry = Some(text);
         }
     }
-    if state.show_help {
-        egui::Window::new("Mouse and keys")
-            .open(&mut state.show_help)
-            .show(ctx, |ui| {
-                egui::Grid::new("keys").show(ui, |ui| {
-                    for (k, v) in [
-                        ("left drag", "orbit"),
-                        ("right drag", "pan"),
-                        ("wheel", "zoom"),
-                        ("left click", "select the vertex under the pointer"),
-                        ("Ctrl+O", "open files"),
-                        ("F12", "save a screenshot of the 3D view"),
-                        ("drop files", "open them"),
-                    ] {
-                        ui.label(egui::RichText::new(k).monospace());
-                        ui.label(v);
-                        ui.end_row();
-                    }
-                });
-            });
-    }
+    help_window(ctx, &mut state.show_help);
     if log.show_log {
         let mut open = true;
         egui::Window::new("Messages")
@@ -470,6 +595,44 @@ fn windows(ctx: &egui::Context, state: &mut UiState, log: &mut NoticeLog, out: &
             });
         log.show_log = open;
     }
+}
+
+/// The key help (`?`, Help menu).
+fn help_window(ctx: &egui::Context, open: &mut bool) {
+    if !*open {
+        return;
+    }
+    egui::Window::new("Mouse and keys")
+        .open(open)
+        .show(ctx, |ui| {
+            egui::Grid::new("keys").show(ui, |ui| {
+                for (k, v) in [
+                    ("left drag", "orbit"),
+                    ("right drag", "pan"),
+                    ("wheel", "zoom"),
+                    ("left click", "select the vertex under the pointer"),
+                    ("Ctrl+O", "open files (a .json session opens as a session)"),
+                    ("Ctrl+S / Ctrl+Shift+S", "save the session / save it as"),
+                    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (layers, electrodes)"),
+                    ("F12", "save a screenshot of the 3D view"),
+                    ("F11", "fullscreen"),
+                    ("H", "hide / show all panels"),
+                    ("?", "this help"),
+                    ("1–9 / Ctrl+1–9", "go to / save camera bookmark"),
+                    (
+                        "O L R D V A P",
+                        "oblique, left, right, dorsal, ventral, anterior, posterior",
+                    ),
+                    ("M / Shift+M", "medial side of the left / right hemisphere"),
+                    ("K / T", "add a tour keyframe / play or stop the tour"),
+                    ("drop files", "open them"),
+                ] {
+                    ui.label(egui::RichText::new(k).monospace());
+                    ui.label(v);
+                    ui.end_row();
+                }
+            });
+        });
 }
 
 pub(crate) fn level_text(level: Level, text: &str) -> egui::RichText {

@@ -24,10 +24,12 @@ fn core_has_no_bevy_or_egui() {
         "planning",
         "activity",
         "selectivity",
+        "routing",
     ] {
         rust_files(&root.join(layer), &mut files);
     }
     files.push(root.join("gpu.rs"));
+    files.push(root.join("session.rs"));
     assert!(files.len() > 5);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();

@@ -67,6 +67,7 @@ fn run_view(args: &[&str]) -> serde_json::Value {
         .args(args)
         .env("DISPLAY", &d.name)
         .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .env("CORTEXPLORER_DATA_DIR", scratch("gui-data"))
         .output()
         .unwrap();
     assert!(
@@ -198,4 +199,76 @@ fn the_routing_panel_draws_the_selected_vertex_heatmap() {
     let my = hot.iter().map(|p| p.1 as f64).sum::<f64>() / n;
     // the stimulus is drawn 380 px wide from x ≈ 345, y ≈ 200 (the panel's default place)
     assert!(mx > 535.0 && my < 390.0, "heatmap at ({mx:.0}, {my:.0})");
+}
+
+#[test]
+fn after_a_kill_the_next_start_restores_the_autosave() {
+    let _one = ONE_VIEWER.lock().unwrap_or_else(|e| e.into_inner());
+    let d = display();
+    let data = scratch("gui-autosave");
+    let _ = std::fs::remove_file(data.join("autosave.json"));
+    let _ = std::fs::remove_file(data.join("running.lock"));
+    // a viewer showing only the left hemisphere from the right (its medial side), autosaving
+    // every second; killed once it has autosaved
+    let mut child = bin()
+        .args([
+            "view",
+            "--hemi",
+            "left",
+            "--view",
+            "right",
+            "--bench-frames",
+            "100000",
+        ])
+        .env("DISPLAY", &d.name)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .env("CORTEXPLORER_DATA_DIR", &data)
+        .env("CORTEXPLORER_AUTOSAVE_S", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let auto = data.join("autosave.json");
+    let started = std::time::Instant::now();
+    while !auto.exists() {
+        assert!(
+            started.elapsed().as_secs() < 180,
+            "no autosave within 180 s"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the viewer ended early"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        data.join("running.lock").exists(),
+        "a killed run leaves its lock"
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&auto).unwrap()).unwrap();
+    assert_eq!(saved["view"]["show"]["right"], false);
+
+    // the next start finds the lock of a process that is gone and restores the autosave
+    let shot = scratch("gui-autosave-shot").join("restored.png");
+    let o = bin()
+        .args(["view", "--restore-autosave", "--screenshot"])
+        .arg(&shot)
+        .env("DISPLAY", &d.name)
+        .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+        .env("CORTEXPLORER_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("session restored from"), "{err}");
+    // the clean exit removed the lock and autosaved the restored state
+    assert!(!data.join("running.lock").exists());
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&auto).unwrap()).unwrap();
+    assert_eq!(again["view"]["show"]["right"], false);
+    let img = image::open(&shot).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (1280, 800));
 }

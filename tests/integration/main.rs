@@ -11,6 +11,7 @@ mod readers;
 mod render;
 mod routing;
 mod selectivity;
+mod sessions;
 mod simulate;
 mod vessels;
 mod vol2surf;
