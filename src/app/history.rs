@@ -1,5 +1,5 @@
 //! Undo and redo (Ctrl+Z, Ctrl+Shift+Z or Ctrl+Y) for edits: the layer stack (layers added or
-//! removed, order, visibility, colour scales, thresholds, frames, label modes) and the electrode
+//! removed, order, visibility, colour scales, thresholds, label modes) and the electrode
 //! layout (moves, imports, plan runs).
 //!
 //! A snapshot is taken whenever the edited state differs from the last one while no mouse
@@ -73,13 +73,11 @@ fn key(layers: &[Layer], layout: Option<&Layout>) -> String {
     for l in layers {
         let _ = write!(k, "{}|{}|{}|{}|", l.id, l.name, l.visible, l.live);
         match &l.data {
+            // not the frame: playing a series is not an edit
             LayerData::Overlay {
-                style,
-                frame,
-                auto_style,
-                ..
+                style, auto_style, ..
             } => {
-                let _ = write!(k, "{style:?}|{frame}|{auto_style};");
+                let _ = write!(k, "{style:?}|{auto_style};");
             }
             LayerData::Labels { mode, opacity, .. } => {
                 let _ = write!(k, "{mode:?}|{opacity};");
@@ -166,13 +164,18 @@ fn record(
     doc: Res<SceneDoc>,
     plan: Res<PlanState>,
     mouse: Res<ButtonInput<MouseButton>>,
+    mut seen: Local<(u64, usize, u64)>,
 ) {
     if mouse.get_pressed().next().is_some() || plan.dragging.is_some() {
         return;
     }
-    if !(doc.is_changed() || plan.is_changed()) && h.current.is_some() {
+    // every edit repaints (bumps `color_rev`) or moves electrodes (bumps `layout_rev`); a
+    // running simulation rewrites the live layer's values without either, so it costs nothing
+    let revs = (doc.0.color_rev, doc.0.layers.len(), plan.layout_rev);
+    if revs == *seen && h.current.is_some() {
         return;
     }
+    *seen = revs;
     let k = key(&doc.0.layers, plan.layout.as_ref());
     if h.current.as_ref().is_some_and(|c| c.key == k) {
         return;

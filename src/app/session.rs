@@ -183,19 +183,43 @@ impl Plugin for SessionPlugin {
     }
 }
 
+/// What a session captures of the app (read only).
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Captured<'w> {
+    doc: Res<'w, SceneDoc>,
+    now: Res<'w, CameraNow>,
+    activity: Res<'w, ActivityState>,
+    plan: Res<'w, PlanState>,
+    playback: Res<'w, Playback>,
+}
+
+impl Captured<'_> {
+    /// Gather and write the whole state to `path`; the notes say what could not be stored.
+    fn save(&self, path: &Path, st: &SessionState) -> Result<Vec<String>, String> {
+        let (s, blobs, notes) = gather(path, self, st);
+        crate::session::save(path, &s, &blobs)?;
+        Ok(notes)
+    }
+
+    /// The autosave (in the data folder).
+    fn autosave(&self, st: &SessionState) -> Result<(), String> {
+        let Some(dir) = &st.data_dir else {
+            return Err("no data folder (set HOME or CORTEXPLORER_DATA_DIR)".into());
+        };
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        self.save(&autosave_path(dir), st).map(|_| ())
+    }
+}
+
 /// The app's whole state as a session for `path` (and the data files it refers to).
-#[allow(clippy::too_many_arguments)]
-pub fn gather(
+fn gather(
     path: &Path,
-    scene: &Scene,
-    camera: Option<CameraPose>,
-    activity: &ActivityState,
-    plan: &PlanState,
-    playback: &Playback,
+    c: &Captured,
     st: &SessionState,
 ) -> (Session, Vec<crate::session::Blob>, Vec<String>) {
-    let (mut s, mut blobs, notes) = Session::from_scene(scene, path);
-    s.camera = camera;
+    let (activity, plan, playback) = (&*c.activity, &*c.plan, &*c.playback);
+    let (mut s, mut blobs, notes) = Session::from_scene(&c.doc.0, path);
+    s.camera = c.now.0;
     s.pinned = playback.pinned.clone();
     s.plan = super::planning::plan_session(plan);
     s.simulation = activity.sim.as_ref().map(|sim| {
@@ -222,14 +246,9 @@ pub fn gather(
 }
 
 /// The state-changing part of the app that autosave watches (revisions and small values).
-fn fingerprint(
-    scene: &Scene,
-    camera: Option<CameraPose>,
-    activity: &ActivityState,
-    plan: &PlanState,
-    st: &SessionState,
-) -> u64 {
+fn fingerprint(c: &Captured, st: &SessionState) -> u64 {
     use std::hash::{Hash, Hasher};
+    let (scene, camera, activity, plan) = (&c.doc.0, c.now.0, &*c.activity, &*c.plan);
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (
         scene.color_rev,
@@ -256,15 +275,10 @@ fn fingerprint(
     h.finish()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn handle_commands(
     mut cmds: MessageReader<SessionCommand>,
     mut st: ResMut<SessionState>,
-    doc: Res<SceneDoc>,
-    now: Res<CameraNow>,
-    activity: Res<ActivityState>,
-    plan: Res<PlanState>,
-    playback: Res<Playback>,
+    app: Captured,
     mut notices: MessageWriter<Notice>,
 ) {
     for c in cmds.read() {
@@ -280,7 +294,7 @@ fn handle_commands(
                         }
                     },
                 };
-                match save_all(&path, &st, &doc.0, now.0, &activity, &plan, &playback) {
+                match app.save(&path, &st) {
                     Ok(notes) => {
                         notices.write(Notice::info(format!("Session saved to {}", path.display())));
                         for n in notes {
@@ -313,7 +327,7 @@ fn handle_commands(
                     std::process::id(),
                     st.exports.len()
                 ));
-                if let Err(e) = save_all(&tmp, &st, &doc.0, now.0, &activity, &plan, &playback) {
+                if let Err(e) = app.save(&tmp, &st) {
                     notices.write(Notice::error(format!("Image not exported: {e}")));
                     continue;
                 }
@@ -496,92 +510,35 @@ fn poll_open(
     eprintln!("cortexplorer: session restored from {what}");
 }
 
-#[allow(clippy::too_many_arguments)]
-fn autosave(
-    mut st: ResMut<SessionState>,
-    doc: Res<SceneDoc>,
-    now: Res<CameraNow>,
-    activity: Res<ActivityState>,
-    plan: Res<PlanState>,
-    playback: Res<Playback>,
-    mut notices: MessageWriter<Notice>,
-) {
+fn autosave(mut st: ResMut<SessionState>, app: Captured, mut notices: MessageWriter<Notice>) {
     if st.autosave_every_s <= 0.0
         || st.last_autosave.elapsed().as_secs_f64() < st.autosave_every_s
         || st.loading.is_some()
         || st.recovery.is_some()
-        || doc.0.hemis.is_empty()
+        || app.doc.0.hemis.is_empty()
     {
         return;
     }
     st.last_autosave = Instant::now();
-    let key = fingerprint(&doc.0, now.0, &activity, &plan, &st);
+    let key = fingerprint(&app, &st);
     if st.last_saved_key == Some(key) {
         return;
     }
-    if let Err(e) = write_autosave(&st, &doc.0, now.0, &activity, &plan, &playback) {
+    if let Err(e) = app.autosave(&st) {
         notices.write(Notice::warn(format!("Autosave failed: {e}")));
     } else {
         st.last_saved_key = Some(key);
     }
 }
 
-fn write_autosave(
-    st: &SessionState,
-    scene: &Scene,
-    camera: Option<CameraPose>,
-    activity: &ActivityState,
-    plan: &PlanState,
-    playback: &Playback,
-) -> Result<(), String> {
-    let Some(dir) = &st.data_dir else {
-        return Err("no data folder (set HOME or CORTEXPLORER_DATA_DIR)".into());
-    };
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    save_all(
-        &autosave_path(dir),
-        st,
-        scene,
-        camera,
-        activity,
-        plan,
-        playback,
-    )
-    .map(|_| ())
-}
-
-/// Gather and write the whole state to `path`; the notes say what could not be stored.
-fn save_all(
-    path: &Path,
-    st: &SessionState,
-    scene: &Scene,
-    camera: Option<CameraPose>,
-    activity: &ActivityState,
-    plan: &PlanState,
-    playback: &Playback,
-) -> Result<Vec<String>, String> {
-    let (s, blobs, notes) = gather(path, scene, camera, activity, plan, playback, st);
-    crate::session::save(path, &s, &blobs)?;
-    Ok(notes)
-}
-
 /// A clean exit: the last autosave, then the lock goes (the next start offers nothing).
-#[allow(clippy::too_many_arguments)]
-fn on_exit(
-    mut exits: MessageReader<AppExit>,
-    st: Res<SessionState>,
-    doc: Res<SceneDoc>,
-    now: Res<CameraNow>,
-    activity: Res<ActivityState>,
-    plan: Res<PlanState>,
-    playback: Res<Playback>,
-) {
+fn on_exit(mut exits: MessageReader<AppExit>, st: Res<SessionState>, app: Captured) {
     if exits.read().count() == 0 {
         return;
     }
     let Some(dir) = &st.data_dir else { return };
-    if st.autosave_every_s > 0.0 && !doc.0.hemis.is_empty() && st.recovery.is_none() {
-        let _ = write_autosave(&st, &doc.0, now.0, &activity, &plan, &playback);
+    if st.autosave_every_s > 0.0 && !app.doc.0.hemis.is_empty() && st.recovery.is_none() {
+        let _ = app.autosave(&st);
     }
     let _ = std::fs::remove_file(lock_path(dir));
 }
