@@ -23,6 +23,8 @@
 //!   version, counts, finite numbers, vertex indices, data files only inside the data folder.
 //!   Inputs that are missing on open are skipped with a note (the rest is restored).
 
+#![forbid(unsafe_code)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
@@ -578,6 +580,7 @@ fn safe_relative(f: &str) -> Result<(), String> {
 /// Read and validate a session file (size limit before reading).
 pub fn read(path: &Path) -> Result<Session, String> {
     let what = path.display().to_string();
+    crate::io::source::regular_file(path).map_err(|e| format!("{what}: {e}"))?;
     let meta = std::fs::metadata(path).map_err(|e| format!("{what}: {e}"))?;
     if meta.len() > MAX_BYTES {
         return Err(format!(
@@ -626,10 +629,16 @@ pub fn save(path: &Path, session: &Session, blobs: &[Blob]) -> Result<(), String
         }
         let mut bytes = Vec::new();
         crate::io::npy::write(&b.values, &mut bytes).map_err(|e| format!("{}: {e}", b.file))?;
-        crate::io::atomic_write(&file, &bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+        crate::io::atomic_write(&file, &bytes).map_err(|e| {
+            format!(
+                "{what}: not saved ({}: {e}); the previous file is unchanged",
+                file.display()
+            )
+        })?;
     }
     let text = serde_json::to_string_pretty(&s).map_err(|e| format!("{what}: {e}"))?;
-    write_atomic_paused(path, text.as_bytes()).map_err(|e| format!("{what}: {e}"))?;
+    crate::io::atomic_write_then(path, text.as_bytes(), &test_pause)
+        .map_err(|e| format!("{what}: not saved ({e}); the previous file is unchanged"))?;
     // stale data files (a previous save's) go once the new session is in place
     if let Ok(rd) = std::fs::read_dir(&data) {
         for e in rd.flatten() {
@@ -642,37 +651,6 @@ pub fn save(path: &Path, session: &Session, blobs: &[Blob]) -> Result<(), String
                 let _ = std::fs::remove_file(p);
             }
         }
-    }
-    Ok(())
-}
-
-fn write_atomic_paused(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cortexplorer-session-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    // the permissions of the file replaced, or the usual rw-r--r-- (temporary files are private)
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o777)
-            .unwrap_or(0o644);
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    tmp.as_file().sync_all()?;
-    test_pause();
-    tmp.persist(path).map_err(|e| e.error)?;
-    // the rename itself reaches the disk with the folder
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
     }
     Ok(())
 }

@@ -375,13 +375,15 @@ pub(crate) fn gui_bench(
     frames: Res<ContentFrames>,
     launch: Res<LaunchTime>,
     hold: Res<super::CaptureHold>,
+    (loading, doc): (Res<super::files::Loading>, Res<super::SceneDoc>),
     mut exit: MessageWriter<AppExit>,
 ) {
     if !drawn.has_content() || bench.done {
         return;
     }
-    // wait for held work (e.g. the start-up plan), then let its results reach the screen
-    if hold.0 > 0 {
+    // wait for held work (e.g. the start-up plan) and the files given at start, then let
+    // their results reach the screen
+    if hold.0 > 0 || !loading.pending.is_empty() {
         bench.settle = 0;
         return;
     }
@@ -412,6 +414,7 @@ pub(crate) fn gui_bench(
                 "mean_frame_ms": ms,
                 "fps": 1000.0 / ms,
                 "first_frame_ms": bench.first_frame,
+                "layers": doc.0.layers.len(),
             })
         );
     }

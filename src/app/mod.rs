@@ -23,6 +23,7 @@ pub mod regions;
 pub mod scene;
 pub mod selectivity;
 pub mod session;
+pub mod soak;
 pub mod timeline;
 pub mod vessels;
 pub mod volumes;
@@ -115,6 +116,8 @@ pub struct StartOptions {
     pub restore_autosave: bool,
     /// Start in presenter mode (panels hidden).
     pub presenter: bool,
+    /// Draw continuously for this many seconds, report memory and frame times, exit.
+    pub soak: Option<f64>,
 }
 
 /// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
@@ -182,6 +185,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 || opts.screenshot.is_some()
                 || opts.drag_bench.is_some()
                 || opts.simulate.is_some()
+                || opts.soak.is_some()
             {
                 WinitSettings::continuous()
             } else {
@@ -237,6 +241,9 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             ),
             crate::ui::UiPlugin,
         ));
+    if let Some(seconds) = opts.soak {
+        app.add_plugins(soak::SoakPlugin { seconds });
+    }
     app.run()
 }
 

@@ -1,5 +1,7 @@
 //! Plain data and geometry: surfaces, overlays, labels, volumes, colours. No Bevy, no egui.
 
+#![forbid(unsafe_code)]
+
 pub mod colormap;
 pub mod data;
 pub mod fsaverage5;

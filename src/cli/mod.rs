@@ -50,6 +50,18 @@ enum Command {
         #[arg(long, value_parser = vessels::parse_voxel, default_value = "1")]
         voxel_size: [f64; 3],
     },
+    /// Read files (or every file in a folder) with the app's readers: what each holds or why it
+    /// was refused, in how long, and the peak memory; --json for machine-readable output.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Reader to use instead of the one the name picks: data, session, plan, plan-config,
+        /// markups, electrodes, electrodes-flat, bids.
+        #[arg(long = "as")]
+        reader: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Vessel graphs: generate (cortical or synthetic), distance queries.
     #[command(subcommand)]
     Vessels(vessels::VesselsCommand),
@@ -123,6 +135,10 @@ struct ViewArgs {
     /// Start in presenter mode: panels hidden (H shows them), the caption over the view.
     #[arg(long)]
     presenter: bool,
+    /// Draw continuously for SECONDS (with --simulate, the model runs the whole time), then
+    /// print memory and frame-time figures as JSON and exit (the soak test).
+    #[arg(long)]
+    soak: Option<f64>,
 }
 
 #[derive(Args)]
@@ -272,6 +288,7 @@ pub fn main() -> ExitCode {
             session: None,
             restore_autosave: false,
             presenter: false,
+            soak: None,
         }),
         Some(Command::View(a)) => view(a),
         Some(Command::Inspect {
@@ -279,6 +296,11 @@ pub fn main() -> ExitCode {
             json,
             voxel_size,
         }) => inspect(&files, json, voxel_size),
+        Some(Command::Check {
+            files,
+            reader,
+            json,
+        }) => check(&files, reader.as_deref(), json),
         Some(Command::Vessels(c)) => vessels::run(c).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Render(a)) => render(a),
         Some(Command::Percept(a)) => planning::percept(a).map_or_else(fail, |_| ExitCode::SUCCESS),
@@ -344,6 +366,7 @@ fn view(a: ViewArgs) -> ExitCode {
         session,
         restore_autosave: a.restore_autosave,
         presenter: a.presenter,
+        soak: a.soak.filter(|s| s.is_finite() && *s > 0.0),
         bench_frames: a.bench_frames,
         view: a.view,
         screenshot: a.screenshot,
@@ -391,6 +414,58 @@ fn inspect(files: &[PathBuf], json: bool, voxel_mm: [f64; 3]) -> ExitCode {
         }
     }
     if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check(files: &[PathBuf], reader: Option<&str>, json: bool) -> ExitCode {
+    use crate::check::{Reader, check, peak_rss_mib};
+    let reader = match reader.map(Reader::parse).transpose() {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let mut paths = Vec::new();
+    for f in files {
+        if f.is_dir() {
+            let mut inner: Vec<PathBuf> = match std::fs::read_dir(f) {
+                Ok(d) => d
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect(),
+                Err(e) => return fail(format!("{}: {e}", f.display())),
+            };
+            inner.sort();
+            paths.extend(inner);
+        } else {
+            paths.push(f.clone());
+        }
+    }
+    let mut outcomes = Vec::new();
+    for p in &paths {
+        let o = check(p, reader);
+        if !json {
+            match (&o.kind, &o.error) {
+                (Some(k), _) => println!("ok       {} ({k}, {:.1} ms)", o.file, o.ms),
+                (_, Some(e)) => println!("refused  {e} ({:.1} ms)", o.ms),
+                _ => {}
+            }
+        }
+        outcomes.push(o);
+    }
+    let refused = outcomes.iter().filter(|o| !o.ok).count();
+    if json {
+        let v = serde_json::json!({
+            "files": outcomes,
+            "ok": outcomes.len() - refused,
+            "refused": refused,
+            "peak_rss_mib": peak_rss_mib(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap());
+    }
+    if refused > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -78,6 +78,8 @@ pub fn parse(
         .has_headers(true)
         .delimiter(delimiter)
         .flexible(true)
+        // tab-separated files have no quoting (a caption may hold a `"`)
+        .quoting(delimiter != b'\t')
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(bytes);
@@ -143,12 +145,17 @@ pub fn parse(
         if text.is_empty() {
             return Err(FormatError::Invalid(format!("row {row}: empty caption")));
         }
-        let score = match score_col.map(cell) {
-            None | Some("") => None,
-            Some(s) => Some(s.parse::<f32>().map_err(|_| {
-                FormatError::Invalid(format!("row {row}: score {s:?} is not a number"))
-            })?),
-        };
+        let score =
+            match score_col.map(cell) {
+                None | Some("") => None,
+                Some(s) => Some(s.parse::<f32>().ok().filter(|x| x.is_finite()).ok_or_else(
+                    || {
+                        FormatError::Invalid(format!(
+                            "row {row}: score {s:?} is not a finite number"
+                        ))
+                    },
+                )?),
+            };
         rows.push(CaptionRow {
             key,
             text,

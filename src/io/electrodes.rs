@@ -32,6 +32,7 @@ pub struct ElectrodeSpec {
 pub fn read(path: &Path, coords: Coords) -> Result<Vec<ElectrodeSpec>, ReadError> {
     let file = path.display().to_string();
     let e = |m: String| ReadError::new(file.clone(), super::FormatError::Invalid(m));
+    super::source::regular_file(path).map_err(|x| ReadError::new(file.clone(), x))?;
     let meta = std::fs::metadata(path).map_err(|x| ReadError::new(file.clone(), x))?;
     if meta.len() > 64 << 20 {
         return Err(e("electrode list larger than 64 MB".into()));

@@ -771,6 +771,8 @@ fn decode(p: Pending, limits: &Limits) -> Result<DataArray, FormatError> {
 }
 
 fn read_external((path, offset): &(PathBuf, u64), nbytes: usize) -> Result<Vec<u8>, FormatError> {
+    super::source::regular_file(path)
+        .map_err(|e| FormatError::Invalid(format!("external data file {}: {e}", path.display())))?;
     let mut f = std::fs::File::open(path)
         .map_err(|e| FormatError::Invalid(format!("external data file {}: {e}", path.display())))?;
     let len = f.metadata()?.len();

@@ -12,6 +12,8 @@
 //! target (FreeSurfer surfaces within 1.5× of the raw file read). NIfTI-1 headers are parsed by
 //! the `nifti` crate; it has no NIfTI-2 support, so that 540-byte header is decoded here.
 
+#![forbid(unsafe_code)]
+
 pub mod captions;
 pub mod electrodes;
 pub mod freesurfer;
@@ -245,7 +247,10 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
     {
         return Ok(Format::Nodes);
     }
-    if name.ends_with(".txt") && sniff_numeric_rows(src)? {
+    let matrix_named = ["weights", "tract_lengths", "matrix", "connectivity"]
+        .iter()
+        .any(|k| name.contains(k));
+    if name.ends_with(".txt") && (matrix_named || sniff_numeric_rows(src)?) {
         return Ok(Format::MatrixText);
     }
     if name.ends_with(".json") || name.ends_with(".txt") {
@@ -264,8 +269,12 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
         ));
     }
     let magic = ((head[0] as u32) << 16) | ((head[1] as u32) << 8) | head[2] as u32;
-    let suffix = name.split_once('.').map(|(_, s)| s).unwrap_or(name);
-    let curv_named = CURV_NAMES.contains(&suffix) || name.ends_with(".curv");
+    // `lh.thickness`, also when renamed (`sub-01.lh.thickness`)
+    let curv_named = name.ends_with(".curv")
+        || CURV_NAMES.iter().any(|c| {
+            name.strip_suffix(c)
+                .is_some_and(|head| head.is_empty() || head.ends_with('.'))
+        });
     match magic {
         freesurfer::TRIANGLE_MAGIC | freesurfer::NEW_QUAD_MAGIC => Ok(Format::FreeSurferSurface),
         freesurfer::CURV_MAGIC if curv_named => Ok(Format::FreeSurferCurv),
@@ -358,10 +367,8 @@ pub fn load_source_progress(
     progress: &(dyn Fn(f64) + Sync),
 ) -> Result<Loaded, ReadError> {
     let err = |e: FormatError| ReadError::new(src.display(), e);
-    if let Source::File(p) = &src
-        && p.is_dir()
-    {
-        return Err(err(FormatError::Invalid("is a directory".into())));
+    if let Source::File(p) = &src {
+        source::regular_file(p).map_err(err)?;
     }
     let format = detect(&src).map_err(err)?;
     let name = src.file_name();
@@ -442,26 +449,56 @@ pub fn load_source_progress(
 }
 
 /// Write a file atomically: to a temporary file in the same folder, flushed to disk, then
-/// renamed over the target — a crash or a full disk never leaves a half-written file behind.
+/// renamed over the target (and the folder flushed, so the rename is durable). A crash, a kill
+/// or a full disk never leaves a half-written file behind: the previous file stays as it was.
+/// The new file keeps the permissions of the one it replaces (else `rw-r--r--`).
+///
+/// A test hook, read from the environment: `CORTEXPLORER_TEST_FAULT` simulates a failing
+/// disk: `disk-full` (ENOSPC half way through the data) or `read-only` (EROFS when the
+/// temporary file is created).
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    atomic_write_then(path, bytes, &|| {})
+}
+
+/// As [`atomic_write`], calling `before_rename` once the new file is on disk and not yet in
+/// place (the session's kill-during-save test pauses there).
+pub fn atomic_write_then(
+    path: &Path,
+    bytes: &[u8],
+    before_rename: &dyn Fn(),
+) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let fault = std::env::var("CORTEXPLORER_TEST_FAULT").unwrap_or_default();
+    if fault == "read-only" {
+        return Err(std::io::Error::from_raw_os_error(30)); // EROFS
     }
-    result
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cortexplorer-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    if fault == "disk-full" {
+        tmp.write_all(&bytes[..bytes.len() / 2])?;
+        return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC; `tmp` is removed on drop
+    }
+    tmp.write_all(bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o644);
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    tmp.as_file().sync_all()?;
+    before_rename();
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
 }

@@ -23,7 +23,13 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
     let regional = ["matrix", "connectivity", "conn", "regions"]
         .iter()
         .any(|k| lower.contains(k));
-    if regional && (a.shape.len() == 3 || a.shape.len() == 2) {
+    if regional {
+        if !(a.shape.len() == 3 || a.shape.len() == 2) {
+            return Err(FormatError::Invalid(format!(
+                "the name says region matrix, which is [N, N] or [T, N, N]; this array is {:?}",
+                a.shape
+            )));
+        }
         return crate::routing::regions::RegionMatrix::new(&a.shape, a.data)
             .map(Content::RegionMatrix)
             .map_err(FormatError::Invalid);
@@ -34,6 +40,61 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
             .map_err(FormatError::Invalid);
     }
     parse(&bytes).map(Content::Overlay)
+}
+
+/// Before the header is parsed: a plain-number array's header is a flat dict holding one
+/// tuple, so brackets nest at most a few levels; a header nesting deeper (a hostile file)
+/// would cost the parser time exponential in the depth.
+fn check_header_text(bytes: &[u8]) -> Result<(), FormatError> {
+    let (len, start) = match bytes.get(6) {
+        Some(1) if bytes.len() >= 10 => {
+            (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10usize)
+        }
+        Some(2 | 3) if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
+        _ => return Ok(()), // npyz reports the version or the truncation
+    };
+    let header = &bytes[start..(start.saturating_add(len)).min(bytes.len())];
+    let mut depth = 0usize;
+    for &b in header {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > 8 {
+                    return Err(FormatError::Invalid(
+                        "bad .npy header: brackets nest more than 8 deep".into(),
+                    ));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    // the element count must fit in 64 bits (npyz multiplies the shape unchecked)
+    let text = String::from_utf8_lossy(header);
+    if let Some(at) = text.find("'shape'")
+        && let Some(open) = text[at..].find('(').map(|i| at + i + 1)
+        && let Some(close) = text[open..].find(')').map(|i| open + i)
+    {
+        let mut count: u64 = 1;
+        for d in text[open..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            if let Ok(d) = d.parse::<u64>() {
+                count = count.checked_mul(d).ok_or_else(|| {
+                    FormatError::Invalid(format!(
+                        "bad .npy header: shape ({}) overflows",
+                        &text[open..close]
+                    ))
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An N-dimensional array as read: its shape and values in C (row-major) order, as f32.
@@ -52,6 +113,7 @@ pub fn parse_array(bytes: &[u8], max_dims: usize) -> Result<Array, FormatError> 
             "not a NumPy .npy file (no \\x93NUMPY magic)".into(),
         ));
     }
+    check_header_text(bytes)?;
     let mut data = bytes;
     let header = npyz::NpyHeader::from_reader(&mut data)
         .map_err(|e| FormatError::Invalid(format!("bad .npy header: {e}")))?;

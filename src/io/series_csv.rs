@@ -26,6 +26,7 @@ pub fn parse(bytes: &[u8], delimiter: u8) -> Result<Overlay, FormatError> {
     let mut values: Vec<f32> = Vec::new();
     let mut cols = 0usize;
     let mut rows = 0usize;
+    let mut header_cells = None;
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| FormatError::Invalid(format!("row {}: {e}", i + 1)))?;
         if rec.iter().all(str::is_empty) {
@@ -38,7 +39,10 @@ pub fn parse(bytes: &[u8], delimiter: u8) -> Result<Overlay, FormatError> {
             .collect();
         let row = match parsed {
             Ok(r) => r,
-            Err(_) if rows == 0 && i == 0 => continue, // header
+            Err(_) if rows == 0 && i == 0 => {
+                header_cells = Some(rec.len()); // header
+                continue;
+            }
             Err(j) => {
                 return Err(FormatError::Invalid(format!(
                     "row {}, column {}: {:?} is not a number",
@@ -50,6 +54,12 @@ pub fn parse(bytes: &[u8], delimiter: u8) -> Result<Overlay, FormatError> {
         };
         if rows == 0 {
             cols = row.len();
+            if let Some(h) = header_cells.filter(|&h| h != cols) {
+                return Err(FormatError::Invalid(format!(
+                    "row {} has {cols} columns, the header row {h}",
+                    i + 1
+                )));
+            }
         } else if row.len() != cols {
             return Err(FormatError::Invalid(format!(
                 "row {} has {} columns, the first data row has {cols}",

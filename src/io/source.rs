@@ -192,44 +192,47 @@ fn read_up_to(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// A file's bytes for text formats read in parallel: the file memory-mapped when it is plain
-/// (the text is never copied into the heap), decompressed into memory when it is gzip.
-pub enum FileBytes {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
-}
-
-impl std::ops::Deref for FileBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            FileBytes::Mapped(m) => m,
-            FileBytes::Owned(v) => v,
-        }
+/// Refuse what is not a regular file before opening it: opening a FIFO blocks until a
+/// writer appears, and a device (`/dev/zero`) never ends.
+pub fn regular_file(path: &Path) -> Result<(), FormatError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(FormatError::Invalid("is a directory".into()));
     }
+    if !meta.is_file() {
+        return Err(FormatError::Unsupported(
+            "not a regular file (a pipe, socket or device)".into(),
+        ));
+    }
+    Ok(())
 }
 
-/// Map a file (size checked against the limit first); gzip files are decompressed, bounded.
-pub fn map_file(path: &Path, limits: &Limits) -> Result<FileBytes, FormatError> {
-    let file = std::fs::File::open(path)?;
+/// Read a file whole (size checked against the limit first); gzip files are decompressed,
+/// bounded. Read rather than memory-mapped: a mapped file that another program truncates while
+/// it is parsed kills the process (SIGBUS), and this module uses no `unsafe`.
+pub fn file_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, FormatError> {
+    regular_file(path)?;
+    let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
     limits.check("file", len)?;
-    if len == 0 {
-        return Ok(FileBytes::Owned(Vec::new()));
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(len as usize)
+        .map_err(|_| FormatError::TooLarge(format!("{len} bytes do not fit in memory")))?;
+    // at most the size seen above (plus one byte to notice growth): a file that grows while it
+    // is read cannot push the allocation past the limit
+    (&mut file).take(len + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len {
+        return Err(FormatError::Invalid(format!(
+            "the file changed while it was read ({len} bytes, then {})",
+            bytes.len()
+        )));
     }
-    // SAFETY: the map is read-only and lives as long as the returned value; a file truncated
-    // by another program while it is being read is the one case memory maps cannot guard
-    // against (the same trade-off every mmap-based reader makes).
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file)? };
-    if is_gzip(&map) {
-        let mut d = flate2::read::MultiGzDecoder::new(&map[..]);
-        return Ok(FileBytes::Owned(read_bounded(
-            &mut d,
-            limits.max_bytes,
-            "decompressed file",
-        )?));
+    if is_gzip(&bytes) {
+        let mut d = flate2::read::MultiGzDecoder::new(&bytes[..]);
+        return read_bounded(&mut d, limits.max_bytes, "decompressed file");
     }
-    Ok(FileBytes::Mapped(map))
+    Ok(bytes)
 }
 
 /// Read a whole source, refusing files above the limit, and decompress it if it is gzip

@@ -50,7 +50,14 @@ pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
                 ))
             })
         };
-        ids.push(int(0, "id")?);
+        let id = int(0, "id")?;
+        if id < 0 {
+            return Err(FormatError::Invalid(format!(
+                "line {}: sample id {id} is negative (-1 is only for a root's parent)",
+                k + 1
+            )));
+        }
+        ids.push(id);
         types.push(int(1, "type")?);
         nodes.push([
             num(2, "x")? as f32,
@@ -65,7 +72,14 @@ pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
             )));
         }
         radius.push(r);
-        parents.push((int(6, "parent")?, k + 1));
+        let parent = int(6, "parent")?;
+        if parent == id {
+            return Err(FormatError::Invalid(format!(
+                "line {}: sample {id} is its own parent",
+                k + 1
+            )));
+        }
+        parents.push((parent, k + 1));
     }
     if ids.is_empty() {
         return Err(FormatError::Invalid("no samples".into()));

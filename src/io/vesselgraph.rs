@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::FormatError;
-use super::source::{Limits, map_file};
+use super::source::{Limits, file_bytes};
 use crate::brain::vessels::{VesselGraph, VesselKind};
 
 pub const NODE_COLUMNS: &[&str] = &[
@@ -222,28 +222,6 @@ fn slow_field(field: &[u8]) -> Option<f64> {
     }
 }
 
-/// Ask Linux to back a large, not yet touched allocation with transparent huge pages: a
-/// zeroed `vec!` is mapped lazily, and one 2 MB fault instead of 512 small ones makes filling
-/// a million-row column ~2× faster. Advice only; elsewhere it does nothing.
-fn huge_pages<T>(v: Vec<T>) -> Vec<T> {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = v.len() * std::mem::size_of::<T>();
-        let start = v.as_ptr() as usize;
-        let aligned = start.next_multiple_of(HUGE);
-        if bytes >= 2 * HUGE && aligned < start + bytes {
-            let len = (start + bytes - aligned) / HUGE * HUGE;
-            // SAFETY: the range lies inside the vector's allocation; madvise only changes how
-            // the kernel backs those pages, never their contents.
-            unsafe {
-                libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-    v
-}
-
 enum FieldError<'a> {
     /// the field ends where the row should not (offset of that byte)
     Count(usize),
@@ -358,9 +336,9 @@ fn parse_table(
         .iter()
         .map(|c| {
             if EXACT.contains(&c.as_str()) {
-                Column::Exact(huge_pages(vec![0.0; total]))
+                Column::Exact(crate::huge_pages(vec![0.0; total]))
             } else {
-                Column::Value(huge_pages(vec![0.0; total]))
+                Column::Value(crate::huge_pages(vec![0.0; total]))
             }
         })
         .collect();
@@ -505,13 +483,13 @@ pub fn read_pair_with(
         move |e: FormatError| super::ReadError::new(name, e)
     };
     let nodes = parse_table(
-        &map_file(&np, limits).map_err(err(&np))?,
+        &file_bytes(&np, limits).map_err(err(&np))?,
         "node list",
         &|f| progress(f * 0.25),
     )
     .map_err(err(&np))?;
     let edges = parse_table(
-        &map_file(&ep, limits).map_err(err(&ep))?,
+        &file_bytes(&ep, limits).map_err(err(&ep))?,
         "edge list",
         &|f| progress(0.25 + f * 0.75),
     )
@@ -527,6 +505,12 @@ fn build(nodes: Table, edges: Table, voxel: [f64; 3]) -> Result<VesselGraph, (bo
     let ecol = |n: &str| edges.col(n, "edge list").map_err(|e| (false, e));
     let (id, x, y, z) = (ncol("id")?, ncol("pos_x")?, ncol("pos_y")?, ncol("pos_z")?);
     let (n1, n2, r) = (ecol("node1id")?, ecol("node2id")?, ecol("avgRadiusAvg")?);
+    if nodes.rows == 0 {
+        return Err((
+            true,
+            FormatError::Invalid("no nodes (only a header row)".into()),
+        ));
+    }
     let nd = &nodes.data;
     // ids → positions (dense when ids are 0..n−1, as VesselGraph writes them)
     let dense = (0..nodes.rows).all(|i| nd[id].get(i) == i as f64);

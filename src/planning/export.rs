@@ -24,6 +24,7 @@ fn err(path: &Path, msg: impl std::fmt::Display) -> String {
 const MAX_TEXT_BYTES: u64 = 64 << 20;
 
 pub fn read_text(path: &Path) -> Result<String, String> {
+    crate::io::source::regular_file(path).map_err(|e| err(path, e))?;
     let len = std::fs::metadata(path).map_err(|e| err(path, e))?.len();
     if len > MAX_TEXT_BYTES {
         return Err(err(

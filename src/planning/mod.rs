@@ -2,6 +2,8 @@
 //! cortical sheet the electrodes live on, electrode devices, target tasks, the optimiser and
 //! baselines, planning runs from TOML, and plan import/export. No Bevy, no egui.
 
+#![forbid(unsafe_code)]
+
 pub mod domain;
 pub mod electrodes;
 pub mod export;

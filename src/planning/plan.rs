@@ -154,13 +154,20 @@ impl PlanConfig {
     }
 
     pub fn from_toml(text: &str, what: &str) -> Result<PlanConfig, String> {
-        let c: PlanConfig = toml::from_str(text)
-            .map_err(|e| format!("{what}: {}", e.to_string().replace('\n', " ").trim()))?;
+        let c: PlanConfig = toml::from_str(text).map_err(|e| {
+            // the message quotes the offending line, which may be the whole file
+            let mut m = e.to_string().replace('\n', " ").trim().to_string();
+            if let Some((cut, _)) = m.char_indices().nth(300) {
+                m.truncate(cut);
+                m.push_str(" …");
+            }
+            format!("{what}: {m}")
+        })?;
         c.validate().map_err(|e| format!("{what}: {e}"))?;
         Ok(c)
     }
     pub fn load(path: &Path) -> Result<PlanConfig, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = super::export::read_text(path)?;
         PlanConfig::from_toml(&text, &path.display().to_string())
     }
     pub fn validate(&self) -> Result<(), String> {

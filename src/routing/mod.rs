@@ -19,6 +19,8 @@
 //!   size–eccentricity fits of Dumoulin & Wandell (2008, NeuroImage 39:647, Fig. 9) — V1
 //!   σ = 0.5° + 0.10·ecc, V2 0.6° + 0.15·ecc, V3 0.8° + 0.25·ecc — adjustable.
 
+#![forbid(unsafe_code)]
+
 pub mod regions;
 pub mod scene;
 

@@ -20,6 +20,8 @@
 //!   caption (`face` finds "faces" and "face-like", not "surface"); or a regular expression
 //!   (the `regex` crate's syntax, case-insensitive).
 
+#![forbid(unsafe_code)]
+
 pub mod demo;
 pub mod state;
 

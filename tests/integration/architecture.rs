@@ -1,4 +1,5 @@
-//! The layering rule from `src/lib.rs`: the readers and the domain core import no Bevy/egui.
+//! The layering rule from `src/lib.rs`: the readers and the domain core import no Bevy/egui,
+//! and use no `unsafe`.
 
 use std::path::Path;
 
@@ -30,6 +31,7 @@ fn core_has_no_bevy_or_egui() {
     }
     files.push(root.join("gpu.rs"));
     files.push(root.join("session.rs"));
+    files.push(root.join("check.rs"));
     assert!(files.len() > 5);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
@@ -44,6 +46,16 @@ fn core_has_no_bevy_or_egui() {
                     i + 1
                 );
             }
+            // the readers and the core parse untrusted files: no `unsafe` there (the two
+            // allocator hints live in lib.rs)
+            assert!(
+                !code
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == "unsafe"),
+                "{}:{}: `unsafe` in the core: {line}",
+                f.display(),
+                i + 1
+            );
         }
     }
 }

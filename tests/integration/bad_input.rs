@@ -212,3 +212,54 @@ fn nan_coordinates_are_reported() {
     s[at..at + 4].copy_from_slice(&f32::NAN.to_be_bytes());
     expect_err(&write(&dir, "lh.white", &s), "NaN");
 }
+
+#[test]
+fn pipes_vanished_files_and_files_rewritten_while_read() {
+    let dir = scratch("changing");
+    // a FIFO (or a device) is refused at once instead of waiting for a writer
+    let fifo = dir.join("lh.white");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let t = std::time::Instant::now();
+        expect_err(&fifo, "not a regular file");
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
+    }
+    // a file that is not there (any more)
+    expect_err(&dir.join("gone.mgz"), "no such file");
+    // a surface rewritten (truncated, then written again) over and over while it is read:
+    // each read gives the whole surface or a clean error naming the file
+    let good = std::fs::read(data("freesurfer/lh.white")).unwrap();
+    let p = dir.join("rh.white");
+    std::fs::write(&p, &good).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (p, good, stop) = (p.clone(), good.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut k = 0usize;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                k += 1;
+                let cut = good.len() * (k % 7 + 1) / 8;
+                let _ = std::fs::write(&p, &good[..cut]);
+                let _ = std::fs::write(&p, &good);
+            }
+        })
+    };
+    let expected = io::load(&data("freesurfer/lh.white")).unwrap();
+    let (mut whole, mut refused) = (0, 0);
+    for _ in 0..300 {
+        match io::load(&p) {
+            Ok(l) => {
+                assert_eq!(l.content.kind(), expected.content.kind());
+                whole += 1;
+            }
+            Err(e) => {
+                assert!(e.to_string().contains(&p.display().to_string()), "{e}");
+                refused += 1;
+            }
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    eprintln!("rewritten while read: {whole} whole, {refused} refused");
+}

@@ -60,6 +60,11 @@ fn display() -> Display {
 static ONE_VIEWER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn run_view(args: &[&str]) -> serde_json::Value {
+    run_view_logged(args).0
+}
+
+/// As `run_view`, with what the viewer logged (stderr).
+fn run_view_logged(args: &[&str]) -> (serde_json::Value, String) {
     let _one = ONE_VIEWER.lock().unwrap_or_else(|e| e.into_inner());
     let d = display();
     let o = bin()
@@ -76,7 +81,66 @@ fn run_view(args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&o.stderr)
     );
     let stdout = String::from_utf8_lossy(&o.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+    (
+        serde_json::from_str(stdout.lines().last().unwrap()).unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Malformed files given with a good one: each is refused with its own error, the good one
+/// loads, and the scene keeps everything it had.
+#[test]
+fn malformed_files_are_refused_and_the_scene_keeps_what_it_had() {
+    let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut bad = Vec::new();
+    for folder in [
+        "freesurfer-surface",
+        "freesurfer-curv",
+        "mgh",
+        "nifti",
+        "gifti",
+        "npy",
+        "vtk",
+        "swc",
+    ] {
+        let mut files: Vec<_> = std::fs::read_dir(corpus.join(folder))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("00-"))
+            .collect();
+        files.sort();
+        bad.extend(files.into_iter().take(2));
+    }
+    let n = cortexplorer::brain::fsaverage5::N_VERTICES;
+    let good = scratch("gui-bad").join("lh.good.npy");
+    let mut bytes = Vec::new();
+    let values = (0..n).map(|i| (i % 97) as f32).collect();
+    cortexplorer::io::npy::write(
+        &cortexplorer::brain::data::Overlay::new(n, 1, values),
+        &mut bytes,
+    )
+    .unwrap();
+    std::fs::write(&good, bytes).unwrap();
+    let before = run_view(&["--bench-frames", "3"]);
+    let mut args: Vec<String> = bad.iter().map(|p| p.display().to_string()).collect();
+    args.push(good.display().to_string());
+    args.extend(["--bench-frames".into(), "3".into()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (after, log) = run_view_logged(&argv);
+    assert_eq!(
+        after["layers"].as_u64().unwrap(),
+        before["layers"].as_u64().unwrap() + 1,
+        "the good file is added and nothing is lost:\n{log}"
+    );
+    for p in &bad {
+        let name = p.display().to_string();
+        assert!(
+            log.lines()
+                .any(|l| l.contains("ERROR") && l.contains(&name)),
+            "no error for {name}:\n{log}"
+        );
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod architecture;
 mod bad_input;
 mod cli;
+mod corpus;
 mod gui;
 mod percept;
 mod plan;

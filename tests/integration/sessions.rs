@@ -347,7 +347,7 @@ fn killing_a_save_half_way_leaves_the_previous_session_whole() {
     let tmp_present = || {
         std::fs::read_dir(&root).unwrap().any(|e| {
             let n = e.unwrap().file_name().to_string_lossy().into_owned();
-            n.starts_with(".cortexplorer-session-") && n.ends_with(".tmp")
+            n.starts_with(".cortexplorer-") && n.ends_with(".tmp")
         })
     };
     while !tmp_present() {
@@ -381,6 +381,48 @@ fn killing_a_save_half_way_leaves_the_previous_session_whole() {
     let again = root.join("again.png");
     render(&again, &["--session", &sess.to_string_lossy()]);
     assert!(pixels(&again) == pixels(&png));
+}
+
+#[test]
+fn a_full_disk_or_a_read_only_folder_keeps_the_previous_session() {
+    let root = scratch("session-faults");
+    let sess = root.join("s.json");
+    render(
+        &root.join("s.png"),
+        &["--save-session", &sess.to_string_lossy()],
+    );
+    let before = std::fs::read(&sess).unwrap();
+    // simulated faults (the tests run as root, whom permissions do not stop)
+    for (fault, needle) in [
+        ("disk-full", "No space left on device"),
+        ("read-only", "Read-only file system"),
+    ] {
+        let o = bin()
+            .args(["render", "--width", W, "--height", H, "--view", "left"])
+            .arg("--out")
+            .arg(root.join("t.png"))
+            .arg("--save-session")
+            .arg(&sess)
+            .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+            .env("CORTEXPLORER_TEST_FAULT", fault)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{fault}: the save reported success");
+        assert!(
+            err.contains(&sess.display().to_string())
+                && err.contains(needle)
+                && err.contains("the previous file is unchanged"),
+            "{fault}: {err}"
+        );
+        assert_eq!(std::fs::read(&sess).unwrap(), before, "{fault}");
+        let leftovers: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{fault}: {leftovers:?}");
+    }
 }
 
 #[test]
