@@ -4,7 +4,7 @@
 //! neighbours, not on the shape), on the CPU reference (rayon) and the GPU kernel (lavapipe
 //! here: no GPU on the bench machine). Throughput is reported in "elements" = steps.
 //! `cargo bench --bench activity`. Side by side with The Virtual Brain:
-//! `benches/compare_tvb.py`.
+//! `benches/side_by_side.py`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

@@ -6,7 +6,7 @@
 //!   settings, images off).
 //!
 //! Side by side with pulse2percept and dynaphos on the same 1,000 electrodes:
-//! `benches/compare_percept.py` (needs a scratch venv, see the script).
+//! `benches/side_by_side.py` (`benches/side_by_side.sh` makes the venv).
 
 use cortexplorer::brain::Hemisphere;
 use cortexplorer::brain::fsaverage5;
@@ -17,7 +17,7 @@ use cortexplorer::percept::retinotopy::WedgeDipole;
 use cortexplorer::planning::plan::{self, PlanConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-/// The 1,000 electrodes shared with `compare_percept.py`: a 40×25 lattice on the left
+/// The 1,000 electrodes shared with `benches/side_by_side.py`: a 40×25 lattice on the left
 /// hemisphere's flat map, u = 5 + 0.7·i mm, v = −7 + 0.58·j mm (all inside the 16° field
 /// for both maps).
 pub fn electrodes() -> Vec<(f64, f64)> {

@@ -1,6 +1,6 @@
 //! Reader throughput. Run `benches/fetch_data.sh` first for the ~150k-vertex pycortex S1
 //! surfaces (without them only the bundled fsaverage5 files are measured). Compare with
-//! nibabel on the same files: `python benches/compare_nibabel.py`.
+//! nibabel on the same files: `benches/side_by_side.sh`.
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! Vessel graphs: parse a 1M-edge VesselGraph CSV pair (generated, written in the format), and
 //! 1M distance queries against a 1M-segment graph. `cargo bench --bench vessels`.
-//! Side by side with pandas: `benches/compare_vessels.py`.
+//! Side by side with pandas: `benches/side_by_side.py`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 

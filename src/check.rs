@@ -210,7 +210,11 @@ mod tests {
             "{e}"
         );
         let s = dir.path().join("s.json");
-        std::fs::write(&s, r#"{"format": "cortexplorer-session", "version": 99}"#).unwrap();
+        std::fs::write(
+            &s,
+            r#"{"format":"cortexplorer-session","version":99,"inputs":[],"view":{"surface":"pial","inflate":0.0,"underlay":null,"curvature_contrast":1.0,"show":{}},"layers":[]}"#,
+        )
+        .unwrap();
         assert_eq!(Reader::for_path(&s), Reader::Session);
         assert!(check(&s, None).error.unwrap().contains("version"));
         assert_eq!(Reader::parse("bids").unwrap(), Reader::Bids);

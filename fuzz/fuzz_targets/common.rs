@@ -23,6 +23,7 @@ fn folder() -> &'static Path {
 }
 
 /// Read `data` as the file `name` with `reader`.
+#[allow(dead_code)] // each target uses one of the two
 pub fn run(name: &str, reader: Reader, data: &[u8]) {
     let p = folder().join(name);
     std::fs::write(&p, data).unwrap();
@@ -30,6 +31,7 @@ pub fn run(name: &str, reader: Reader, data: &[u8]) {
 }
 
 /// A VesselGraph pair: the input up to the first NUL is the nodes file, the rest the edges.
+#[allow(dead_code)]
 pub fn run_pair(stem: &str, data: &[u8]) {
     let cut = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let nodes = folder().join(format!("{stem}_nodes.csv"));

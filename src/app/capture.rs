@@ -261,6 +261,11 @@ fn drive_render_job(
                 };
                 let camera = now.0;
                 let transparent = job.opts.transparent;
+                // a tour frame carries its caption, burnt in as the presenter overlay shows it
+                let caption = tour
+                    .as_ref()
+                    .and_then(|tr| tr.tour.at(frame_i as f64 / tr.fps))
+                    .and_then(|f| f.caption);
                 let res = result.clone();
                 let (w, h) = (job.opts.width, job.opts.height);
                 let bench = job.opts.bench_frames;
@@ -270,10 +275,10 @@ fn drive_render_job(
                             job.stage = Stage::WaitForScene; // not drawn yet: capture again
                             return;
                         }
-                        let saved = if transparent {
-                            save_rgba(&ev.image, &out)
-                        } else {
-                            save_rgb(&ev.image, &out, None)
+                        let saved = match &caption {
+                            Some(c) => save_captioned(&ev.image, &out, transparent, c),
+                            None if transparent => save_rgba(&ev.image, &out),
+                            None => save_rgb(&ev.image, &out, None),
                         };
                         if let (Some(tr), Ok(())) = (&tour, &saved) {
                             {
@@ -481,6 +486,23 @@ fn take_screenshots(
             },
         );
     }
+}
+
+/// Write a captured image as PNG with a caption burnt into its bottom band.
+fn save_captioned(img: &Image, path: &PathBuf, alpha: bool, caption: &str) -> Result<(), String> {
+    let mut rgba = img
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| format!("screenshot: cannot convert image: {e}"))?
+        .to_rgba8();
+    crate::brain::text::burn_caption(&mut rgba, caption)?;
+    let out = if alpha {
+        image::DynamicImage::ImageRgba8(rgba)
+    } else {
+        image::DynamicImage::ImageRgb8(image::DynamicImage::ImageRgba8(rgba).to_rgb8())
+    };
+    out.save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| format!("{}: cannot write PNG: {e}", path.display()))
 }
 
 /// Write a captured image as PNG with its alpha (a transparent background).

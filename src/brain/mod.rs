@@ -10,6 +10,7 @@ pub mod paint;
 pub mod scene;
 pub mod slices;
 pub mod surface;
+pub mod text;
 pub mod timeline;
 pub mod vessel_gen;
 pub mod vessel_mesh;

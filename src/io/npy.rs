@@ -285,6 +285,22 @@ mod tests {
     }
 
     #[test]
+    fn hostile_headers_are_refused_before_the_parser() {
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let t = std::time::Instant::now();
+        let e = parse_array(&npy(&deep, false, "(3,)", &[0; 12]), 4).unwrap_err();
+        assert!(e.to_string().contains("nest"), "{e}");
+        assert!(t.elapsed().as_secs() < 1);
+        let big = 1u64 << 62;
+        let e = parse_array(
+            &npy("<f4", false, &format!("({big}, {big}, 16)"), &[0; 64]),
+            4,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("overflows"), "{e}");
+    }
+
+    #[test]
     fn dtypes_orders_and_refusals() {
         // 2 vertices × 3 time points [[0, 1, 2], [10, 11, 12]] as little-endian f4, C order
         let c: Vec<u8> = [0f32, 1., 2., 10., 11., 12.]

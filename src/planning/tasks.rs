@@ -2,14 +2,8 @@
 //! bundled DejaVu Sans Bold, the bundled natural images, and user images. All are greyscale
 //! in 0..1 (bright = should be seen).
 
-use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
-
+use crate::brain::text;
 use crate::percept::render::Grid;
-
-const FONT: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/DejaVuSans-Bold.ttf"
-));
 
 /// Natural images bundled in `assets/images/` (provenance in `assets/README.md`).
 pub const IMAGES: &[(&str, &[u8])] = &[
@@ -65,38 +59,22 @@ pub struct Task {
 /// Draw `text` centred on the grid, its cap height `height_frac` of the grid height (words
 /// are shrunk to fit 90% of the width).
 pub fn text_image(grid: &Grid, text: &str, height_frac: f64) -> Result<Vec<f32>, String> {
-    let font = FontRef::try_from_slice(FONT).map_err(|e| format!("bundled font: {e}"))?;
+    let font = text::font()?;
     let mut img = vec![0f32; grid.len()];
-    let cap = font.as_scaled(PxScale::from(1000.0)).ascent() * 0.72; // cap height ≈ 0.72 ascent
-    let mut px = (height_frac * grid.height as f64) as f32 / cap * 1000.0;
-    let width_of = |px: f32| -> f32 {
-        let f = font.as_scaled(PxScale::from(px));
-        text.chars().map(|c| f.h_advance(font.glyph_id(c))).sum()
-    };
-    let w = width_of(px);
+    let mut px =
+        (height_frac * grid.height as f64) as f32 / text::cap_height(&font, 1000.0) * 1000.0;
+    let w = text::width(&font, text, px);
     if w > grid.width as f32 * 0.9 {
         px *= grid.width as f32 * 0.9 / w;
     }
-    let scaled = font.as_scaled(PxScale::from(px));
-    let total = width_of(px);
-    let cap_px = scaled.ascent() * 0.72;
-    let baseline = grid.height as f32 / 2.0 + cap_px / 2.0;
-    let mut x = grid.width as f32 / 2.0 - total / 2.0;
-    for c in text.chars() {
-        let id = font.glyph_id(c);
-        let glyph = id.with_scale_and_position(PxScale::from(px), ab_glyph::point(x, baseline));
-        if let Some(outline) = font.outline_glyph(glyph) {
-            let b = outline.px_bounds();
-            outline.draw(|gx, gy, cov| {
-                let (xx, yy) = (b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64);
-                if xx >= 0 && yy >= 0 && (xx as usize) < grid.width && (yy as usize) < grid.height {
-                    let p = &mut img[yy as usize * grid.width + xx as usize];
-                    *p = (*p + cov).min(1.0);
-                }
-            });
+    let baseline = grid.height as f32 / 2.0 + text::cap_height(&font, px) / 2.0;
+    let x = grid.width as f32 / 2.0 - text::width(&font, text, px) / 2.0;
+    text::draw(&font, text, px, x, baseline, |xx, yy, cov| {
+        if xx >= 0 && yy >= 0 && (xx as usize) < grid.width && (yy as usize) < grid.height {
+            let p = &mut img[yy as usize * grid.width + xx as usize];
+            *p = (*p + cov).min(1.0);
         }
-        x += scaled.h_advance(id);
-    }
+    });
     Ok(img)
 }
 

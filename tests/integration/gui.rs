@@ -336,3 +336,19 @@ fn after_a_kill_the_next_start_restores_the_autosave() {
     let img = image::open(&shot).unwrap().to_rgb8();
     assert_eq!(img.dimensions(), (1280, 800));
 }
+
+/// The short soak: 40 s of continuous drawing with the wave model running. Memory after the
+/// warm-up must not grow (the 60-minute figures are in the README).
+#[test]
+fn a_short_soak_keeps_memory_flat() {
+    let r = run_view(&["--simulate", "wave", "--soak", "40"]);
+    assert_eq!(r["mode"], "soak");
+    let samples = r["samples"].as_array().unwrap();
+    assert!(samples.len() >= 20, "{} samples", samples.len());
+    assert!(r["frames"].as_u64().unwrap() > 20);
+    let growth = r["rss_growth_pct"].as_f64().unwrap();
+    assert!(
+        growth < 1.0,
+        "memory grew {growth:.2}% after the warm-up: {samples:?}"
+    );
+}

@@ -224,6 +224,8 @@ fn a_tour_exports_to_a_movie_headless() {
         "name": "orbit",
         "keyframes": [key(0.0, 0.0, 0.0), key(1.0, 1.5, 0.5), key(2.0, 3.0, 1.0)]
     }]);
+    // the second keyframe brings a caption, burnt into the frames from then on
+    s["tours"][0]["keyframes"][1]["caption"] = Value::from("Inflating");
     std::fs::write(&sess, serde_json::to_string_pretty(&s).unwrap()).unwrap();
 
     let gif = root.join("orbit.gif");
@@ -248,6 +250,19 @@ fn a_tour_exports_to_a_movie_headless() {
     let f5 = pixels(&frames.join("frame_00005.png"));
     let f10 = pixels(&frames.join("frame_00010.png"));
     assert!(f0 != f5 && f5 != f10, "the tour's frames do not change");
+    let white_in_band = |img: &image::RgbImage| {
+        let (w, h) = img.dimensions();
+        (h - 20..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c > 240))
+            .count()
+    };
+    assert!(
+        white_in_band(&f10) > 20 && white_in_band(&f10) > 3 * white_in_band(&f0),
+        "caption burnt in: {} white pixels at the bottom of frame 10, {} of frame 0",
+        white_in_band(&f10),
+        white_in_band(&f0)
+    );
     let bytes = std::fs::read(&gif).unwrap();
     assert!(bytes.starts_with(b"GIF89a") && bytes.len() > 10_000);
     // an animated GIF: one image descriptor per frame

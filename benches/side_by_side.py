@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Cortexplorer next to the tools people would otherwise use: the same work, timed in one run,
+printed as a Markdown table with ratios (peer time / Cortexplorer time; above 1 = faster).
+
+    benches/side_by_side.sh          # makes bench-data/venv, installs the peers, runs this
+
+or by hand, in a virtual environment holding whichever peers you want compared (a missing
+peer is skipped, and said):
+
+    pip install nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data
+    pip install dynaphos==0.1.3 torch    # optional: large (torch)
+    benches/fetch_data.sh && cargo build --release
+    python benches/side_by_side.py
+
+What is timed (best of N unless said; files in the page cache):
+* surface / overlay loading — `nibabel.load` (GIFTI) or `nibabel.freesurfer.read_geometry` /
+  `read_morph_data`, against the in-process time `cortexplorer check --json` reports for the
+  same file read N times (the app's reader: parse, validate, build the surface);
+* percept — pulse2percept `ScoreboardModel.predict_percept` and dynaphos `GaussianSimulator`
+  against `cortexplorer percept --json` (its in-process `seconds`, median of 5): 1,000
+  electrodes (a 40 x 25 lattice on the flat map), one 256 x 256 frame over 16 degrees;
+* surface simulation — TVB `Generic2dOscillator` + local connectivity, Heun, on its
+  `cortex_16384` surface, against `cortexplorer simulate --model wilson-cowan` on the same
+  surface (exported to GIFTI), same number of steps, CPU;
+* vessel-graph CSV — `pandas.read_csv(sep=';')` of a generated 1M-edge VesselGraph pair
+  against `cortexplorer check` of it (parse, validate, build the graph).
+
+The peers are GPL/BSD tools installed only to be timed; nothing of them is in this project.
+"""
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+warnings.filterwarnings("ignore")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("CORTEXPLORER_BIN", os.path.join(ROOT, "target", "release", "cortexplorer"))
+ROWS = []
+NOTES = []
+
+
+def best(f, n):
+    f()
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t)
+    return min(ts)
+
+
+def cx_check(path, n=20):
+    """Best in-process read time (s) of `path` by the app's reader."""
+    out = subprocess.run([BIN, "check", "--json"] + [path] * (n + 1), capture_output=True, text=True)
+    v = json.loads(out.stdout)
+    bad = [f for f in v["files"] if not f["ok"]]
+    if bad:
+        raise RuntimeError(bad[0]["error"])
+    return min(f["ms"] for f in v["files"][1:]) / 1e3
+
+
+def row(work, peer, t_peer, t_cx):
+    ROWS.append((work, peer, t_peer, t_cx))
+
+
+def loading():
+    try:
+        import nibabel as nib
+        from nibabel.freesurfer import io as fsio
+    except ImportError:
+        NOTES.append("nibabel not installed: loading skipped")
+        return
+    ver = f"nibabel {nib.__version__}"
+    files = [
+        ("fsaverage5 pial (GIFTI .gii.gz, 10,242 vertices)", f"{ROOT}/assets/fsaverage5/pial_left.gii.gz", "gii"),
+        ("fsaverage5 thickness (GIFTI .gii.gz)", f"{ROOT}/assets/fsaverage5/thick_left.gii.gz", "gii"),
+        ("FreeSurfer surface lh.white (10,242 vertices)", f"{ROOT}/tests/data/freesurfer/lh.white", "fs"),
+        ("FreeSurfer curv lh.thickness", f"{ROOT}/tests/data/freesurfer/lh.thickness", "curv"),
+        ("pycortex S1 pia (GIFTI, GZipBase64, ~150k vertices)", f"{ROOT}/bench-data/S1/pia_lh.gii", "gii"),
+        ("pycortex S1 lh.pia (FreeSurfer, ~150k vertices)", f"{ROOT}/bench-data/S1/lh.pia", "fs"),
+    ]
+    for name, path, kind in files:
+        if not os.path.exists(path):
+            NOTES.append(f"{path} missing (benches/fetch_data.sh fetches S1): skipped")
+            continue
+        if kind == "gii":
+            f = lambda: [d.data for d in nib.load(path).darrays]
+        elif kind == "fs":
+            f = lambda: fsio.read_geometry(path)
+        else:
+            f = lambda: fsio.read_morph_data(path)
+        row(f"load {name}", ver, best(f, 20), cx_check(path))
+
+
+LATTICE = [(5.0 + 0.7 * i, -7.0 + 0.58 * j) for i in range(40) for j in range(25)]
+
+
+def percept():
+    d = tempfile.mkdtemp(prefix="cx-sbs-")
+    el = os.path.join(d, "lattice.csv")
+    with open(el, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["electrode", "x_mm", "y_mm", "hemisphere"])
+        for i, (u, v) in enumerate(LATTICE):
+            w.writerow([f"E{i}", u, v, "lh"])
+
+    def cx(model):
+        ts = []
+        for _ in range(6):
+            out = subprocess.run([BIN, "percept", "--electrodes", el, "--model", model, "--size", "256",
+                                  "--fov-deg", "16", "--json"], capture_output=True, text=True, check=True)
+            ts.append(json.loads(out.stdout)["seconds"])
+        return statistics.median(ts[1:])
+
+    try:
+        import numpy as np  # noqa: F401
+        import pulse2percept as p2p
+        from pulse2percept.implants import DiskElectrode, ElectrodeArray
+        from pulse2percept.implants.cortex import CorticalImplant
+        from pulse2percept.models.cortex import ScoreboardModel
+
+        els = {f"E{i}": DiskElectrode(-u * 1000 - 20000, v * 1000, 0, 100) for i, (u, v) in enumerate(LATTICE)}
+        sb = ScoreboardModel(CorticalImplant(ElectrodeArray(els)), rho=200, xrange=(-8, 8), yrange=(-8, 8),
+                             step=16 / 255)
+        sb.build()
+        t = best(lambda: sb.predict_percept({k: 1.0 for k in els}), 3)
+        row("percept, 1,000 electrodes, 256x256 (scoreboard)", f"pulse2percept {p2p.__version__}", t, cx("scoreboard"))
+    except ImportError:
+        NOTES.append("pulse2percept not installed: skipped")
+    try:
+        import numpy as np
+        import torch
+        from dynaphos.cortex_models import get_mapping_from_cortex_to_visual_field
+        from dynaphos.simulator import GaussianSimulator
+        from dynaphos.utils import Map
+
+        sys.path.insert(0, os.path.join(ROOT, "tests/data"))
+        from make_dynaphos_reference import PARAMS
+
+        params = {k: dict(v) for k, v in PARAMS.items()}
+        params["run"]["dtype"] = "float32"
+        u = np.array([e[0] for e in LATTICE])
+        v = np.array([e[1] for e in LATTICE])
+        z = get_mapping_from_cortex_to_visual_field(params["cortex_model"])(u + 1j * v)
+        sim = GaussianSimulator(params, Map(-z.real, -z.imag), rng=np.random.default_rng(0))
+        stim = torch.full((sim.num_phosphenes,), 100e-6)
+        t = best(lambda: sim(stim), 3)
+        row("percept, 1,000 electrodes, 256x256 (dynaphos model)", f"dynaphos (torch {torch.__version__} CPU)", t,
+            cx("dynaphos"))
+    except ImportError:
+        NOTES.append("dynaphos/torch not installed: skipped")
+
+
+def simulation(steps=1000):
+    try:
+        import nibabel as nib
+        import numpy as np
+        from tvb.simulator.lab import (connectivity, cortex, coupling, integrators, local_connectivity, models,
+                                       monitors, simulator)
+    except ImportError:
+        NOTES.append("tvb-library / tvb-data not installed: simulation skipped")
+        return
+    dt = 2 ** -4
+    conn = connectivity.Connectivity.from_file()
+    ctx = cortex.Cortex.from_file()
+    ctx.region_mapping_data.connectivity = conn
+    ctx.local_connectivity = local_connectivity.LocalConnectivity.from_file()
+    ctx.coupling_strength = np.array([2 ** -10])
+    sim = simulator.Simulator(model=models.Generic2dOscillator(), connectivity=conn,
+                              coupling=coupling.Linear(a=np.array([2 ** -9])),
+                              integrator=integrators.HeunDeterministic(dt=dt),
+                              monitors=(monitors.TemporalAverage(period=1.0),), surface=ctx,
+                              simulation_length=steps * dt)
+    sim.configure()
+    t = time.perf_counter()
+    for _ in sim():
+        pass
+    t_tvb = time.perf_counter() - t
+    d = tempfile.mkdtemp(prefix="cx-sbs-")
+    gii = os.path.join(d, "cortex_16384.gii")
+    img = nib.gifti.GiftiImage()
+    img.add_gifti_data_array(nib.gifti.GiftiDataArray(ctx.vertices.astype(np.float32), intent="NIFTI_INTENT_POINTSET"))
+    img.add_gifti_data_array(nib.gifti.GiftiDataArray(ctx.triangles.astype(np.int32), intent="NIFTI_INTENT_TRIANGLE"))
+    nib.save(img, gii)
+    out = subprocess.run([BIN, "simulate", "--model", "wilson-cowan", "--surface", gii, "--steps", str(steps),
+                          "--backend", "cpu", "--json"], capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout)
+    try:
+        from importlib.metadata import version
+        tv = version("tvb-library")
+    except Exception:
+        tv = "?"
+    row(f"surface simulation, cortex_16384, {steps} steps (TVB 2D oscillator, Heun / Wilson-Cowan, Euler)",
+        f"TVB {tv}", t_tvb, r["seconds"])
+
+
+def vessels():
+    try:
+        import pandas as pd
+    except ImportError:
+        NOTES.append("pandas not installed: vessels skipped")
+        return
+    d = tempfile.mkdtemp(prefix="cx-sbs-")
+    prefix = os.path.join(d, "synthetic_1m")
+    subprocess.run([BIN, "vessels", "generate", "--synthetic", "1000000", "--out", prefix + ".csv"], check=True,
+                   capture_output=True)
+    nodes, edges = prefix + "_nodes.csv", prefix + "_edges.csv"
+    t_pd = best(lambda: (pd.read_csv(nodes, sep=";"), pd.read_csv(edges, sep=";")), 3)
+    row("VesselGraph CSV pair, 1M edges (generated)", f"pandas {pd.__version__}", t_pd, cx_check(edges, 3))
+
+
+def main():
+    if not os.path.exists(BIN):
+        sys.exit(f"{BIN} not found: cargo build --release first")
+    for part in (loading, percept, simulation, vessels):
+        try:
+            part()
+        except Exception as e:  # a broken peer must not hide the other rows
+            NOTES.append(f"{part.__name__}: {type(e).__name__}: {e}")
+    cpu = "?"
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except Exception:
+        pass
+    print(f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+          f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}\n")
+    print("| work | peer | peer | Cortexplorer | ratio |")
+    print("|---|---|---|---|---|")
+    for work, peer, tp, tc in ROWS:
+        print(f"| {work} | {peer} | {tp * 1e3:.1f} ms | {tc * 1e3:.1f} ms | {tp / tc:.1f}x |")
+    for n in NOTES:
+        print(f"\nnote: {n}")
+
+
+if __name__ == "__main__":
+    main()
