@@ -8,7 +8,7 @@ or by hand, in a virtual environment holding whichever peers you want compared (
 peer is skipped, and said):
 
     pip install nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data
-    pip install dynaphos==0.1.3 torch    # optional: large (torch)
+    pip install dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy   # optional: large (torch)
     benches/fetch_data.sh && cargo build --release
     python benches/side_by_side.py
 
@@ -85,6 +85,11 @@ def loading():
         ("pycortex S1 pia (GIFTI, GZipBase64, ~150k vertices)", f"{ROOT}/bench-data/S1/pia_lh.gii", "gii"),
         ("pycortex S1 lh.pia (FreeSurfer, ~150k vertices)", f"{ROOT}/bench-data/S1/lh.pia", "fs"),
     ]
+    s1 = f"{ROOT}/bench-data/S1"
+    if os.path.exists(f"{s1}/pia_lh.gii") and not os.path.exists(f"{s1}/lh.pia"):
+        # pycortex ships GIFTI only: the same surface in FreeSurfer's binary layout
+        g = nib.load(f"{s1}/pia_lh.gii")
+        fsio.write_geometry(f"{s1}/lh.pia", g.darrays[0].data, g.darrays[1].data)
     for name, path, kind in files:
         if not os.path.exists(path):
             NOTES.append(f"{path} missing (benches/fetch_data.sh fetches S1): skipped")
@@ -215,6 +220,10 @@ def vessels():
     row("VesselGraph CSV pair, 1M edges (generated)", f"pandas {pd.__version__}", t_pd, cx_check(edges, 3))
 
 
+def fmt(t):
+    return f"{t * 1e6:.0f} µs" if t < 1e-3 else f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
 def main():
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} not found: cargo build --release first")
@@ -233,7 +242,7 @@ def main():
     print("| work | peer | peer | Cortexplorer | ratio |")
     print("|---|---|---|---|---|")
     for work, peer, tp, tc in ROWS:
-        print(f"| {work} | {peer} | {tp * 1e3:.1f} ms | {tc * 1e3:.1f} ms | {tp / tc:.1f}x |")
+        print(f"| {work} | {peer} | {fmt(tp)} | {fmt(tc)} | {tp / tc:.1f}x |")
     for n in NOTES:
         print(f"\nnote: {n}")
 

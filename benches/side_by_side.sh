@@ -9,7 +9,7 @@ pip=bench-data/venv/bin/pip
 $pip install -q nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data ||
   echo "some peers did not install; their rows are skipped"
 if [ "${WITH_TORCH:-0}" = 1 ]; then
-  $pip install -q dynaphos==0.1.3 torch || echo "dynaphos did not install; skipped"
+  $pip install -q dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy || echo "dynaphos did not install; skipped"
 fi
 benches/fetch_data.sh >/dev/null || echo "S1 surfaces not fetched; their rows are skipped"
 cargo build --release

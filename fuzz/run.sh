@@ -10,6 +10,17 @@ cd "$(dirname "$0")"
 secs=${1:-600}
 shift || true
 export RUSTC_BOOTSTRAP=1
+# the corpus test's reader budget: a compression bomb stops at 128 MiB instead of inflating to
+# the 4 GiB default on every mutation
+export CORTEXPLORER_MAX_BYTES=$((128 << 20))
+# the file name each target reads its input as (fuzz_targets/*.rs), for crashers in the corpus
+declare -A names=(
+  [freesurfer_surface]=lh.fuzz.white [freesurfer_curv]=lh.thickness [freesurfer_annot]=lh.aparc.annot
+  [freesurfer_label]=lh.fuzz.label [mgh]=fuzz.mgh [gifti]=lh.fuzz.gii [nifti]=fuzz.nii [npy]=fuzz.npy
+  [table]=lh.fuzz.csv [captions]=lh.fuzz.tsv [nodes]=fuzz.node [matrix]=fuzz_weights.txt
+  [voreen]=fuzz.vvg [vtk]=fuzz.vtk [swc]=fuzz.swc [session]=fuzz.json [plan]=fuzz.json
+  [plan_config]=fuzz.toml [markups]=fuzz.mrk.json [electrodes]=fuzz.csv [bids]=fuzz_electrodes.tsv
+)
 declare -A seeds=(
   [freesurfer_surface]=freesurfer-surface [freesurfer_curv]=freesurfer-curv
   [freesurfer_annot]=freesurfer-annot [freesurfer_label]=freesurfer-label [mgh]=mgh
@@ -38,5 +49,20 @@ for t in "${targets[@]}"; do
     -timeout=10 -max_len=1048576 -print_final_stats=1 > "logs/$t.log" 2>&1 || true
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$t.log" | grep -o '[0-9]*$' || echo 0)
   crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
+  # each crash, minimised, becomes a corpus file the corpus test keeps refusing cleanly
+  for a in artifacts/"$t"/crash-*; do
+    [ -f "$a" ] || continue
+    cargo fuzz tmin -s none -O "$t" "$a" -- -runs=2000 >/dev/null 2>&1 || true
+    m=$(ls -t artifacts/"$t"/minimized-from-* 2>/dev/null | head -1)
+    [ -n "$m" ] || m=$a
+    h=$(sha1sum "$m" | cut -c1-8)
+    if [ "$t" = vesselgraph ]; then
+      python3 -c "import sys; d=open(sys.argv[1],'rb').read(); c=d.find(b'\0'); c=len(d) if c<0 else c
+open(sys.argv[2]+'_nodes.csv','wb').write(d[:c]); open(sys.argv[2]+'_edges.csv','wb').write(d[c+1:])" \
+        "$m" "$src/fz-$h"
+    else
+      cp "$m" "$src/fz-$h.${names[$t]}"
+    fi
+  done
   echo "$t: $runs executions in $(( $(date +%s) - start )) s, $crashes findings"
 done

@@ -416,8 +416,16 @@ fn parse_table(
                     col.set(rows, v);
                     i = next + !last as usize; // past the ';'
                 }
-                // end of row: optional "\r", then "\n" or the end of the chunk
-                i += (part.get(i) == Some(&b'\r')) as usize + 1;
+                // end of row: optional "\r", then "\n" or the end of the chunk (a lone "\r"
+                // would start a row the line count has no room for)
+                let cr = (part.get(i) == Some(&b'\r')) as usize;
+                if !matches!(part.get(i + cr), None | Some(b'\n')) {
+                    return Err(FormatError::Invalid(format!(
+                        "{what}: line {}: a carriage return inside the line",
+                        line_no(line)
+                    )));
+                }
+                i += cr + 1;
                 line += 1;
                 rows += 1;
             }
