@@ -170,12 +170,7 @@ pub fn check(path: &Path, reader: Option<Reader>) -> Outcome {
 }
 
 fn one_line(e: &str, path: &Path) -> String {
-    let mut line = e.split_whitespace().collect::<Vec<_>>().join(" ");
-    // parsers that quote the offending line (TOML) can quote a whole file
-    if let Some((cut, _)) = line.char_indices().nth(400) {
-        line.truncate(cut);
-        line.push_str(" …");
-    }
+    let line = crate::io::one_line_message(e, 400);
     let shown = path.display().to_string();
     if line.contains(&shown) {
         line

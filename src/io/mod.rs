@@ -448,6 +448,17 @@ pub fn load_source_progress(
     })
 }
 
+/// A parser's error message on one line, whitespace collapsed, at most `max_chars` characters
+/// (then " …"): parsers that quote the offending line (TOML, XML) can quote a whole file.
+pub fn one_line_message(message: &str, max_chars: usize) -> String {
+    let mut line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((cut, _)) = line.char_indices().nth(max_chars) {
+        line.truncate(cut);
+        line.push_str(" …");
+    }
+    line
+}
+
 /// Write a file atomically: to a temporary file in the same folder, flushed to disk, then
 /// renamed over the target (and the folder flushed, so the rename is durable). A crash, a kill
 /// or a full disk never leaves a half-written file behind: the previous file stays as it was.

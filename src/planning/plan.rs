@@ -155,13 +155,10 @@ impl PlanConfig {
 
     pub fn from_toml(text: &str, what: &str) -> Result<PlanConfig, String> {
         let c: PlanConfig = toml::from_str(text).map_err(|e| {
-            // the message quotes the offending line, which may be the whole file
-            let mut m = e.to_string().replace('\n', " ").trim().to_string();
-            if let Some((cut, _)) = m.char_indices().nth(300) {
-                m.truncate(cut);
-                m.push_str(" …");
-            }
-            format!("{what}: {m}")
+            format!(
+                "{what}: {}",
+                crate::io::one_line_message(&e.to_string(), 300)
+            )
         })?;
         c.validate().map_err(|e| format!("{what}: {e}"))?;
         Ok(c)
