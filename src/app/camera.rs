@@ -157,7 +157,7 @@ fn spawn_window_camera(mut commands: Commands, config: Res<CameraConfig>) {
 
 /// Anti-aliasing in the window: off by default (software rasterisers pay per sample);
 /// `CORTEXPLORER_MSAA=4` turns on 4× MSAA on real GPUs.
-fn msaa_from_env() -> Msaa {
+pub(crate) fn msaa_from_env() -> Msaa {
     match std::env::var("CORTEXPLORER_MSAA").ok().as_deref() {
         Some("2") => Msaa::Sample2,
         Some("4") => Msaa::Sample4,

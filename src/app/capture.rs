@@ -178,6 +178,8 @@ pub(crate) struct GuiBench {
     done: bool,
     /// frames drawn since held work finished
     settle: u32,
+    /// reduced-resolution frames (`motion`) drawn before the measured ones
+    reduced_before: u64,
 }
 
 /// Frames to wait after the meshes exist before capturing (mesh upload, pipeline warm-up).
@@ -209,6 +211,7 @@ impl Plugin for CapturePlugin {
                         screenshot: self.exit_screenshot.clone(),
                         done: false,
                         settle: 0,
+                        reduced_before: 0,
                     })
                     .add_systems(Last, gui_bench);
                 }
@@ -380,7 +383,11 @@ pub(crate) fn gui_bench(
     frames: Res<ContentFrames>,
     launch: Res<LaunchTime>,
     hold: Res<super::CaptureHold>,
-    (loading, doc): (Res<super::files::Loading>, Res<super::SceneDoc>),
+    (loading, doc, motion): (
+        Res<super::files::Loading>,
+        Res<super::SceneDoc>,
+        Option<Res<super::motion::MotionResolution>>,
+    ),
     mut exit: MessageWriter<AppExit>,
 ) {
     if !drawn.has_content() || bench.done {
@@ -403,6 +410,10 @@ pub(crate) fn gui_bench(
     if frames.0 < 10 {
         return;
     }
+    let reduced = motion.as_ref().map_or(0, |m| m.reduced_frames);
+    if bench.start.is_none() {
+        bench.reduced_before = reduced;
+    }
     let start = *bench.start.get_or_insert_with(Instant::now);
     if bench.counted < bench.frames {
         bench.counted += 1;
@@ -420,6 +431,16 @@ pub(crate) fn gui_bench(
                 "fps": 1000.0 / ms,
                 "first_frame_ms": bench.first_frame,
                 "layers": doc.0.layers.len(),
+                // frames drawn at reduced resolution while the camera moved, and the scale
+                "reduced_frames": reduced - bench.reduced_before,
+                "motion_scale": motion.as_ref().map(|m| m.scale),
+                "motion_mode": motion.as_ref().map(|m| format!("{:?}", m.mode).to_lowercase()),
+                // auto mode: mean frame time while moving, reduced and full, and the choice
+                "motion_trial": motion.as_ref().map(|m| serde_json::json!({
+                    "reduced_ms": super::motion::Trial::mean_ms(m.trial.reduced),
+                    "full_ms": super::motion::Trial::mean_ms(m.trial.full),
+                    "reduce": m.trial.reduce,
+                })),
             })
         );
     }
@@ -490,31 +511,30 @@ fn take_screenshots(
 
 /// Write a captured image as PNG with a caption burnt into its bottom band.
 fn save_captioned(img: &Image, path: &PathBuf, alpha: bool, caption: &str) -> Result<(), String> {
-    let mut rgba = img
+    let mut rgba = to_rgba(img)?;
+    crate::brain::text::burn_caption(&mut rgba, caption)?;
+    let rgba = image::DynamicImage::ImageRgba8(rgba);
+    write_png(if alpha { rgba } else { rgba.to_rgb8().into() }, path)
+}
+
+/// A captured image as 8-bit RGBA.
+fn to_rgba(img: &Image) -> Result<image::RgbaImage, String> {
+    Ok(img
         .clone()
         .try_into_dynamic()
         .map_err(|e| format!("screenshot: cannot convert image: {e}"))?
-        .to_rgba8();
-    crate::brain::text::burn_caption(&mut rgba, caption)?;
-    let out = if alpha {
-        image::DynamicImage::ImageRgba8(rgba)
-    } else {
-        image::DynamicImage::ImageRgb8(image::DynamicImage::ImageRgba8(rgba).to_rgb8())
-    };
-    out.save_with_format(path, image::ImageFormat::Png)
+        .to_rgba8())
+}
+
+fn write_png(image: image::DynamicImage, path: &PathBuf) -> Result<(), String> {
+    image
+        .save_with_format(path, image::ImageFormat::Png)
         .map_err(|e| format!("{}: cannot write PNG: {e}", path.display()))
 }
 
 /// Write a captured image as PNG with its alpha (a transparent background).
 pub fn save_rgba(img: &Image, path: &PathBuf) -> Result<(), String> {
-    let dynamic = img
-        .clone()
-        .try_into_dynamic()
-        .map_err(|e| format!("screenshot: cannot convert image: {e}"))?;
-    dynamic
-        .to_rgba8()
-        .save_with_format(path, image::ImageFormat::Png)
-        .map_err(|e| format!("{}: cannot write PNG: {e}", path.display()))
+    write_png(to_rgba(img)?.into(), path)
 }
 
 /// Write a captured image as PNG (RGB), optionally cropped by (left, top, right, bottom).
@@ -523,17 +543,12 @@ pub fn save_rgb(
     path: &PathBuf,
     crop: Option<(u32, u32, u32, u32)>,
 ) -> Result<(), String> {
-    let dynamic = img
-        .clone()
-        .try_into_dynamic()
-        .map_err(|e| format!("screenshot: cannot convert image: {e}"))?;
-    let mut rgb = dynamic.to_rgb8();
+    let mut rgb = image::DynamicImage::ImageRgba8(to_rgba(img)?).to_rgb8();
     if let Some((l, t, r, b)) = crop {
         let (w, h) = rgb.dimensions();
         if l + r < w && t + b < h {
             rgb = image::imageops::crop_imm(&rgb, l, t, w - l - r, h - t - b).to_image();
         }
     }
-    rgb.save_with_format(path, image::ImageFormat::Png)
-        .map_err(|e| format!("{}: cannot write PNG: {e}", path.display()))
+    write_png(rgb.into(), path)
 }

@@ -16,6 +16,7 @@ pub mod files;
 pub mod history;
 pub mod live;
 pub mod material;
+pub mod motion;
 pub mod picking;
 pub mod planning;
 pub mod presenter;
@@ -98,6 +99,8 @@ pub struct StartOptions {
     pub screenshot: Option<PathBuf>,
     /// Open the planning panel and run the default plan at start-up.
     pub plan: bool,
+    /// Orbit the camera continuously (with `bench_frames`: frame times while moving).
+    pub orbit: bool,
     /// With `plan`: drag a device programmatically for N frames and report the update rate.
     pub drag_bench: Option<u32>,
     /// Show only this hemisphere (e.g. with the right view, the left medial surface).
@@ -184,6 +187,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             if opts.bench_frames.is_some()
                 || opts.screenshot.is_some()
                 || opts.drag_bench.is_some()
+                || opts.orbit
                 || opts.simulate.is_some()
                 || opts.soak.is_some()
             {
@@ -241,6 +245,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             ),
             crate::ui::UiPlugin,
         ));
+    app.add_plugins(motion::MotionPlugin { orbit: opts.orbit });
     if let Some(seconds) = opts.soak {
         app.add_plugins(soak::SoakPlugin { seconds });
     }

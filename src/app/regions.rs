@@ -3,12 +3,16 @@
 //! direction), the strongest `top_k` targets of every source above a threshold — through the
 //! frames of a T×N×N series, optionally through the thalamic gate whose focus is the selected
 //! vertex. Arc geometry is rebuilt only when the matrix, frame, selection of arcs, gains or the
-//! drawn surfaces change, into a retained gizmo (a `GizmoAsset` on an entity): nothing is
-//! resubmitted per frame (immediate-mode gizmos cost ≈ 45 ms a frame for 2,000 arcs on lavapipe).
+//! drawn surfaces change, into one line mesh drawn over the cortex by the surface shader
+//! (`SurfaceMaterial::overlay`). On lavapipe, 2,000 arcs cost ≈ 45 ms a frame as immediate-mode
+//! gizmos and 27 ms as a retained gizmo (a quad per segment, 2.5 px wide); as 1-pixel lines in
+//! one mesh they cost almost nothing.
 
+use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
 use super::SceneDoc;
+use super::material::{SurfaceLighting, SurfaceMaterial};
 use super::scene::{BrainRoot, Drawn};
 use crate::routing::regions::{Gate, Nodes, arc};
 
@@ -197,15 +201,31 @@ fn update_arcs(
     view.arcs_rev += 1;
 }
 
-/// The retained gizmo entity holding the arcs and the `arcs_rev` it was built from.
+/// The entity drawing the arcs and the `arcs_rev` it was built from.
 #[derive(Default)]
 struct ArcEntity(Option<(Entity, u64)>);
 
+/// The arcs' material: the surface shader as an unlit overlay (drawn over the cortex, as
+/// connectome viewers do; top-k and the threshold keep it readable), blended by alpha.
+fn arc_material() -> SurfaceMaterial {
+    SurfaceMaterial {
+        lighting: SurfaceLighting {
+            terms: Vec4::new(1.0, 0.0, 0.0, 1.0),
+            fill: Vec4::new(0.0, 0.0, 0.0, 1.0),
+        },
+        overlay: true,
+        ..default()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn draw_arcs(
     mut commands: Commands,
     view: Res<RegionView>,
     root: Query<&GlobalTransform, With<BrainRoot>>,
-    mut assets: ResMut<Assets<GizmoAsset>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<SurfaceMaterial>>,
+    mut material: Local<Option<Handle<SurfaceMaterial>>>,
     mut current: Local<ArcEntity>,
 ) {
     let want = view.show && !view.arcs.is_empty();
@@ -224,37 +244,50 @@ fn draw_arcs(
     };
     let cmap = crate::brain::colormap::Colormap::by_name("hot").expect("built in");
     let any_hl = view.highlight.is_some();
-    let mut asset = GizmoAsset::default();
+    let segments: usize = view.arcs.iter().map(|a| a.0.len().saturating_sub(1)).sum();
+    let mut positions = Vec::with_capacity(2 * segments);
+    let mut colors = Vec::with_capacity(2 * segments);
     for (pts, w, hl) in &view.arcs {
         let c = cmap.at(0.35 + 0.65 * w);
         let alpha = if any_hl && !hl { 0.12 } else { 0.35 + 0.65 * w };
         let n = pts.len().max(2) - 1;
         // dim at the source, bright at the target: the direction
-        asset.linestrip_gradient(pts.iter().enumerate().map(|(k, p)| {
+        let at = |k: usize| {
             let f = 0.25 + 0.75 * k as f32 / n as f32;
-            (
-                t.transform_point(*p),
-                Color::srgba(
-                    c[0] as f32 / 255.0 * f,
-                    c[1] as f32 / 255.0 * f,
-                    c[2] as f32 / 255.0 * f,
-                    alpha,
-                ),
+            Color::srgba(
+                c[0] as f32 / 255.0 * f,
+                c[1] as f32 / 255.0 * f,
+                c[2] as f32 / 255.0 * f,
+                alpha,
             )
-        }));
+            .to_linear()
+            .to_f32_array()
+        };
+        for k in 1..pts.len() {
+            positions.push(t.transform_point(pts[k - 1]).to_array());
+            positions.push(t.transform_point(pts[k]).to_array());
+            colors.push(at(k - 1));
+            colors.push(at(k));
+        }
     }
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::LineList,
+        bevy::asset::RenderAssetUsages::RENDER_WORLD,
+    );
+    // the shader's layout has normals; unlit lines ignore them
+    mesh.insert_attribute(
+        Mesh::ATTRIBUTE_NORMAL,
+        vec![[0.0f32, 0.0, 1.0]; positions.len()],
+    );
+    mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, positions);
+    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    let mat = material
+        .get_or_insert_with(|| materials.add(arc_material()))
+        .clone();
     let e = commands
         .spawn((
-            Gizmo {
-                handle: assets.add(asset),
-                line_config: GizmoLineConfig {
-                    width: 2.5,
-                    ..default()
-                },
-                // drawn over the cortex, as connectome viewers do (top-k and the threshold
-                // keep it readable)
-                depth_bias: -1.0,
-            },
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(mat),
             Transform::IDENTITY,
         ))
         .id();

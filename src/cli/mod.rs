@@ -103,6 +103,10 @@ struct ViewArgs {
     /// the same path as a mouse drag, print the live-percept update rate as JSON, and exit.
     #[arg(long, requires = "plan")]
     drag_bench: Option<u32>,
+    /// Orbit the camera one degree a frame (with --bench-frames: frame times while the camera
+    /// moves, drawn at reduced resolution unless CORTEXPLORER_MOTION_SCALE=1).
+    #[arg(long)]
+    orbit: bool,
     /// Show only one hemisphere (left|right|lh|rh); `--hemi left --view right` shows its medial side.
     #[arg(long, value_parser = parse_hemi)]
     hemi: Option<Hemisphere>,
@@ -278,6 +282,7 @@ pub fn main() -> ExitCode {
             screenshot: None,
             plan: false,
             drag_bench: None,
+            orbit: false,
             hemi: None,
             simulate: None,
             backend: "auto".into(),
@@ -372,6 +377,7 @@ fn view(a: ViewArgs) -> ExitCode {
         screenshot: a.screenshot,
         plan: a.plan,
         drag_bench: a.drag_bench,
+        orbit: a.orbit,
         hemi: a.hemi,
         volumes: a.volumes,
         selectivity_demo: a.selectivity_demo,

@@ -54,6 +54,9 @@ pub struct UiState {
     pub restored_applied: u64,
     pub presenter_open: bool,
     pub export: ExportUi,
+    /// View menu: reduced resolution while the camera moves (`app::motion`); None until the
+    /// app's setting (from the environment) has been read
+    pub motion_mode: Option<crate::app::motion::MotionMode>,
 }
 
 /// Save image: size and background of an offscreen render.
@@ -91,9 +94,55 @@ impl Plugin for UiPlugin {
             )
             .add_systems(
                 EguiPrimaryContextPass,
-                (panels, activity::activity_window, activity::traces_window).chain(),
+                (
+                    motion_view,
+                    panels,
+                    activity::activity_window,
+                    activity::traces_window,
+                )
+                    .chain(),
             );
     }
+}
+
+/// While the camera moves the 3D view is drawn at reduced resolution into an image
+/// (`app::motion`): show it in the area the panels leave free, under the panels.
+fn motion_view(
+    mut contexts: EguiContexts,
+    mut motion: ResMut<crate::app::motion::MotionResolution>,
+    inset: Res<ViewportInset>,
+    mut state: ResMut<UiState>,
+) -> Result {
+    match state.motion_mode {
+        None => state.motion_mode = Some(motion.mode),
+        Some(m) if m != motion.mode => motion.mode = m,
+        _ => {}
+    }
+    let Some(tex) = motion.texture.filter(|_| motion.active) else {
+        return Ok(());
+    };
+    let ctx = contexts.ctx_mut()?;
+    let screen = ctx.viewport_rect();
+    let free = egui::Rect::from_min_max(
+        egui::pos2(screen.min.x + inset.left, screen.min.y + inset.top),
+        egui::pos2(screen.max.x - inset.right, screen.max.y - inset.bottom),
+    );
+    if free.width() <= 0.0 || free.height() <= 0.0 {
+        return Ok(());
+    }
+    let uv = egui::Rect::from_min_max(
+        egui::pos2(
+            (free.min.x - screen.min.x) / screen.width(),
+            (free.min.y - screen.min.y) / screen.height(),
+        ),
+        egui::pos2(
+            (free.max.x - screen.min.x) / screen.width(),
+            (free.max.y - screen.min.y) / screen.height(),
+        ),
+    );
+    ctx.layer_painter(egui::LayerId::background())
+        .image(tex, free, uv, egui::Color32::WHITE);
+    Ok(())
 }
 
 /// bevy_egui 0.42 sends egui a `ModifiersChanged` event every frame; egui counts any event as a
@@ -451,6 +500,17 @@ fn menu_bar(
             ui.separator();
             for (h, show) in doc.0.view.show.iter_mut() {
                 ui.checkbox(show, format!("show {:?} hemisphere", h));
+            }
+            ui.separator();
+            if let Some(mode) = state.motion_mode.as_mut() {
+                ui.label("Half resolution while the camera moves:")
+                    .on_hover_text(
+                        "the 3D view is drawn smaller while it moves and sharp again as soon as \
+                         it stops; auto measures both and keeps whichever is faster here",
+                    );
+                for m in crate::app::motion::MotionMode::ALL {
+                    ui.radio_value(mode, m, m.label());
+                }
             }
         });
         if ui

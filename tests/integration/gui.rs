@@ -168,6 +168,62 @@ fn viewer_window_draws_panels_and_brain() {
     assert!(text > 50, "panel text drawn ({text} bright pixels)");
 }
 
+/// Reduced resolution while the camera moves (`app::motion`). `always`: every measured frame
+/// of an orbit is drawn at half resolution, and the picture still shows the brain in the free
+/// area with sharp panels around it. `auto` (the default): a trial measures both modes while
+/// orbiting and decides; `off`: no frame is reduced.
+#[test]
+fn an_orbiting_camera_draws_at_reduced_resolution() {
+    let run = |mode: &str, frames: &str, shot: Option<&std::path::Path>| {
+        let _one = ONE_VIEWER.lock().unwrap_or_else(|e| e.into_inner());
+        let d = display();
+        let mut cmd = bin();
+        cmd.args(["view", "--bench-frames", frames, "--orbit"])
+            .env("DISPLAY", &d.name)
+            .env("XDG_RUNTIME_DIR", std::env::temp_dir())
+            .env("CORTEXPLORER_DATA_DIR", scratch("gui-data"))
+            .env("CORTEXPLORER_MOTION", mode);
+        if let Some(p) = shot {
+            cmd.arg("--screenshot").arg(p);
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        serde_json::from_str::<serde_json::Value>(stdout.lines().last().unwrap()).unwrap()
+    };
+    let out = scratch("gui").join("orbit.png");
+    let report = run("always", "12", Some(&out));
+    assert_eq!(report["motion_mode"], "always", "{report}");
+    assert_eq!(report["motion_scale"].as_f64(), Some(0.5), "{report}");
+    let reduced = report["reduced_frames"].as_u64().unwrap();
+    assert!(reduced >= 12, "all measured frames reduced: {report}");
+    let img = image::open(&out).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    let centre = img.get_pixel(w / 2, h / 2);
+    assert!(
+        centre[0] > 60 && centre[1] > 60,
+        "brain at the centre: {centre:?}"
+    );
+    let bg = img.get_pixel(w / 2, 40);
+    let panel = img.get_pixel(150, h / 2);
+    assert_ne!(panel, bg, "panel and 3D background differ");
+    let text = (0..300)
+        .flat_map(|x| (30..60).map(move |y| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y)[0] > 110)
+        .count();
+    assert!(text > 50, "panel text drawn ({text} bright pixels)");
+
+    // auto: both modes measured while moving, then a decision
+    let auto = run("auto", "80", None);
+    let trial = &auto["motion_trial"];
+    assert!(trial["reduced_ms"].as_f64().unwrap() > 0.0, "{auto}");
+    assert!(trial["full_ms"].as_f64().unwrap() > 0.0, "{auto}");
+    assert!(trial["reduce"].is_boolean(), "decided: {auto}");
+
+    let off = run("off", "6", None);
+    assert_eq!(off["reduced_frames"].as_u64(), Some(0), "{off}");
+}
+
 /// `view --plan --drag-bench`: after the start-up plan, device 0 is moved frame by frame through
 /// the mouse-drag path; every step must give a new live percept.
 #[test]
