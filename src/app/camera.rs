@@ -166,11 +166,12 @@ pub(crate) fn msaa_from_env() -> Msaa {
     }
 }
 
-fn spawn_offscreen(mut commands: Commands, mut images: ResMut<Assets<Image>>, (w, h): (u32, u32)) {
+/// An image a camera can render into (and that can be sampled, copied and read back).
+pub(crate) fn target_image(size: UVec2) -> Image {
     let mut image = Image::new_fill(
         Extent3d {
-            width: w,
-            height: h,
+            width: size.x,
+            height: size.y,
             depth_or_array_layers: 1,
         },
         TextureDimension::D2,
@@ -182,6 +183,11 @@ fn spawn_offscreen(mut commands: Commands, mut images: ResMut<Assets<Image>>, (w
         | TextureUsages::COPY_SRC
         | TextureUsages::COPY_DST
         | TextureUsages::RENDER_ATTACHMENT;
+    image
+}
+
+fn spawn_offscreen(mut commands: Commands, mut images: ResMut<Assets<Image>>, (w, h): (u32, u32)) {
+    let image = target_image(UVec2::new(w, h));
     let handle = images.add(image);
     commands.insert_resource(RenderTargetImage(handle.clone()));
     commands

@@ -32,7 +32,6 @@ use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraUpdateSystems, ImageRenderTarget, RenderTarget};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::prelude::*;
-use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 use bevy::window::{PrimaryWindow, RequestRedraw};
 use bevy_egui::{EguiPostUpdateSet, EguiTextureHandle, EguiUserTextures, egui};
 use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraSystemSet};
@@ -297,7 +296,7 @@ fn switch_target(
             egui_textures.remove_image(old.id());
             images.remove(old.id());
         }
-        let handle = images.add(target_image(size));
+        let handle = images.add(super::camera::target_image(size));
         state.texture = Some(egui_textures.add_image(EguiTextureHandle::Strong(handle.clone())));
         state.image = Some((handle, size));
     }
@@ -356,23 +355,6 @@ fn switch_target(
     state.reduced_frames += 1;
     // frames must keep coming until the view is back at full resolution
     redraw.write(RequestRedraw);
-}
-
-fn target_image(size: UVec2) -> Image {
-    let mut image = Image::new_fill(
-        Extent3d {
-            width: size.x,
-            height: size.y,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        &[0, 0, 0, 255],
-        TextureFormat::Rgba8UnormSrgb,
-        bevy::asset::RenderAssetUsages::RENDER_WORLD,
-    );
-    image.texture_descriptor.usage =
-        TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_DST | TextureUsages::RENDER_ATTACHMENT;
-    image
 }
 
 /// `--orbit`: turn the camera about the scene, one degree a frame.

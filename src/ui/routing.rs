@@ -103,7 +103,13 @@ pub fn routing_window(
     egui::Window::new("Routing")
         .open(&mut open)
         .default_width(420.0)
-        .default_height(700.0)
+        // a matrix alone needs less room (and a smaller window is cheaper to draw on software
+        // renderers); the patch section, when opened, scrolls
+        .default_height(if scene.region_matrix.is_some() {
+            480.0
+        } else {
+            700.0
+        })
         .default_pos(egui::pos2(320.0, 60.0))
         .vscroll(true)
         .show(ctx, |ui| {
@@ -140,6 +146,8 @@ fn region_section(
     };
     ui.horizontal(|ui| {
         ui.checkbox(&mut v.show, "arcs");
+        ui.checkbox(&mut v.thick, "thick")
+            .on_hover_text("two lines per arc: easier to see, slower on software renderers");
         ui.add(
             egui::DragValue::new(&mut v.top_k)
                 .range(1..=50)

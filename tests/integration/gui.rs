@@ -224,6 +224,55 @@ fn an_orbiting_camera_draws_at_reduced_resolution() {
     assert_eq!(off["reduced_frames"].as_u64(), Some(0), "{off}");
 }
 
+/// A region matrix with a node file draws its arcs over the cortex: the window with them differs
+/// from the window without them only along the arcs (same view, panels hidden).
+#[test]
+fn region_arcs_are_drawn_over_the_cortex() {
+    let d = scratch("gui-arcs");
+    let m = d.join("conn.npy");
+    let w = [0.0, 1.0, 0.5, 0.8, 0.0, 0.6, 0.7, 0.9, 0.0];
+    std::fs::write(&m, crate::routing::npy(&[3, 3], &w)).unwrap();
+    let nodes = d.join("three.node");
+    std::fs::write(
+        &nodes,
+        "-45 -20 30 1 1 A\n45 -20 30 1 1 B\n0 -80 10 1 1 C\n",
+    )
+    .unwrap();
+    let with = d.join("with.png");
+    let without = d.join("without.png");
+    run_view(&[
+        "--presenter",
+        "--bench-frames",
+        "3",
+        "--screenshot",
+        with.to_str().unwrap(),
+        m.to_str().unwrap(),
+        nodes.to_str().unwrap(),
+    ]);
+    run_view(&[
+        "--presenter",
+        "--bench-frames",
+        "3",
+        "--screenshot",
+        without.to_str().unwrap(),
+    ]);
+    let a = image::open(&with).unwrap().to_rgb8();
+    let b = image::open(&without).unwrap().to_rgb8();
+    assert_eq!(a.dimensions(), b.dimensions());
+    let changed = a
+        .pixels()
+        .zip(b.pixels())
+        .filter(|(p, q)| p.0.iter().zip(q.0).any(|(x, y)| x.abs_diff(y) > 40))
+        .count();
+    let total = (a.width() * a.height()) as usize;
+    // six arcs, a pixel wide, each some hundred pixels long: more than a few hundred pixels,
+    // far less than the picture
+    assert!(
+        changed > 300 && changed < total / 20,
+        "{changed} of {total} pixels changed"
+    );
+}
+
 /// `view --plan --drag-bench`: after the start-up plan, device 0 is moved frame by frame through
 /// the mouse-drag path; every step must give a new live percept.
 #[test]

@@ -18,7 +18,7 @@ fn run(args: &[&str]) -> (bool, Value, String) {
 }
 
 /// A float32 .npy (C order).
-fn npy(shape: &[usize], data: &[f32]) -> Vec<u8> {
+pub(crate) fn npy(shape: &[usize], data: &[f32]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
     let shape = if dims.len() == 1 {
         format!("({},)", dims[0])
