@@ -31,6 +31,11 @@ fn display() -> Display {
     }
     let n = 90 + (std::process::id() % 8);
     let name = format!(":{n}");
+    // the previous test's server was killed (SIGKILL): its socket stays behind, and a viewer
+    // started before the new server listens would connect to nothing
+    let socket = format!("/tmp/.X11-unix/X{n}");
+    let _ = std::fs::remove_file(&socket);
+    let _ = std::fs::remove_file(format!("/tmp/.X{n}-lock"));
     let server = Command::new("Xvfb")
         .args([
             name.as_str(),
@@ -42,8 +47,8 @@ fn display() -> Display {
         ])
         .spawn()
         .expect("no DISPLAY and Xvfb cannot be started: install xvfb (see README)");
-    for _ in 0..50 {
-        if std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+    for _ in 0..100 {
+        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
