@@ -101,8 +101,12 @@ fn vertex(v: Vertex) -> VertexOutput {
     if (live.flags.x != 0u) {
         albedo = with_live(v.color.rgb, v.instance_index, v.index);
     }
-    // overlays (fill.w = 1: routing arcs) keep the vertex alpha; surfaces are opaque
-    let alpha = select(1.0, v.color.a, lighting.fill.w > 0.5);
+    // overlays (routing arcs) keep the vertex alpha; surfaces are opaque
+#ifdef SURFACE_OVERLAY
+    let alpha = v.color.a;
+#else
+    let alpha = 1.0;
+#endif
     out.color = vec4<f32>(albedo * shade + vec3<f32>(t.z * pow(ndv, t.w)), alpha);
     return out;
 }

@@ -54,7 +54,7 @@ impl Default for LiveUniform {
 pub struct SurfaceLighting {
     /// ambient, diffuse, specular, shininess
     pub terms: Vec4,
-    /// fill light strength (x); w = 1: keep the vertex colours' alpha (overlays)
+    /// fill light strength (x)
     pub fill: Vec4,
 }
 
@@ -95,10 +95,9 @@ pub struct SurfaceMaterial {
     pub values: Handle<ShaderBuffer>,
     pub cull: CullFaces,
     /// Drawn over everything (no depth test or write) and blended by the vertex colours' alpha
-    /// — routing arcs, as connectome viewers draw them. Lines drawn this way cost almost
-    /// nothing on a software rasteriser, where gizmo lines (a quad per segment) cost 27 ms a
-    /// frame for 2,000 arcs (1280×800, Mesa 25 lavapipe). Set `lighting.fill.w` to 1 to keep
-    /// the vertex alpha.
+    /// (shader def `SURFACE_OVERLAY`) — routing arcs, as connectome viewers draw them. On
+    /// lavapipe (1280×800) 2,000 arcs as 1-pixel lines this way cost 11–14 ms a frame, as
+    /// retained gizmo lines (a quad per segment) 24 ms.
     pub overlay: bool,
 }
 
@@ -155,11 +154,12 @@ impl Material for SurfaceMaterial {
             CullFaces::Back => Some(Face::Back),
             CullFaces::Front => Some(Face::Front),
         };
-        if key.bind_group_data.overlay
-            && let Some(ds) = descriptor.depth_stencil.as_mut()
-        {
-            ds.depth_compare = Some(CompareFunction::Always);
-            ds.depth_write_enabled = Some(false);
+        if key.bind_group_data.overlay {
+            descriptor.vertex.shader_defs.push("SURFACE_OVERLAY".into());
+            if let Some(ds) = descriptor.depth_stencil.as_mut() {
+                ds.depth_compare = Some(CompareFunction::Always);
+                ds.depth_write_enabled = Some(false);
+            }
         }
         Ok(())
     }

@@ -4,9 +4,9 @@
 //! frames of a T×N×N series, optionally through the thalamic gate whose focus is the selected
 //! vertex. Arc geometry is rebuilt only when the matrix, frame, selection of arcs, gains or the
 //! drawn surfaces change, into one line mesh drawn over the cortex by the surface shader
-//! (`SurfaceMaterial::overlay`). On lavapipe, 2,000 arcs cost ≈ 45 ms a frame as immediate-mode
-//! gizmos and 27 ms as a retained gizmo (a quad per segment, 2.5 px wide); as 1-pixel lines in
-//! one mesh they cost almost nothing.
+//! (`SurfaceMaterial::overlay`). On lavapipe (1280×800), 2,000 arcs cost ≈ 45 ms a frame as
+//! immediate-mode gizmos, 24 ms as a retained gizmo (a quad per segment, 2.5 px wide), 11–14 ms
+//! as lines in one mesh (the strongest quarter two lines wide; the cost follows their pixels).
 
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
@@ -222,7 +222,7 @@ fn arc_material() -> SurfaceMaterial {
     SurfaceMaterial {
         lighting: SurfaceLighting {
             terms: Vec4::new(1.0, 0.0, 0.0, 1.0),
-            fill: Vec4::new(0.0, 0.0, 0.0, 1.0),
+            fill: Vec4::ZERO,
         },
         overlay: true,
         ..default()

@@ -104,7 +104,7 @@ struct ViewArgs {
     #[arg(long, requires = "plan")]
     drag_bench: Option<u32>,
     /// Orbit the camera one degree a frame (with --bench-frames: frame times while the camera
-    /// moves, drawn at reduced resolution unless CORTEXPLORER_MOTION_SCALE=1).
+    /// moves, and the reduced-resolution trial; CORTEXPLORER_MOTION=auto|always|off).
     #[arg(long)]
     orbit: bool,
     /// Show only one hemisphere (left|right|lh|rh); `--hemi left --view right` shows its medial side.

@@ -130,16 +130,9 @@ fn motion_view(
     if free.width() <= 0.0 || free.height() <= 0.0 {
         return Ok(());
     }
-    let uv = egui::Rect::from_min_max(
-        egui::pos2(
-            (free.min.x - screen.min.x) / screen.width(),
-            (free.min.y - screen.min.y) / screen.height(),
-        ),
-        egui::pos2(
-            (free.max.x - screen.min.x) / screen.width(),
-            (free.max.y - screen.min.y) / screen.height(),
-        ),
-    );
+    // the image covers the whole window: the free area's part of it
+    let to_uv = |p: egui::Pos2| ((p - screen.min) / screen.size()).to_pos2();
+    let uv = egui::Rect::from_min_max(to_uv(free.min), to_uv(free.max));
     ctx.layer_painter(egui::LayerId::background())
         .image(tex, free, uv, egui::Color32::WHITE);
     Ok(())

@@ -103,8 +103,8 @@ pub fn routing_window(
     egui::Window::new("Routing")
         .open(&mut open)
         .default_width(420.0)
-        // a matrix alone needs less room (and a smaller window is cheaper to draw on software
-        // renderers); the patch section, when opened, scrolls
+        // a matrix alone needs less room (the window covers less of the brain); the patch
+        // section, when opened, scrolls
         .default_height(if scene.region_matrix.is_some() {
             480.0
         } else {
