@@ -68,10 +68,15 @@ fn optimisation(c: &mut Criterion) {
     }
     let mut cfg = PlanConfig::try_embedded_default().unwrap();
     cfg.tasks.images = false;
-    let map = cfg.wedge().unwrap();
-    let hemis = plan::hemispheres(&scene, &cfg.scene.hemispheres, map).unwrap();
-    let vessels = plan::generated_vessels(&scene, &cfg.scene.hemispheres, cfg.scene.vessel_seed);
-    let problem = plan::problem(&cfg, hemis, Some(&vessels)).unwrap();
+    let hemis = plan::hemispheres(
+        &scene,
+        &cfg.scene.hemispheres,
+        &cfg.scene.retinotopy,
+        &cfg.areas().unwrap(),
+    )
+    .unwrap();
+    let (vessels, _, _) = plan::load_vessels(&cfg, &scene).unwrap();
+    let problem = plan::problem(&cfg, hemis, vessels).unwrap();
     let device = cfg.device().unwrap();
     let start = problem.coverage_layout(device, cfg.electrodes.count);
     let mut g = c.benchmark_group("optimise_100_single_letters");

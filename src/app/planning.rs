@@ -16,9 +16,9 @@ use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::scene::{BrainRoot, Drawn, ras_to_world};
 use crate::brain::Hemisphere;
-use crate::brain::vessels::VesselGraph;
+use crate::brain::vessels::{VesselGraph, VesselIndex};
 use crate::planning::electrodes::Device;
-use crate::planning::optimize::{Layout, Problem, Resolved, Scores};
+use crate::planning::optimize::{Layout, Problem, Resolved, Scores, Vessels};
 use crate::planning::plan::{self, PlanConfig};
 
 /// Requests from the planning panel.
@@ -57,7 +57,11 @@ pub struct PlanState {
     pub config: PlanConfig,
     pub problem: Option<Arc<Problem>>,
     pub vessels: Option<Arc<VesselGraph>>,
-    /// per hemisphere: template (u, v) per vertex, for dragging on any displayed surface
+    /// which retinotopy and vessels the prepared problem uses (shown in the panel)
+    pub retinotopy: String,
+    pub vessels_note: String,
+    pub coordinates: String,
+    /// per hemisphere: chart (u, v) per vertex, for dragging on any displayed surface
     pub uv: Vec<(Hemisphere, Vec<[f64; 2]>)>,
     pub layout: Option<Layout>,
     pub contacts: Vec<Resolved>,
@@ -95,6 +99,9 @@ impl Default for PlanState {
             config: PlanConfig::try_embedded_default().unwrap_or_default(),
             problem: None,
             vessels: None,
+            retinotopy: String::new(),
+            vessels_note: String::new(),
+            coordinates: String::new(),
             uv: Vec::new(),
             layout: None,
             contacts: Vec::new(),
@@ -305,30 +312,47 @@ fn autostart(
 fn prepare(state: &mut PlanState, doc: &mut SceneDoc) -> Result<(), String> {
     let cfg = state.config.clone();
     cfg.validate()?;
-    let map = cfg.wedge()?;
-    let hemis = plan::hemispheres(&doc.0, &cfg.scene.hemispheres, map)?;
+    let areas = cfg.areas()?;
+    let hemis = plan::hemispheres(
+        &doc.0,
+        &cfg.scene.hemispheres,
+        &cfg.scene.retinotopy,
+        &areas,
+    )?;
+    state.retinotopy = plan::retinotopy_note(&hemis);
+    state.coordinates = plan::coordinates(&doc.0);
     state.uv = hemis
         .iter()
-        .map(|h| (h.hemi, h.template.uv.clone()))
+        .map(|h| (h.hemi, h.domain.uv.clone()))
         .collect();
     // The vessels avoided are the vessels shown: a graph the user loaded into the scene wins;
-    // otherwise the configuration's (generated with its seed, or a file), which then replaces
-    // what the scene shows.
+    // otherwise the configuration's (generated with its seed, a graph file or a mask volume),
+    // which then replaces what the scene shows.
     let scene_graph = doc.0.vessels.as_ref().map(|v| v.graph.clone());
-    let vessels: Option<Arc<VesselGraph>> = match (&scene_graph, cfg.scene.vessels.as_str()) {
-        (_, "none") => None,
-        (Some(g), _) if !g.generated => scene_graph.clone(),
-        (_, "generated") => Some(Arc::new(plan::generated_vessels(
-            &doc.0,
-            &cfg.scene.hemispheres,
-            cfg.scene.vessel_seed,
-        ))),
-        (_, p) => Some(Arc::new(
-            crate::io::vesselgraph::read_pair(std::path::Path::new(p), [1.0; 3])
-                .map_err(|e| e.to_string())?,
-        )),
-    };
-    let problem = plan::problem(&cfg, hemis, vessels.as_deref())?;
+    let (avoid, vessels): (Option<Vessels>, Option<Arc<VesselGraph>>) =
+        match (&scene_graph, cfg.scene.vessels.as_str()) {
+            (_, "none") => {
+                state.vessels_note = "none".into();
+                (None, None)
+            }
+            (Some(g), _) if !g.generated => {
+                state.vessels_note = doc
+                    .0
+                    .vessels
+                    .as_ref()
+                    .map_or(String::new(), |v| v.name.clone());
+                (
+                    Some(Vessels::Graph(VesselIndex::new(g))),
+                    scene_graph.clone(),
+                )
+            }
+            _ => {
+                let (v, note, g) = plan::load_vessels(&cfg, &doc.0)?;
+                state.vessels_note = format!("{} ({})", note.source, note.detail);
+                (v, g.map(Arc::new))
+            }
+        };
+    let problem = plan::problem(&cfg, hemis, avoid)?;
     let layout = problem.coverage_layout(cfg.device()?, cfg.electrodes.count);
     if let Some(v) = &vessels
         && !scene_graph.as_ref().is_some_and(|g| Arc::ptr_eq(g, v))
@@ -364,8 +388,8 @@ fn handle_commands(
         let result: Result<Option<String>, String> = match c {
             PlanCommand::Prepare => prepare(&mut state, &mut doc).map(|_| {
                 Some(format!(
-                    "Planning problem ready (approximate V1 template; vessels: {})",
-                    doc.0.vessels.as_ref().map_or("none", |v| v.name.as_str())
+                    "Planning problem ready (retinotopy: {}; vessels: {})",
+                    state.retinotopy, state.vessels_note
                 ))
             }),
             PlanCommand::Run => {
@@ -446,7 +470,7 @@ fn handle_commands(
                     None => Err("prepare a plan first".into()),
                 }
             }
-            PlanCommand::Export(dir) => export(&state, dir).map(Some),
+            PlanCommand::Export(dir) => export(&state, &doc.0, dir).map(Some),
             PlanCommand::Import(path) => import(&mut state, path).map(Some),
         };
         match result {
@@ -461,14 +485,19 @@ fn handle_commands(
     }
 }
 
-fn export(state: &PlanState, dir: &std::path::Path) -> Result<String, String> {
+fn export(
+    state: &PlanState,
+    scene: &crate::brain::scene::Scene,
+    dir: &std::path::Path,
+) -> Result<String, String> {
     let (Some(p), Some(l)) = (&state.problem, &state.layout) else {
         return Err("nothing to export: prepare or run a plan".into());
     };
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let electrodes = plan::electrodes_of(p, l);
+    let electrodes = plan::electrodes_of(p, l, &|q| plan::export_point(scene, q));
     let saved = plan::SavedPlan {
         format: "cortexplorer-plan/1".into(),
+        coordinates: Some(plan::coordinates(scene)),
         config: state.config.clone(),
         layout: l.clone(),
         electrodes: electrodes.clone(),
@@ -486,15 +515,22 @@ fn export(state: &PlanState, dir: &std::path::Path) -> Result<String, String> {
             .unwrap()
             .as_bytes(),
     )?;
-    let (tsv, coords) = ex::bids(&electrodes, l.device.contact_area_mm2(), "fsaverage");
+    let (space, description) = plan::bids_space(scene);
+    let (tsv, coords) = ex::bids(
+        &electrodes,
+        l.device.contact_area_mm2(),
+        &space,
+        &description,
+    );
     w("sub-01_electrodes.tsv", tsv.as_bytes())?;
     w(
         "sub-01_coordsystem.json",
         serde_json::to_string_pretty(&coords).unwrap().as_bytes(),
     )?;
     Ok(format!(
-        "Plan exported to {} (plan.json, plan.csv, plan.mrk.json, BIDS electrodes/coordsystem)",
-        dir.display()
+        "Plan exported to {} (plan.json, plan.csv, plan.mrk.json, BIDS electrodes/coordsystem; {})",
+        dir.display(),
+        plan::coordinates(scene)
     ))
 }
 

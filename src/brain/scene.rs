@@ -167,6 +167,9 @@ pub struct Scene {
     /// What the scene was built from, in order (files, embedded data, generators): replaying
     /// them rebuilds the scene (session files record them).
     pub inputs: Vec<Input>,
+    /// The subject folder the surfaces came from (None: the embedded fsaverage5 or loose
+    /// files): what was found, whether the sphere is registered, the scanner transform.
+    pub subject: Option<std::sync::Arc<crate::brain::subject::SubjectInfo>>,
     next_id: u64,
 }
 

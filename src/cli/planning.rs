@@ -6,17 +6,16 @@ use std::time::Instant;
 use clap::Args;
 use serde_json::{Value, json};
 
+use crate::brain::Hemisphere;
 use crate::brain::fsaverage5;
 use crate::brain::scene::Scene;
 use crate::brain::surface::SurfaceKind;
-use crate::brain::{Hemisphere, Surface};
 use crate::io::{self, Content, electrodes};
 use crate::percept::phosphene::{Dynaphos, Model, Phosphene};
 use crate::percept::render::{self, Grid};
 use crate::percept::retinotopy::WedgeDipole;
 use crate::percept::surface::SurfaceRetinotopy;
 use crate::planning::plan::{self, PlanConfig};
-use crate::planning::template::V1Template;
 use crate::planning::{export, tasks};
 
 /// Field conventions, repeated in every JSON output.
@@ -52,9 +51,14 @@ pub struct PerceptArgs {
     #[arg(long)]
     json: bool,
     /// With --map surface: the surface the RAS positions refer to (default: fsaverage5 with the
-    /// approximate V1 template on both hemispheres).
+    /// approximate template on both hemispheres).
     #[arg(long)]
     surface: Option<PathBuf>,
+    /// With --map surface: a FreeSurfer subject or fMRIPrep anat folder; its pial surfaces and
+    /// retinotopy (neuropythy's benson14_*/inferred_* maps, else the template on sphere.reg).
+    /// Positions in scanner RAS when the subject has mri/orig.mgz (as `plan --subject` exports).
+    #[arg(long)]
+    subject: Option<PathBuf>,
     /// With --surface: neuropythy-style polar angle, eccentricity and visual-area maps
     /// (e.g. lh.benson14_angle.mgz, lh.benson14_eccen.mgz, lh.benson14_varea.mgz).
     #[arg(long)]
@@ -78,10 +82,7 @@ fn overlay(path: &Path) -> Result<Vec<f32>, String> {
 }
 
 /// Retinotopy sources for `--map surface`.
-fn surface_maps(
-    a: &PerceptArgs,
-    map: WedgeDipole,
-) -> Result<(Vec<SurfaceRetinotopy>, String), String> {
+fn surface_maps(a: &PerceptArgs) -> Result<(Vec<SurfaceRetinotopy>, String, Scene), String> {
     if let Some(s) = &a.surface {
         let l = io::load(s).map_err(|e| e.to_string())?;
         let hemi = l.hemisphere.unwrap_or(Hemisphere::Left);
@@ -98,41 +99,41 @@ fn surface_maps(
             overlay(&need(&a.eccen, "eccen")?)?,
             overlay(&need(&a.varea, "varea")?)?,
         )?;
-        return Ok((vec![r], format!("user maps on {}", s.display())));
+        return Ok((
+            vec![r],
+            format!("user maps on {}", s.display()),
+            Scene::new(),
+        ));
     }
-    let mut scene = Scene::new();
-    for l in fsaverage5::load().map_err(|e| e.to_string())? {
-        scene.add(l)?;
-    }
+    let scene = match &a.subject {
+        Some(d) => crate::brain::subject::scene(d)?,
+        None => fsaverage5::scene()?,
+    };
     let mut out = Vec::new();
-    for h in [Hemisphere::Left, Hemisphere::Right] {
-        let g = &scene.hemis[&h];
-        let s = |k| g.surfaces[&k].clone();
-        let pial: std::sync::Arc<Surface> = s(SurfaceKind::Pial);
-        let sulc = match &scene.layer_by_name("sulc").unwrap().data {
-            crate::brain::scene::LayerData::Overlay { per_hemi, .. } => per_hemi[&h].values.clone(),
-            _ => unreachable!(),
+    let mut notes = Vec::new();
+    for (&h, g) in &scene.hemis {
+        let Some(pial) = g.surfaces.get(&SurfaceKind::Pial) else {
+            continue;
         };
-        let t = V1Template::build(
-            h,
-            &pial,
-            &s(SurfaceKind::White),
-            &s(SurfaceKind::Sphere),
-            &sulc,
-            map,
-        )?;
+        let m = plan::retinotopy(&scene, h, "auto")?;
+        notes.push(m.source.clone());
         out.push(SurfaceRetinotopy::new(
             h,
-            (*pial).clone(),
-            t.angle.values,
-            t.eccen.values,
-            t.varea.values,
+            (**pial).clone(),
+            m.angle,
+            m.eccen,
+            m.varea,
         )?);
     }
-    Ok((
-        out,
-        "approximate V1 template on fsaverage5 pial (generated; see planning::template)".into(),
-    ))
+    if out.is_empty() {
+        return Err("no pial surface to place the electrodes on".into());
+    }
+    notes.dedup();
+    let on = match &a.subject {
+        Some(d) => format!("{} pial", d.display()),
+        None => "fsaverage5 pial".into(),
+    };
+    Ok((out, format!("{} on {on}", notes.join("; ")), scene))
 }
 
 pub fn percept(a: PerceptArgs) -> Result<(), String> {
@@ -162,7 +163,6 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
             )
         })?),
     };
-    let map = analytic.unwrap_or(WedgeDipole::POLIMENI);
     let coords = if analytic.is_some() {
         electrodes::Coords::Flat
     } else {
@@ -172,19 +172,32 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
         .electrodes
         .extension()
         .is_none_or(|e| e.eq_ignore_ascii_case("csv"));
+    let subject = match &a.subject {
+        Some(d) if analytic.is_none() => Some(crate::brain::subject::discover(d)?.1),
+        Some(_) => return Err("--subject needs --map surface".into()),
+        None => None,
+    };
+    // positions in the subject's export space (scanner RAS) back to its surface RAS
+    let to_surface = |p: [f64; 3]| subject.as_ref().map_or(p, |s| s.from_scanner(p));
     let list = if coords == electrodes::Coords::Ras && !is_csv {
         // a plan, Slicer markups or BIDS electrodes.tsv exported by `plan`
         crate::planning::export::import_points(&a.electrodes)?
             .into_iter()
             .map(|p| electrodes::ElectrodeSpec {
                 name: p.name,
-                pos: p.ras,
+                pos: to_surface(p.ras),
                 hemisphere: None,
                 stimulus: None,
             })
             .collect()
     } else {
-        electrodes::read(&a.electrodes, coords).map_err(|e| e.to_string())?
+        let mut l = electrodes::read(&a.electrodes, coords).map_err(|e| e.to_string())?;
+        if coords == electrodes::Coords::Ras {
+            for e in &mut l {
+                e.pos = to_surface(e.pos);
+            }
+        }
+        l
     };
     let default_stim = |m: &Model| match m {
         Model::Scoreboard { .. } => 1.0,
@@ -221,7 +234,7 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
             }
         }
         None => {
-            let (maps, note) = surface_maps(&a, map)?;
+            let (maps, note, _) = surface_maps(&a)?;
             retinotopy = note;
             for e in &list {
                 let hits: Vec<_> = maps
@@ -249,8 +262,11 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
                 }
                 match hit.field {
                     Some(f) => {
-                        let p =
-                            model.phosphene(&map, f, e.stimulus.unwrap_or(default_stim(&model)));
+                        let p = model.phosphene_with_magnification(
+                            f,
+                            hit.magnification,
+                            e.stimulus.unwrap_or(default_stim(&model)),
+                        );
                         rows.push((e.name.clone(), p));
                         phos.push(p);
                     }
@@ -320,6 +336,23 @@ pub struct PlanArgs {
     /// Planning configuration (TOML; default: the bundled assets/plan.toml).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// A FreeSurfer subject directory or fMRIPrep anat folder to plan on (default: the embedded
+    /// fsaverage5). Overrides `[scene] subject`.
+    #[arg(long)]
+    subject: Option<PathBuf>,
+    /// auto | template | a group of loaded maps (benson14, inferred) | ANGLE,ECCEN,VAREA[,SIGMA]
+    /// (per-vertex files: MGH/MGZ, GIFTI, curv, NPY; the other hemisphere's files are found by
+    /// swapping lh/rh or hemi-L/hemi-R). Overrides `[scene] retinotopy`.
+    #[arg(long)]
+    retinotopy: Option<String>,
+    /// generated | none | a vessel graph (VesselGraph CSV, Voreen, VTK, SWC) | a mask volume
+    /// MASK.nii.gz[:THRESHOLD] (NIfTI/MGZ, vessel where > THRESHOLD, default 0.5), in the
+    /// subject's scanner RAS when it has mri/orig.mgz. Overrides `[scene] vessels`.
+    #[arg(long)]
+    vessels: Option<String>,
+    /// Target visual areas, e.g. V1 or V1,V2. Overrides `[scene] areas`.
+    #[arg(long, value_delimiter = ',')]
+    areas: Option<Vec<String>>,
     /// Write the plan (all parameters, model, coordinates) as JSON.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -338,15 +371,92 @@ pub struct PlanArgs {
     json: bool,
 }
 
+/// The other hemisphere's file of a per-vertex map (`lh.x` ↔ `rh.x`, `hemi-L` ↔ `hemi-R`,
+/// `_left` ↔ `_right`), when it exists.
+fn other_hemisphere(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let swapped = [
+        ("lh.", "rh."),
+        ("rh.", "lh."),
+        ("hemi-L", "hemi-R"),
+        ("hemi-R", "hemi-L"),
+        ("_left", "_right"),
+        ("_right", "_left"),
+    ]
+    .iter()
+    .find_map(|(a, b)| name.contains(a).then(|| name.replacen(a, b, 1)))?;
+    let p = path.with_file_name(swapped);
+    p.is_file().then_some(p)
+}
+
+/// `--retinotopy A,E,V[,S]` with files: load them (and the other hemisphere's) into the scene
+/// and return the choice by layer names.
+fn load_retinotopy_files(scene: &mut Scene, spec: &str) -> Result<String, String> {
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    if !parts.iter().any(|p| Path::new(p).is_file()) {
+        return Ok(spec.to_string());
+    }
+    if !(3..=4).contains(&parts.len()) {
+        return Err(format!(
+            "--retinotopy {spec:?}: give ANGLE,ECCEN,VAREA[,SIGMA] files"
+        ));
+    }
+    let mut names = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        let path = Path::new(part);
+        let role = ["angle", "eccen", "varea", "sigma"][k];
+        let mut name = None;
+        for p in std::iter::once(path.to_path_buf()).chain(other_hemisphere(path)) {
+            let mut l = io::load(&p).map_err(|e| e.to_string())?;
+            if let Content::Volume(v) = &l.content
+                && v.shape.iter().skip(1).all(|&d| d == 1)
+            {
+                let mut o = crate::brain::Overlay::new(v.shape[0], 1, v.data.clone());
+                o.units = Some("deg".into());
+                l.content = Content::Overlay(o);
+            }
+            if !matches!(l.content, Content::Overlay(_)) {
+                return Err(format!(
+                    "{}: the {role} map must be a per-vertex map, found {}",
+                    p.display(),
+                    l.content.kind()
+                ));
+            }
+            // one layer per map, named after the lh file
+            let layer = format!("retinotopy {role}");
+            l.name = layer.clone();
+            scene.add(l).map_err(|e| format!("{}: {e}", p.display()))?;
+            name = Some(layer);
+        }
+        names.push(name.unwrap());
+    }
+    Ok(names.join(","))
+}
+
 pub fn plan(a: PlanArgs) -> Result<(), String> {
-    let cfg = match &a.config {
+    let mut cfg = match &a.config {
         Some(p) => PlanConfig::load(p)?,
         None => PlanConfig::try_embedded_default()?,
     };
-    let mut scene = Scene::new();
-    for l in fsaverage5::load().map_err(|e| e.to_string())? {
-        scene.add(l)?;
+    if let Some(s) = &a.subject {
+        cfg.scene.subject = Some(s.clone());
     }
+    if let Some(r) = &a.retinotopy {
+        cfg.scene.retinotopy = r.clone();
+    }
+    if let Some(v) = &a.vessels {
+        cfg.scene.vessels = v.clone();
+    }
+    if let Some(ar) = &a.areas {
+        cfg.scene.areas = ar.clone();
+    }
+    cfg.validate()?;
+    let mut scene = match &cfg.scene.subject {
+        Some(d) => crate::brain::subject::scene(d)?,
+        None => fsaverage5::scene()?,
+    };
+    crate::brain::subject::plannable(&scene, &cfg.scene.hemispheres)?;
+    cfg.scene.retinotopy = load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
     let quiet = a.json;
     let (report, saved) = plan::run(&cfg, &scene, &mut |p| {
         if !quiet && p.iteration % 50 == 0 {
@@ -362,15 +472,20 @@ pub fn plan(a: PlanArgs) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if let Some(p) = &a.slicer {
-        let v = export::slicer_markups(&report.electrodes, "Cortexplorer plan");
+        let v = export::slicer_markups(
+            &report.electrodes,
+            &format!("Cortexplorer plan ({})", report.coordinates),
+        );
         io::atomic_write(p, serde_json::to_string_pretty(&v).unwrap().as_bytes())
             .map_err(|e| format!("{}: {e}", p.display()))?;
     }
     if let Some(prefix) = &a.bids {
+        let (space, description) = plan::bids_space(&scene);
         let (tsv, coords) = export::bids(
             &report.electrodes,
             saved.layout.device.contact_area_mm2(),
-            "fsaverage",
+            &space,
+            &description,
         );
         let base = prefix.display().to_string();
         io::atomic_write(Path::new(&format!("{base}_electrodes.tsv")), tsv.as_bytes())
@@ -383,11 +498,14 @@ pub fn plan(a: PlanArgs) -> Result<(), String> {
     }
     if let Some(dir) = &a.images {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let hemis = plan::hemispheres(&scene, &cfg.scene.hemispheres, cfg.wedge()?)?;
-        let vessels = (cfg.scene.vessels == "generated").then(|| {
-            plan::generated_vessels(&scene, &cfg.scene.hemispheres, cfg.scene.vessel_seed)
-        });
-        let p = plan::problem(&cfg, hemis, vessels.as_ref())?;
+        let hemis = plan::hemispheres(
+            &scene,
+            &cfg.scene.hemispheres,
+            &cfg.scene.retinotopy,
+            &cfg.areas()?,
+        )?;
+        let (vessels, _, _) = plan::load_vessels(&cfg, &scene)?;
+        let p = plan::problem(&cfg, hemis, vessels)?;
         let coverage = p.coverage_layout(saved.layout.device, cfg.electrodes.count);
         for task in &p.tasks {
             for t in &task.targets {
@@ -423,8 +541,15 @@ pub fn plan(a: PlanArgs) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&report).unwrap());
     } else {
         println!(
-            "{} iterations in {:.2} s; retinotopy: {}; vessels: {}",
-            report.iterations, report.seconds, report.retinotopy, report.vessels
+            "{} iterations in {:.2} s; subject: {}; retinotopy: {}; areas: {}; vessels: {} ({}); coordinates: {}",
+            report.iterations,
+            report.seconds,
+            report.subject,
+            report.retinotopy,
+            report.areas.join(","),
+            report.vessels.source,
+            report.vessels.detail,
+            report.coordinates
         );
         for (name, s) in [
             ("percept-aware", &report.percept_aware),

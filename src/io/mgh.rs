@@ -108,6 +108,45 @@ impl MghHeader {
     }
 }
 
+impl MghHeader {
+    /// nibabel's `MGHHeader.get_vox2ras_tkr()`: voxel → FreeSurfer's surface ("tkregister")
+    /// RAS, the space of `surf/?h.*` coordinates.
+    pub fn vox2ras_tkr(&self) -> [[f64; 4]; 4] {
+        let d = self.delta.map(f64::from);
+        let n = [0, 1, 2].map(|k| self.dims[k] as f64 * d[k] / 2.0);
+        [
+            [-d[0], 0.0, 0.0, n[0]],
+            [0.0, 0.0, d[2], -n[2]],
+            [0.0, -d[1], 0.0, n[1]],
+            [0.0, 0.0, 0.0, 1.0],
+        ]
+    }
+
+    /// Surface (tkregister) RAS → scanner RAS: `affine · vox2ras_tkr⁻¹`.
+    pub fn tkr_to_scanner(&self) -> Option<[[f64; 4]; 4]> {
+        let t = glam::DMat4::from_cols_array_2d(&self.vox2ras_tkr()).transpose();
+        let a = glam::DMat4::from_cols_array_2d(&self.affine()).transpose();
+        if t.determinant().abs() < 1e-12 {
+            return None;
+        }
+        let m = (a * t.inverse()).transpose().to_cols_array_2d();
+        Some(m)
+    }
+}
+
+/// Read only the header of an MGH/MGZ file (bounded: 284 bytes after decompression).
+pub fn read_header(path: &std::path::Path) -> Result<MghHeader, FormatError> {
+    super::source::regular_file(path)?;
+    let src = Source::File(path.to_path_buf());
+    let (mut stream, _) = src.open()?;
+    let mut buf = Vec::with_capacity(HEADER_BYTES);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut stream, HEADER_BYTES as u64),
+        &mut buf,
+    )?;
+    parse_header(&buf)
+}
+
 fn decode(raw: &[u8], dtype: i32) -> Vec<f32> {
     match dtype {
         0 => raw.iter().map(|&b| b as f32).collect(),

@@ -2,6 +2,7 @@
 //! (`retinotopy`), how big and bright it is (`phosphene`), the percept image and its
 //! gradients (`render`), and image similarity (`metrics`). No Bevy, no egui.
 
+pub mod maps;
 pub mod metrics;
 pub mod phosphene;
 pub mod render;

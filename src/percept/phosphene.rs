@@ -173,6 +173,11 @@ impl Model {
     /// `amplitude` (0..1) for the scoreboard model, current in µA for dynaphos.
     pub fn phosphene(&self, map: &WedgeDipole, p: FieldPoint, stimulus: f64) -> Phosphene {
         let (m, _) = self.magnification(map, p);
+        self.phosphene_with_magnification(p, m, stimulus)
+    }
+
+    /// The phosphene at `p` where the cortical magnification is `m` mm/deg (from maps).
+    pub fn phosphene_with_magnification(&self, p: FieldPoint, m: f64, stimulus: f64) -> Phosphene {
         Phosphene {
             x_deg: p.x,
             y_deg: p.y,

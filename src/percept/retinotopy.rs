@@ -206,6 +206,74 @@ impl WedgeDipole {
         })
     }
 
+    /// (hemisphere, u, v) → visual field and visual area (1 = V1, 2 = V2, 3 = V3) for the
+    /// banded wedge model of Polimeni et al. (2006): the complex plane before the dipole is cut
+    /// into angular bands, V1 the hemifield scaled by `bands[0]`, then on each side V2 (from the
+    /// vertical meridian back to the horizontal, scaled by `bands[1]`) and V3 (from the
+    /// horizontal meridian out to the vertical, `bands[2]`). The dorsal bands (v > 0) carry the
+    /// lower visual field, the ventral ones the upper. `None` beyond V3 or 90°.
+    pub fn to_field_banded(
+        &self,
+        bands: [f64; 3],
+        hemi: Hemisphere,
+        u: f64,
+        v: f64,
+    ) -> Option<(FieldPoint, u8)> {
+        let (z, _) = self.inverse_z(u, v)?;
+        let (r, phi) = (z.abs(), z.arg());
+        let h = std::f64::consts::FRAC_PI_2;
+        let [a1, a2, a3] = bands;
+        let (ap, upper) = (phi.abs(), phi < 0.0);
+        let sign = if upper { 1.0 } else { -1.0 };
+        let (elevation, area) = if ap <= a1 * h {
+            (-phi / a1, 1)
+        } else if ap <= (a1 + a2) * h {
+            (sign * (h - (ap - a1 * h) / a2), 2)
+        } else if ap <= (a1 + a2 + a3) * h {
+            (sign * (ap - (a1 + a2) * h) / a3, 3)
+        } else {
+            return None;
+        };
+        if r.is_nan() || r > 90.0 {
+            return None;
+        }
+        let x = r * elevation.cos();
+        Some((
+            FieldPoint {
+                x: if hemi == Hemisphere::Left { x } else { -x },
+                y: r * elevation.sin(),
+            },
+            area,
+        ))
+    }
+
+    /// Visual field point in a given area → flat (u, v) of the banded model (the inverse of
+    /// [`WedgeDipole::to_field_banded`]).
+    pub fn to_cortex_banded(&self, bands: [f64; 3], p: FieldPoint, area: u8) -> Option<(f64, f64)> {
+        let r = p.eccentricity();
+        if !(r.is_finite() && r <= 90.0 && (1..=3).contains(&area)) {
+            return None;
+        }
+        let h = std::f64::consts::FRAC_PI_2;
+        let [a1, a2, a3] = bands;
+        let elevation = p.y.atan2(p.x.abs());
+        let ae = elevation.abs();
+        let sign = if elevation >= 0.0 { -1.0 } else { 1.0 };
+        let phi = match area {
+            1 => -elevation * a1,
+            2 => sign * (a1 * h + a2 * (h - ae)),
+            _ => sign * ((a1 + a2) * h + a3 * ae),
+        };
+        let z = C(r, 0.0).mul(C(0.0, phi).exp());
+        let w = z
+            .add(C(self.a, 0.0))
+            .div(z.add(C(self.b, 0.0)))
+            .ln()
+            .scale(self.k)
+            .sub(C(self.k * (self.a / self.b).ln(), 0.0));
+        Some((w.0, w.1))
+    }
+
     /// Inverse map and dz/dw at a cortical point.
     fn inverse_z(&self, u: f64, v: f64) -> Option<(C, C)> {
         if !(u.is_finite() && v.is_finite()) || v.abs() >= self.k * std::f64::consts::PI {
@@ -285,6 +353,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn banded_round_trip_and_borders() {
+        let m = WedgeDipole::POLIMENI;
+        let bands = [1.0, 0.45, 0.25];
+        for area in 1..=3u8 {
+            for &(x, y) in &[(2.0, 1.0), (-3.0, -4.0), (10.0, -0.5), (-0.3, 0.2)] {
+                let p = FieldPoint { x, y };
+                let (u, v) = m.to_cortex_banded(bands, p, area).unwrap();
+                let (q, a) = m.to_field_banded(bands, p.hemisphere(), u, v).unwrap();
+                assert_eq!(a, area);
+                assert!(
+                    (q.x - x).abs() < 1e-9 && (q.y - y).abs() < 1e-9,
+                    "{area} {p:?} {q:?}"
+                );
+            }
+        }
+        // V1 of the banded model is the plain wedge-dipole
+        let p = FieldPoint { x: 4.0, y: -1.5 };
+        let (_, u, v) = m.to_cortex(p).unwrap();
+        assert_eq!(m.to_cortex_banded(bands, p, 1), Some((u, v)));
+        // the upper vertical meridian is shared by V1 and (ventral) V2, the horizontal by V2 and V3
+        let up = FieldPoint { x: 0.0, y: 3.0 };
+        let (a, b) = (
+            m.to_cortex_banded(bands, up, 1).unwrap(),
+            m.to_cortex_banded(bands, up, 2).unwrap(),
+        );
+        assert!((a.0 - b.0).abs() < 1e-9 && (a.1 - b.1).abs() < 1e-9 && a.1 < 0.0);
+        let hm = FieldPoint { x: 3.0, y: 1e-12 };
+        let (a, b) = (
+            m.to_cortex_banded(bands, hm, 2).unwrap(),
+            m.to_cortex_banded(bands, hm, 3).unwrap(),
+        );
+        assert!((a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6);
     }
 
     #[test]

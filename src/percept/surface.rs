@@ -1,7 +1,9 @@
 //! Retinotopy from per-vertex maps on a surface (neuropythy's Benson-2014 layout: polar angle
 //! in degrees, 0 = upper vertical meridian, 90 = horizontal, 180 = lower; eccentricity in
 //! degrees; visual area, V1 = 1). A point is located on the surface (nearest point of the
-//! nearest triangles) and the maps are interpolated barycentrically in that triangle.
+//! nearest triangles) and the maps' field points (Cartesian, so the polar angle needs no
+//! wrapping) are interpolated barycentrically in that triangle, as the planner does; the
+//! cortical magnification comes from the maps' gradient on this surface.
 
 use glam::DVec3;
 use rstar::RTree;
@@ -10,16 +12,17 @@ use rstar::primitives::GeomWithData;
 use super::retinotopy::FieldPoint;
 use crate::brain::Hemisphere;
 use crate::brain::surface::Surface;
+use crate::percept::maps::field_from_angle;
 use crate::planning::domain::closest_on_triangle;
-use crate::planning::template::field_from_angle;
 
 pub struct SurfaceRetinotopy {
     pub hemi: Hemisphere,
     surface: Surface,
-    angle: Vec<f32>,
-    eccen: Vec<f32>,
-    varea: Vec<f32>,
+    /// field point and area of each V1–V3 vertex
+    field: Vec<Option<(FieldPoint, u8)>>,
     vertex_faces: Vec<Vec<u32>>,
+    /// cortical magnification per vertex (mm/deg on this surface; NaN outside V1–V3)
+    mag: Vec<f64>,
     points: RTree<GeomWithData<[f32; 3], u32>>,
 }
 
@@ -31,6 +34,8 @@ pub struct SurfaceHit {
     pub bary: [f64; 3],
     /// Visual field position, if the point is in V1.
     pub field: Option<FieldPoint>,
+    /// Cortical magnification there (mm/deg), from the maps' gradient on the surface.
+    pub magnification: f64,
 }
 
 impl SurfaceRetinotopy {
@@ -60,6 +65,23 @@ impl SurfaceRetinotopy {
                 vertex_faces[i as usize].push(k as u32);
             }
         }
+        let field: Vec<Option<(FieldPoint, u8)>> = (0..n)
+            .map(|i| {
+                let area = varea[i];
+                ((area == 1.0 || area == 2.0 || area == 3.0)
+                    && angle[i].is_finite()
+                    && eccen[i].is_finite())
+                .then(|| {
+                    (
+                        field_from_angle(hemi, angle[i] as f64, eccen[i] as f64),
+                        area as u8,
+                    )
+                })
+            })
+            .collect();
+        let mag = crate::percept::maps::vertex_magnification(&field, &surface.faces, &|i| {
+            DVec3::from(surface.vertices[i as usize].map(f64::from))
+        });
         let points = RTree::bulk_load(
             surface
                 .vertices
@@ -71,10 +93,9 @@ impl SurfaceRetinotopy {
         Ok(SurfaceRetinotopy {
             hemi,
             surface,
-            angle,
-            eccen,
-            varea,
+            field,
             vertex_faces,
+            mag,
             points,
         })
     }
@@ -96,21 +117,24 @@ impl SurfaceRetinotopy {
                         face: f,
                         bary,
                         field: None,
+                        magnification: f64::NAN,
                     });
                 }
             }
         }
         let mut hit = best?;
         let f = self.surface.faces[hit.face as usize];
-        let in_v1 = f.iter().all(|&i| self.varea[i as usize] == 1.0);
-        if in_v1 {
-            let interp =
-                |m: &[f32]| -> f64 { (0..3).map(|k| hit.bary[k] * m[f[k] as usize] as f64).sum() };
-            hit.field = Some(field_from_angle(
-                self.hemi,
-                interp(&self.angle),
-                interp(&self.eccen),
-            ));
+        let corners = f.map(|i| self.field[i as usize]);
+        // V1 only; Cartesian field points interpolated (no polar-angle wrap at the meridians)
+        if corners.iter().all(|c| c.is_some_and(|(_, a)| a == 1)) {
+            let (mut x, mut y) = (0.0, 0.0);
+            for (k, c) in corners.iter().enumerate() {
+                let (p, _) = c.unwrap();
+                x += hit.bary[k] * p.x;
+                y += hit.bary[k] * p.y;
+            }
+            hit.field = Some(FieldPoint { x, y });
+            hit.magnification = (0..3).map(|k| hit.bary[k] * self.mag[f[k] as usize]).sum();
         }
         Some(hit)
     }

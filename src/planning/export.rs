@@ -194,7 +194,12 @@ pub fn read_slicer_markups(path: &Path) -> Result<Vec<NamedPoint>, String> {
 
 /// BIDS iEEG `electrodes.tsv` (required columns name, x, y, z, size; plus hemisphere, group,
 /// type) and the matching `coordsystem.json`.
-pub fn bids(electrodes: &[ElectrodeOut], contact_area_mm2: f64, space: &str) -> (String, Value) {
+pub fn bids(
+    electrodes: &[ElectrodeOut],
+    contact_area_mm2: f64,
+    space: &str,
+    description: &str,
+) -> (String, Value) {
     let mut tsv = String::from("name\tx\ty\tz\tsize\themisphere\tgroup\ttype\n");
     for e in electrodes {
         tsv += &format!(
@@ -220,7 +225,7 @@ pub fn bids(electrodes: &[ElectrodeOut], contact_area_mm2: f64, space: &str) -> 
     let coords = json!({
         "iEEGCoordinateSystem": space,
         "iEEGCoordinateUnits": "mm",
-        "iEEGCoordinateSystemDescription": "FreeSurfer surface RAS of the planning surfaces (fsaverage5 for the default scene); planned positions, not localised from imaging",
+        "iEEGCoordinateSystemDescription": description,
         "iEEGCoordinateProcessingDescription": "Planned by Cortexplorer percept-aware placement"
     });
     (tsv, coords)

@@ -7,7 +7,7 @@
 //! percept `P = clamp(Σ phosphenes)` is compared with `T`:
 //!
 //! ```text
-//! loss = mean_T MSE(P, T) + w_v · Σ_contacts max(0, margin − d_vessel)²
+//! loss = mean_tasks mean_T MSE(P, T) + w_v · Σ_contacts max(0, margin − d_vessel)²
 //! ```
 //!
 //! and the gradient flows analytically through the renderer (`percept::render::backprop`), the
@@ -37,6 +37,29 @@ use crate::percept::phosphene::{Model, Phosphene};
 use crate::percept::render::{self, Grid};
 use crate::percept::retinotopy::FieldPoint;
 
+/// What the vessel margin is measured against.
+pub enum Vessels {
+    /// a vessel graph (distance to the wall: centre line minus radius)
+    Graph(VesselIndex),
+    /// a segmentation mask's signed distance field (distance to the nearest vessel voxel)
+    Mask(std::sync::Arc<crate::brain::vessel_mask::DistanceField>),
+}
+
+impl Vessels {
+    /// Signed distance (mm; < 0 inside a vessel) from a point to the nearest vessel, and the
+    /// direction in which it grows fastest.
+    pub fn distance(&self, q: DVec3) -> Option<(f64, DVec3)> {
+        match self {
+            Vessels::Graph(vi) => {
+                let (hit, cp) = vi.nearest_with_point([q.x as f32, q.y as f32, q.z as f32])?;
+                let dir = (q - DVec3::from(cp.map(f64::from))).normalize_or_zero();
+                Some((hit.distance_mm, dir))
+            }
+            Vessels::Mask(f) => f.sample(q),
+        }
+    }
+}
+
 /// A set of devices of one kind.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layout {
@@ -47,7 +70,7 @@ pub struct Layout {
 /// Everything the objective needs.
 pub struct Problem {
     pub domains: Vec<Domain>,
-    pub vessels: Option<VesselIndex>,
+    pub vessels: Option<Vessels>,
     /// evaluation grid and tasks on it
     pub grid: Grid,
     pub tasks: Vec<Task>,
@@ -73,6 +96,10 @@ pub struct Resolved {
     pub ras: DVec3,
     pub in_gray: bool,
     pub field: Option<FieldPoint>,
+    /// visual area (1 = V1) when the contact maps into a target area
+    pub area: Option<u8>,
+    /// cortical magnification there (mm/deg)
+    pub magnification: f64,
     pub vessel_mm: Option<f64>,
 }
 
@@ -150,6 +177,8 @@ impl Problem {
                         ras: DVec3::NAN,
                         in_gray: false,
                         field: None,
+                        area: None,
+                        magnification: f64::NAN,
                         vessel_mm: None,
                     });
                     continue;
@@ -164,8 +193,9 @@ impl Problem {
                 let vessel_mm = self
                     .vessels
                     .as_ref()
-                    .and_then(|v| v.nearest([ras.x as f32, ras.y as f32, ras.z as f32]))
-                    .map(|h| h.distance_mm);
+                    .and_then(|v| v.distance(ras))
+                    .map(|(d, _)| d);
+                let r = dom.retino(&sp);
                 out.push(Resolved {
                     device: di,
                     index: ci,
@@ -175,7 +205,9 @@ impl Problem {
                     depth_fraction: d,
                     ras,
                     in_gray: (0.0..=1.0).contains(&d),
-                    field: dom.field(c.u, c.v),
+                    field: r.map(|r| r.field),
+                    area: r.map(|r| r.area),
+                    magnification: r.map_or(f64::NAN, |r| r.mag),
                     vessel_mm,
                 });
             }
@@ -215,10 +247,9 @@ impl Problem {
             .filter(|(_, c)| c.active())
             .map(|(i, c)| {
                 let p = c.field.unwrap();
-                let dom = self.domain(c.hemi).unwrap();
                 let (t, _) = tasks::sample(grid, blurred, p.x, p.y);
                 let (b, _, s_mm, _) = self.encode(t);
-                let (m, _) = self.model.magnification(&dom.map, p);
+                let m = c.magnification;
                 (
                     i,
                     Phosphene {
@@ -251,8 +282,7 @@ impl Problem {
             depth_param: bool,
             sheet: Option<super::domain::SheetPoint>,
             depth: f64,
-            field: Option<(FieldPoint, [[f64; 2]; 2])>,
-            hemi: Hemisphere,
+            field: Option<super::domain::Retino>,
         }
         let mut cs = Vec::new();
         for (di, p) in layout.placements.iter().enumerate() {
@@ -265,10 +295,9 @@ impl Problem {
                     Some(sp) if c.depth_is_mm => c.depth_mm_or_fraction / sp.thickness().max(1e-3),
                     _ => c.depth_mm_or_fraction,
                 };
-                let field = if (0.0..=1.0).contains(&depth) && sheet.is_some() {
-                    dom.map.to_field_with_jacobian(p.hemisphere, c.u, c.v)
-                } else {
-                    None
+                let field = match &sheet {
+                    Some(sp) if (0.0..=1.0).contains(&depth) => dom.retino(sp),
+                    _ => None,
                 };
                 cs.push(C {
                     dev: di,
@@ -278,24 +307,25 @@ impl Problem {
                     sheet,
                     depth,
                     field,
-                    hemi: p.hemisphere,
                 });
             }
         }
         let active: Vec<usize> = (0..cs.len()).filter(|&i| cs[i].field.is_some()).collect();
         let mut total = 0.0;
-        let n_targets: usize = self.opt_tasks.iter().map(|t| t.targets.len()).sum();
+        // every task counts equally, whatever its number of targets
+        let n_tasks = self.opt_tasks.len().max(1);
         for (ti, task) in self.opt_tasks.iter().enumerate() {
+            let n_targets = task.targets.len() * n_tasks;
             for (k, target) in task.targets.iter().enumerate() {
                 let enc = &blurred[ti][k];
                 let mut phos = Vec::with_capacity(active.len());
                 let mut aux = Vec::with_capacity(active.len());
                 for &i in &active {
-                    let (p, jac) = cs[i].field.unwrap();
-                    let dom = self.domain(cs[i].hemi).unwrap();
+                    let r = cs[i].field.unwrap();
+                    let (p, jac) = (r.field, r.jac);
                     let (t, dt) = tasks::sample(grid, enc, p.x, p.y);
                     let (b, db, s_mm, ds) = self.encode(t);
-                    let (m, gm) = self.model.magnification(&dom.map, p);
+                    let (m, gm) = (r.mag, r.dmag);
                     let sigma = s_mm / m;
                     phos.push(Phosphene {
                         x_deg: p.x,
@@ -303,7 +333,7 @@ impl Problem {
                         sigma_deg: sigma,
                         brightness: b,
                     });
-                    // ∂σ/∂(x, y) through the magnification, and dσ/dt, dB/dt through the encoding
+                    // ∂σ/∂(u, v) through the magnification, and dσ/dt, dB/dt through the encoding
                     let dsig = [-s_mm * gm[0] / (m * m), -s_mm * gm[1] / (m * m)];
                     aux.push((jac, dsig, ds / m, db, dt));
                 }
@@ -329,14 +359,12 @@ impl Problem {
                 for (j, &i) in active.iter().enumerate() {
                     let (jac, dsig, dsig_dt, db_dt, dt) = aux[j];
                     let gp = g[j];
-                    let gx = gp.x_deg
-                        + gp.sigma_deg * dsig[0]
-                        + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[0];
-                    let gy = gp.y_deg
-                        + gp.sigma_deg * dsig[1]
-                        + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[1];
-                    let gu = (gx * jac[0][0] + gy * jac[1][0]) / n_targets as f64;
-                    let gv = (gx * jac[0][1] + gy * jac[1][1]) / n_targets as f64;
+                    let gx = gp.x_deg + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[0];
+                    let gy = gp.y_deg + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[1];
+                    let gu = (gx * jac[0][0] + gy * jac[1][0] + gp.sigma_deg * dsig[0])
+                        / n_targets as f64;
+                    let gv = (gx * jac[0][1] + gy * jac[1][1] + gp.sigma_deg * dsig[1])
+                        / n_targets as f64;
                     let c = &cs[i];
                     for (k, g) in grad[c.dev].iter_mut().enumerate() {
                         *g += gu * c.du[k] + gv * c.dv[k];
@@ -352,17 +380,15 @@ impl Problem {
                 let Some(sp) = &c.sheet else { continue };
                 let d = c.depth.clamp(0.0, 1.0);
                 let q = sp.at_depth(d);
-                let Some((hit, cp)) = vi.nearest_with_point([q.x as f32, q.y as f32, q.z as f32])
-                else {
+                let Some((distance, dir)) = vi.distance(q) else {
                     continue;
                 };
                 // aim 0.1 mm beyond the margin so the final layout clears it
-                let short = self.margin_mm + 0.1 - hit.distance_mm;
+                let short = self.margin_mm + 0.1 - distance;
                 if short <= 0.0 {
                     continue;
                 }
                 total += self.vessel_weight * short * short;
-                let dir = (q - DVec3::from(cp.map(f64::from))).normalize_or_zero();
                 let coef = -2.0 * self.vessel_weight * short; // d(penalty)/d(distance)
                 let [dqu, dqv] = sp.d_at_depth(d);
                 let (gu, gv) = (coef * dir.dot(dqu), coef * dir.dot(dqv));
@@ -438,7 +464,8 @@ impl Problem {
             }
             let (loss, grad) = self.loss_and_grad(&layout, blur, &blur_cache.as_ref().unwrap().1);
             curve.push(loss);
-            if loss < best.0 {
+            // losses at different blurs are not comparable: keep the best of the sharp stage
+            if blur <= 0.5 && loss < best.0 {
                 best = (loss, layout.clone());
             }
             if it % 5 == 0
@@ -478,10 +505,15 @@ impl Problem {
                 }
             }
         }
-        // the best layout seen (the last steps can overshoot)
-        let (final_loss, _) = self.loss_and_grad(&layout, 0.5, &self.blurred(0.5));
+        // the best layout seen (the last steps can overshoot), never worse than the start
+        let sharp = self.blurred(0.5);
+        let (final_loss, _) = self.loss_and_grad(&layout, 0.5, &sharp);
         if final_loss > best.0 && best.0.is_finite() {
             layout = best.1;
+        }
+        let (start_loss, _) = self.loss_and_grad(init, 0.5, &sharp);
+        if start_loss < final_loss.min(best.0) {
+            layout = init.clone();
         }
         if self.avoid_vessels {
             self.repair(&mut layout, opts.seed);
@@ -566,12 +598,11 @@ impl Problem {
             .filter(|c| c.active())
             .map(|c| {
                 let p = c.field.unwrap();
-                let dom = self.domain(c.hemi).unwrap();
                 let (_, _, s_mm, _) = self.encode(1.0);
                 Phosphene {
                     x_deg: p.x,
                     y_deg: p.y,
-                    sigma_deg: s_mm / self.model.magnification(&dom.map, p).0,
+                    sigma_deg: s_mm / c.magnification,
                     brightness: 1.0,
                 }
             })
@@ -650,8 +681,7 @@ impl Problem {
                 while x < x0 + w {
                     let p = FieldPoint { x, y };
                     if p.hemisphere() == hemi
-                        && let Some((_, u, v)) = dom.map.to_cortex(p)
-                        && dom.locate(u, v).is_some()
+                        && let Some([u, v]) = dom.to_cortex(p)
                         && self.placement_ok(&device, &self.default_placement(hemi, u, v))
                     {
                         cand.push((p, u, v));
@@ -722,7 +752,7 @@ impl Problem {
                 && tries < 100_000
             {
                 tries += 1;
-                let Some([u, v]) = dom.sample_v1(&mut rng) else {
+                let Some([u, v]) = dom.sample_target(&mut rng) else {
                     break;
                 };
                 let p = Placement {

@@ -9,13 +9,14 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::Domain;
 use super::electrodes::{Device, Placement};
-use super::optimize::{Layout, OptOptions, Problem, Scores};
+use super::optimize::{Layout, OptOptions, Problem, Scores, Vessels};
 use super::tasks;
-use super::template::V1Template;
+use super::template;
 use crate::brain::Hemisphere;
 use crate::brain::scene::Scene;
 use crate::brain::surface::SurfaceKind;
 use crate::brain::vessels::{VesselGraph, VesselIndex};
+use crate::percept::maps::{self, RetinoMaps};
 use crate::percept::phosphene::{Dynaphos, Model};
 use crate::percept::render::Grid;
 use crate::percept::retinotopy::WedgeDipole;
@@ -37,7 +38,17 @@ pub struct PlanConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SceneConfig {
     pub hemispheres: Vec<Hemisphere>,
-    /// "generated" or a VesselGraph CSV prefix (`…_nodes.csv`/`…_edges.csv`), or "none"
+    /// A FreeSurfer subject directory or fMRIPrep anat folder to plan on (none: the embedded
+    /// fsaverage5). Read by the CLI, which loads it before planning.
+    pub subject: Option<PathBuf>,
+    /// "auto" (the subject's or scene's maps when there are any, else the template),
+    /// "template", a layer group ("benson14", "inferred"), or "ANGLE,ECCEN,VAREA[,SIGMA]"
+    /// (layer names, or files the CLI loads)
+    pub retinotopy: String,
+    /// Target visual areas: "V1", "V2", "V3".
+    pub areas: Vec<String>,
+    /// "generated", "none", a vessel graph (VesselGraph CSV prefix `…_nodes.csv`, Voreen,
+    /// VTK, SWC) or a vessel mask volume (`mask.nii.gz[:THRESHOLD]`)
     pub vessels: String,
     pub vessel_seed: u64,
 }
@@ -91,6 +102,9 @@ impl Default for SceneConfig {
     fn default() -> Self {
         SceneConfig {
             hemispheres: vec![Hemisphere::Left, Hemisphere::Right],
+            subject: None,
+            retinotopy: "auto".into(),
+            areas: vec!["V1".into()],
             vessels: "generated".into(),
             vessel_seed: 1,
         }
@@ -196,6 +210,7 @@ impl PlanConfig {
         }
         self.device()?;
         self.wedge()?;
+        self.areas()?;
         self.phosphene_model()?;
         Ok(())
     }
@@ -211,6 +226,28 @@ impl PlanConfig {
                 ));
             }
         })
+    }
+    /// Target areas as numbers (1 = V1), from `scene.areas`.
+    pub fn areas(&self) -> Result<Vec<u8>, String> {
+        let mut out = Vec::new();
+        for a in &self.scene.areas {
+            let n = match a.trim().to_ascii_uppercase().as_str() {
+                "V1" | "1" => 1,
+                "V2" | "2" => 2,
+                "V3" | "3" => 3,
+                other => {
+                    return Err(format!("scene.areas: {other:?} is not V1, V2 or V3"));
+                }
+            };
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+        if out.is_empty() {
+            return Err("scene.areas is empty: give at least \"V1\"".into());
+        }
+        out.sort();
+        Ok(out)
     }
     pub fn wedge(&self) -> Result<WedgeDipole, String> {
         WedgeDipole::named(&self.model.map).ok_or_else(|| {
@@ -245,15 +282,95 @@ impl PlanConfig {
 /// Per-hemisphere geometry the planner needs, taken from a scene.
 pub struct Hemi {
     pub hemi: Hemisphere,
-    pub template: V1Template,
+    pub maps: RetinoMaps,
     pub domain: Domain,
 }
 
-/// Build the template and planning domain of each requested hemisphere.
+/// Area names for reports.
+pub fn area_name(a: u8) -> &'static str {
+    match a {
+        1 => "V1",
+        2 => "V2",
+        3 => "V3",
+        _ => "?",
+    }
+}
+
+/// The retinotopy of one hemisphere as `choice` asks (see [`SceneConfig::retinotopy`]).
+pub fn retinotopy(scene: &Scene, hemi: Hemisphere, choice: &str) -> Result<RetinoMaps, String> {
+    let g = scene
+        .hemis
+        .get(&hemi)
+        .ok_or_else(|| format!("the scene has no {hemi:?} hemisphere"))?;
+    let groups = maps::layer_groups(scene);
+    let from_template = || {
+        let sphere = g.surfaces.get(&SurfaceKind::Sphere).ok_or_else(|| {
+            format!("{hemi:?} hemisphere: the retinotopy template needs the registered sphere (?h.sphere.reg)")
+        })?;
+        if let Some(s) = &scene.subject
+            && s.registered_sphere.get(&hemi) == Some(&false)
+        {
+            return Err(format!(
+                "{hemi:?} hemisphere: the retinotopy template needs ?h.sphere.reg (the registration to fsaverage); {} has only ?h.sphere — give the subject's own maps with --retinotopy",
+                s.path.display()
+            ));
+        }
+        Ok(template::evaluate(hemi, sphere))
+    };
+    match choice.trim() {
+        "template" => from_template(),
+        "auto" | "" => match groups.iter().find(|gr| gr.varea.is_some()) {
+            Some(gr) => maps::from_layers(scene, gr, hemi),
+            None => from_template(),
+        },
+        names if names.contains(',') => {
+            let parts: Vec<&str> = names.split(',').map(str::trim).collect();
+            if !(3..=4).contains(&parts.len()) {
+                return Err(format!(
+                    "retinotopy {names:?}: give ANGLE,ECCEN,VAREA[,SIGMA]"
+                ));
+            }
+            for p in &parts {
+                if scene.layer_by_name(p).is_none() {
+                    return Err(format!("retinotopy: no layer named {p:?} is loaded"));
+                }
+            }
+            let gr = maps::LayerGroup {
+                prefix: String::new(),
+                angle: parts[0].into(),
+                eccen: parts[1].into(),
+                varea: Some(parts[2].into()),
+                sigma: parts.get(3).map(|s| s.to_string()),
+            };
+            maps::from_layers(scene, &gr, hemi)
+        }
+        prefix => {
+            let gr = groups
+                .iter()
+                .find(|gr| gr.prefix == prefix)
+                .ok_or_else(|| {
+                    let have: Vec<String> =
+                        groups.iter().map(|g| format!("{:?}", g.prefix)).collect();
+                    format!(
+                        "retinotopy {prefix:?}: no such group of maps is loaded (loaded: {})",
+                        if have.is_empty() {
+                            "none".into()
+                        } else {
+                            have.join(", ")
+                        }
+                    )
+                })?;
+            maps::from_layers(scene, gr, hemi)
+        }
+    }
+}
+
+/// Build the retinotopy and planning domain of each requested hemisphere.
 pub fn hemispheres(
     scene: &Scene,
     which: &[Hemisphere],
-    map: WedgeDipole,
+    choice: &str,
+    areas: &[u8],
 ) -> Result<Vec<Hemi>, String> {
     which
         .iter()
@@ -272,28 +389,169 @@ pub fn hemispheres(
                 get(SurfaceKind::White)?,
                 get(SurfaceKind::Sphere)?,
             );
-            let sulc = scene
-                .overlay_frame("sulc", h)
-                .ok_or_else(|| format!("{h:?} hemisphere: planning needs a sulc overlay"))?;
-            let template = V1Template::build(h, pial, white, sphere, sulc, map)?;
-            let domain = Domain::new(&template, pial, white);
+            let maps = retinotopy(scene, h, choice)?;
+            let domain = Domain::new(&maps, areas, pial, white, sphere)?;
             Ok(Hemi {
                 hemi: h,
-                template,
+                maps,
                 domain,
             })
         })
         .collect()
 }
 
+/// One line naming the retinotopy of the planned hemispheres.
+pub fn retinotopy_note(hemis: &[Hemi]) -> String {
+    let mut sources: Vec<&str> = hemis.iter().map(|h| h.maps.source.as_str()).collect();
+    sources.dedup();
+    sources.join("; ")
+}
+
 /// Generated vessels for the hemispheres of a scene (seeded); see `brain::vessel_gen`.
 pub use crate::brain::vessel_gen::for_scene as generated_vessels;
+
+/// The vessels a configuration names, in the scene's surface space: the scene's generated
+/// graph, a graph file, or a mask volume (`MASK[:THRESHOLD]`, threshold 0.5 by default).
+/// Vessel files of a subject with a scanner transform are taken to be in scanner RAS (as an
+/// angiogram registered to the T1 is) and moved into surface RAS.
+pub fn load_vessels(
+    cfg: &PlanConfig,
+    scene: &Scene,
+) -> Result<(Option<Vessels>, VesselsNote, Option<VesselGraph>), String> {
+    let spec = cfg.scene.vessels.trim();
+    let to_surface = scene
+        .subject
+        .as_ref()
+        .and_then(|s| s.tkr_to_scanner.as_ref())
+        .map(|(m, _)| glam::DMat4::from_cols_array_2d(m).transpose().inverse());
+    match spec {
+        "none" | "" => Ok((
+            None,
+            VesselsNote {
+                kind: "none".into(),
+                source: "none".into(),
+                detail: String::new(),
+            },
+            None,
+        )),
+        "generated" => {
+            let g = generated_vessels(scene, &cfg.scene.hemispheres, cfg.scene.vessel_seed);
+            let note = VesselsNote {
+                kind: "generated".into(),
+                source: format!("generated (seed {})", cfg.scene.vessel_seed),
+                detail: format!("{} segments", g.edges.len()),
+            };
+            Ok((Some(Vessels::Graph(VesselIndex::new(&g))), note, Some(g)))
+        }
+        spec => {
+            // MASK[:THRESHOLD] — the suffix only when it parses as a number
+            let (path, threshold) = match spec.rsplit_once(':') {
+                Some((p, t)) if t.trim().parse::<f32>().is_ok() => {
+                    (p, Some(t.trim().parse::<f32>().unwrap()))
+                }
+                _ => (spec, None),
+            };
+            let path = Path::new(path);
+            let csv_pair = path.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.ends_with("_nodes.csv") || n.ends_with("_edges.csv")
+            }) || (!path.exists() && path.extension().is_none_or(|e| e != "gz"));
+            let loaded = if csv_pair {
+                crate::io::Content::Vessels(
+                    crate::io::vesselgraph::read_pair(path, [1.0; 3]).map_err(|e| e.to_string())?,
+                )
+            } else {
+                crate::io::load(path).map_err(|e| e.to_string())?.content
+            };
+            match loaded {
+                crate::io::Content::Vessels(mut g) => {
+                    if threshold.is_some() {
+                        return Err(format!(
+                            "{}: a threshold applies to a vessel mask, not a graph",
+                            path.display()
+                        ));
+                    }
+                    if let Some(m) = to_surface {
+                        for n in &mut g.nodes {
+                            let q = m.transform_point3(glam::DVec3::from(n.map(f64::from)));
+                            *n = [q.x as f32, q.y as f32, q.z as f32];
+                        }
+                    }
+                    let note = VesselsNote {
+                        kind: "graph".into(),
+                        source: path.display().to_string(),
+                        detail: format!("{} segments", g.edges.len()),
+                    };
+                    Ok((Some(Vessels::Graph(VesselIndex::new(&g))), note, Some(g)))
+                }
+                crate::io::Content::Volume(mut v) => {
+                    if let Some(m) = to_surface {
+                        let a = m * glam::DMat4::from_cols_array_2d(&v.affine).transpose();
+                        v.affine = a.transpose().to_cols_array_2d();
+                    }
+                    let t = threshold.unwrap_or(0.5);
+                    let f = crate::brain::vessel_mask::DistanceField::from_mask(&v, t)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let note = VesselsNote {
+                        kind: "mask".into(),
+                        source: path.display().to_string(),
+                        detail: format!(
+                            "{} vessel voxels above {t} of {}×{}×{}, voxels {:.2}×{:.2}×{:.2} mm{}",
+                            f.vessel_voxels,
+                            f.dims()[0],
+                            f.dims()[1],
+                            f.dims()[2],
+                            f.spacing[0],
+                            f.spacing[1],
+                            f.spacing[2],
+                            if f.sheared {
+                                " (sheared affine: distances in the voxel-spacing metric)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    };
+                    Ok((Some(Vessels::Mask(std::sync::Arc::new(f))), note, None))
+                }
+                other => Err(format!(
+                    "{}: vessels must be a graph or a mask volume, found {}",
+                    path.display(),
+                    other.kind()
+                )),
+            }
+        }
+    }
+}
+
+/// Refuse a vessel mask that lies nowhere near the planning region (wrong space or subject).
+fn check_vessels_near(vessels: &Option<Vessels>, hemis: &[Hemi]) -> Result<(), String> {
+    let Some(Vessels::Mask(f)) = vessels else {
+        return Ok(());
+    };
+    let (lo, hi) = f.bounds;
+    let mut nearest = f64::INFINITY;
+    for h in hemis {
+        let (blo, bhi) = h.domain.ras_bounds();
+        let gap: f64 = (0..3)
+            .map(|k| (blo[k] - hi[k]).max(lo[k] - bhi[k]).max(0.0).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        nearest = nearest.min(gap);
+    }
+    if nearest > 20.0 {
+        return Err(format!(
+            "the vessel mask (vessels from ({:.0}, {:.0}, {:.0}) to ({:.0}, {:.0}, {:.0}) mm) lies {nearest:.0} mm from the planned cortex: is it in this subject's space?",
+            lo[0], lo[1], lo[2], hi[0], hi[1], hi[2]
+        ));
+    }
+    Ok(())
+}
 
 /// Build the problem.
 pub fn problem(
     cfg: &PlanConfig,
     hemis: Vec<Hemi>,
-    vessels: Option<&VesselGraph>,
+    vessels: Option<Vessels>,
 ) -> Result<Problem, String> {
     let grid = cfg.grid(cfg.field.size);
     let opt_grid = cfg.grid(cfg.field.optimize_size);
@@ -313,7 +571,7 @@ pub fn problem(
     };
     Ok(Problem {
         domains: hemis.into_iter().map(|h| h.domain).collect(),
-        vessels: vessels.map(VesselIndex::new),
+        vessels,
         tasks: make_tasks(&grid)?,
         opt_tasks: make_tasks(&opt_grid)?,
         grid,
@@ -334,17 +592,32 @@ pub struct ElectrodeOut {
     pub thread: usize,
     pub contact: usize,
     pub hemisphere: Hemisphere,
+    /// position in the export space (see the report's `coordinates`: scanner RAS when the
+    /// subject has a scanner transform, else surface RAS)
     pub ras_mm: [f64; 3],
+    /// position on the planning surfaces (FreeSurfer surface RAS)
+    #[serde(default)]
+    pub surface_ras_mm: Option<[f64; 3]>,
     pub u_mm: f64,
     pub v_mm: f64,
     pub x_deg: Option<f64>,
     pub y_deg: Option<f64>,
+    /// visual area of the phosphene ("V1", "V2", "V3")
+    #[serde(default)]
+    pub area: Option<String>,
+    #[serde(default)]
+    pub eccentricity_deg: Option<f64>,
     pub depth_fraction: f64,
     pub vessel_distance_mm: Option<f64>,
     pub active: bool,
 }
 
-pub fn electrodes_of(p: &Problem, layout: &Layout) -> Vec<ElectrodeOut> {
+/// The contacts of a layout; `to_export` maps surface RAS to the export space.
+pub fn electrodes_of(
+    p: &Problem,
+    layout: &Layout,
+    to_export: &dyn Fn([f64; 3]) -> [f64; 3],
+) -> Vec<ElectrodeOut> {
     p.resolve(layout)
         .iter()
         .enumerate()
@@ -353,11 +626,14 @@ pub fn electrodes_of(p: &Problem, layout: &Layout) -> Vec<ElectrodeOut> {
             thread: c.device,
             contact: c.index,
             hemisphere: c.hemi,
-            ras_mm: c.ras.to_array(),
+            ras_mm: to_export(c.ras.to_array()),
+            surface_ras_mm: Some(c.ras.to_array()),
             u_mm: c.u,
             v_mm: c.v,
             x_deg: c.field.map(|f| f.x),
             y_deg: c.field.map(|f| f.y),
+            area: c.area.map(|a| area_name(a).to_string()),
+            eccentricity_deg: c.field.map(|f| f.eccentricity()),
             depth_fraction: c.depth_fraction,
             vessel_distance_mm: c.vessel_mm,
             active: c.active(),
@@ -378,16 +654,36 @@ pub struct Report {
     pub seconds: f64,
     pub loss_curve: Vec<f64>,
     pub electrodes: Vec<ElectrodeOut>,
+    /// the subject folder, or "fsaverage5 (embedded)"
+    pub subject: String,
+    /// which maps (or the approximate template)
     pub retinotopy: String,
-    pub vessels: String,
+    /// target visual areas
+    pub areas: Vec<String>,
+    pub vessels: VesselsNote,
+    /// the space of every exported position
+    pub coordinates: String,
     /// where the optimisation started
     pub start: String,
+}
+
+/// Which vessels constrained the plan.
+#[derive(Clone, Debug, Serialize)]
+pub struct VesselsNote {
+    /// "generated", "graph", "mask" or "none"
+    pub kind: String,
+    pub source: String,
+    /// size, threshold, seed
+    pub detail: String,
 }
 
 /// The saved plan (`--out plan.json`): everything needed to reproduce and re-import it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub format: String,
+    /// the space of the electrodes' `ras_mm` (absent in plans from before subjects: surface RAS)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<String>,
     pub config: PlanConfig,
     pub layout: Layout,
     pub electrodes: Vec<ElectrodeOut>,
@@ -400,36 +696,23 @@ pub fn run(
     progress: &mut dyn FnMut(&super::optimize::Progress) -> bool,
 ) -> Result<(Report, SavedPlan), String> {
     let start = Instant::now();
-    let map = cfg.wedge()?;
-    let hemis = hemispheres(scene, &cfg.scene.hemispheres, map)?;
-    let vessels = match cfg.scene.vessels.as_str() {
-        "none" => None,
-        "generated" => Some(generated_vessels(
-            scene,
-            &cfg.scene.hemispheres,
-            cfg.scene.vessel_seed,
-        )),
-        path => Some(
-            crate::io::vesselgraph::read_pair(Path::new(path), [1.0; 3])
-                .map_err(|e| e.to_string())?,
-        ),
-    };
-    let vessels_note = match &vessels {
-        None => "none".to_string(),
-        Some(v) if v.generated => format!(
-            "generated (seed {}), {} segments",
-            cfg.scene.vessel_seed,
-            v.edges.len()
-        ),
-        Some(v) => format!("{} ({} segments)", cfg.scene.vessels, v.edges.len()),
-    };
-    let p = problem(cfg, hemis, vessels.as_ref())?;
+    let areas = cfg.areas()?;
+    let hemis = hemispheres(scene, &cfg.scene.hemispheres, &cfg.scene.retinotopy, &areas)?;
+    let retinotopy_note = retinotopy_note(&hemis);
+    let (vessels, vessels_note, _) = load_vessels(cfg, scene)?;
+    check_vessels_near(&vessels, &hemis)?;
+    let p = problem(cfg, hemis, vessels)?;
     let device = cfg.device()?;
     let n = cfg.electrodes.count;
     let coverage = p.coverage_layout(device, n);
     let random = p.random_layout(device, n, cfg.optimizer.seed);
     if coverage.placements.is_empty() {
-        return Err("no electrode fits in V1 with this field of view".into());
+        let names: Vec<&str> = areas.iter().map(|&a| area_name(a)).collect();
+        return Err(format!(
+            "no electrode fits in {} within the {}° field of view: the retinotopy ({retinotopy_note}) has no target vertex there",
+            names.join("/"),
+            cfg.field.fov_deg
+        ));
     }
     // Threads: the joint optimisation starts from whichever is better of the coverage layout
     // and the snapped per-contact solution, so it is compared with the snapped layout it can
@@ -467,20 +750,66 @@ pub fn run(
         iterations: curve.len(),
         seconds: start.elapsed().as_secs_f64(),
         loss_curve: curve,
-        electrodes: electrodes_of(&p, &best),
-        retinotopy:
-            "approximate V1 template (wedge-dipole on the occipital pole; see planning::template)"
-                .into(),
+        electrodes: electrodes_of(&p, &best, &|q| export_point(scene, q)),
+        subject: scene
+            .subject
+            .as_ref()
+            .map_or("fsaverage5 (embedded)".into(), |s| {
+                s.path.display().to_string()
+            }),
+        retinotopy: retinotopy_note,
+        areas: areas.iter().map(|&a| area_name(a).to_string()).collect(),
         start: start_note.into(),
         vessels: vessels_note,
+        coordinates: coordinates(scene),
     };
     let saved = SavedPlan {
         format: "cortexplorer-plan/1".into(),
+        coordinates: Some(report.coordinates.clone()),
         config: cfg.clone(),
         electrodes: report.electrodes.clone(),
         layout: best,
     };
     Ok((report, saved))
+}
+
+/// The space exported positions are in.
+pub fn coordinates(scene: &Scene) -> String {
+    scene
+        .subject
+        .as_ref()
+        .map_or("surface RAS (fsaverage5)".into(), |s| s.coordinates())
+}
+
+/// BIDS iEEG `iEEGCoordinateSystem` and its description for a scene's exports.
+pub fn bids_space(scene: &Scene) -> (String, String) {
+    match &scene.subject {
+        None => (
+            "fsaverage".into(),
+            "FreeSurfer surface RAS of fsaverage5 (the embedded default scene); planned positions, not localised from imaging".into(),
+        ),
+        Some(s) => match &s.tkr_to_scanner {
+            Some((_, from)) => (
+                "ScanRAS".into(),
+                format!(
+                    "scanner RAS of the subject's T1 ({from}) in {}; planned positions, not localised from imaging",
+                    s.path.display()
+                ),
+            ),
+            None => (
+                "Other".into(),
+                format!(
+                    "FreeSurfer surface (tkregister) RAS of the subject in {} (no mri/orig.mgz to reach scanner RAS); planned positions",
+                    s.path.display()
+                ),
+            ),
+        },
+    }
+}
+
+/// A surface-RAS point in the export space (scanner RAS when the subject has the transform).
+pub fn export_point(scene: &Scene, p: [f64; 3]) -> [f64; 3] {
+    scene.subject.as_ref().map_or(p, |s| s.to_scanner(p))
 }
 
 /// The comparison the thread budget asks for: optimise `n·contacts` independent contacts,

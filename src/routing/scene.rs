@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use super::{PrfModel, PrfSizes, QueryMap};
 use crate::brain::Hemisphere;
 use crate::brain::scene::{LayerData, Scene};
-use crate::percept::retinotopy::WedgeDipole;
-use crate::planning::template::field_from_angle;
+use crate::percept::maps::field_from_angle;
 
 /// The pRF model of every hemisphere of the scene.
 pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
@@ -16,17 +15,20 @@ pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
     if hemis.is_empty() {
         return Err("the pRF routing model needs a cortical surface".into());
     }
-    let have = |name: &str| {
-        hemis
-            .iter()
-            .all(|h| scene.overlay_frame(name, *h).is_some())
-    };
-    if have("angle") && have("eccen") {
+    // the scene's own maps, by neuropythy-style names (angle/eccen, benson14_*, inferred_*)
+    let groups = crate::percept::maps::layer_groups(scene);
+    let complete = groups.iter().find(|g| {
+        hemis.iter().all(|h| {
+            scene.overlay_frame(&g.angle, *h).is_some()
+                && scene.overlay_frame(&g.eccen, *h).is_some()
+        })
+    });
+    if let Some(g) = complete {
         let mut per_hemi = BTreeMap::new();
         for &h in &hemis {
-            let angle = scene.overlay_frame("angle", h).expect("checked");
-            let eccen = scene.overlay_frame("eccen", h).expect("checked");
-            let varea = scene.overlay_frame("varea", h);
+            let angle = scene.overlay_frame(&g.angle, h).expect("checked");
+            let eccen = scene.overlay_frame(&g.eccen, h).expect("checked");
+            let varea = g.varea.as_deref().and_then(|v| scene.overlay_frame(v, h));
             let f = (0..angle.len())
                 .map(|i| {
                     let area = varea.map_or(1.0, |v| v[i]);
@@ -40,27 +42,18 @@ pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
         return Ok(PrfModel::from_field(
             per_hemi,
             sizes,
-            "the scene's retinotopy (angle, eccen, varea overlays)",
+            &format!("the scene's retinotopy ({})", g.label()),
         ));
     }
-    let hs = crate::planning::plan::hemispheres(scene, &hemis, WedgeDipole::POLIMENI)?;
-    let per_hemi = hs
-        .into_iter()
-        .map(|x| {
-            (
-                x.hemi,
-                x.template
-                    .field
-                    .iter()
-                    .map(|f| f.map(|p| (p, 1u8)))
-                    .collect(),
-            )
-        })
-        .collect();
+    let mut per_hemi = BTreeMap::new();
+    for &h in &hemis {
+        let m = crate::planning::plan::retinotopy(scene, h, "template")?;
+        per_hemi.insert(h, (0..m.len()).map(|i| m.field(i)).collect());
+    }
     Ok(PrfModel::from_field(
         per_hemi,
         sizes,
-        "approximate V1 template (Polimeni wedge-dipole map on the hemisphere's sphere; V1 only)",
+        crate::planning::template::SOURCE,
     ))
 }
 
@@ -126,7 +119,7 @@ mod tests {
     fn v1_vertices_route_from_the_right_part_of_the_field() {
         let scene = crate::brain::fsaverage5::scene().unwrap();
         let m = prf_model(&scene, PrfSizes::default()).unwrap();
-        assert!(m.source.contains("V1 template"));
+        assert!(m.source.contains("approximate"));
         let grid = crate::percept::render::Grid {
             width: 64,
             height: 64,

@@ -29,6 +29,36 @@ fn grey_image(pixels: &[f32], w: usize, h: usize) -> egui::ColorImage {
     egui::ColorImage::new([w, h], rgba)
 }
 
+/// Which retinotopy, vessels and coordinate space the plan uses (amber while the retinotopy
+/// is the approximate template or the vessels are generated).
+fn sources_line(ui: &mut egui::Ui, state: &PlanState) {
+    let amber = egui::Color32::from_rgb(240, 200, 90);
+    let plain = ui.visuals().weak_text_color();
+    if state.problem.is_none() {
+        ui.label(
+            egui::RichText::new(format!(
+                "Retinotopy: {} · vessels: {} (prepare to resolve)",
+                state.config.scene.retinotopy, state.config.scene.vessels
+            ))
+            .small()
+            .color(plain),
+        );
+        return;
+    }
+    let approx = |t: &str| t.contains("approximate") || t.contains("generated");
+    for (what, text) in [
+        ("Retinotopy", &state.retinotopy),
+        ("Vessels", &state.vessels_note),
+        ("Coordinates", &state.coordinates),
+    ] {
+        ui.label(
+            egui::RichText::new(format!("{what}: {text}"))
+                .small()
+                .color(if approx(text) { amber } else { plain }),
+        );
+    }
+}
+
 pub fn planning_window(
     ctx: &egui::Context,
     ui_state: &mut PlanUi,
@@ -46,7 +76,7 @@ pub fn planning_window(
         .default_width(560.0)
         .default_pos([(right - 580.0).max(0.0), 28.0])
         .show(ctx, |ui| {
-        ui.label(egui::RichText::new("Retinotopy: approximate V1 template (generated) · vessels: generated").small().color(egui::Color32::from_rgb(240, 200, 90)));
+        sources_line(ui, state);
         egui::CollapsingHeader::new("Configuration").default_open(state.problem.is_none()).show(ui, |ui| {
             let c = &mut state.config;
             egui::Grid::new("plancfg").num_columns(2).show(ui, |ui| {

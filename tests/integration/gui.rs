@@ -330,7 +330,7 @@ fn the_routing_panel_draws_the_selected_vertex_heatmap() {
     let out = scratch("gui-routing").join("window.png");
     let report = run_view(&[
         "--routing",
-        "6887",
+        "3920",
         "--hemi",
         "left",
         "--view",

@@ -184,7 +184,7 @@ fn weights_from_files_with_vertex_and_roi_queries() {
     // queries named after ROIs of a label file
     let label = d.join("lh.V1roi.label");
     let mut text = String::from("#!ascii label\n3\n");
-    for v in [6887, 6888, 6889] {
+    for v in [3919, 3920, 3921] {
         text += &format!("{v} 0 0 0 0\n");
     }
     std::fs::write(&label, text).unwrap();
