@@ -80,6 +80,14 @@ enum Command {
     /// Attention routing: the image region a cortical place draws from (heatmap), or the cortex
     /// that listens to an image region (--brush).
     Routing(routing::RoutingArgs),
+    /// Write a GENERATED FreeSurfer subject (fsaverage5 surfaces, template retinotopy maps,
+    /// an empty mri/orig.mgz with a scanner offset, a vessel mask) to try `plan --subject`.
+    GenerateSubject {
+        dir: PathBuf,
+        /// seed of the generated vessels the mask is rasterised from
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Args)]
@@ -319,6 +327,12 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Vol2surf(a)) => {
             vol2surf::vol2surf(a).map_or_else(fail, |_| ExitCode::SUCCESS)
+        }
+        Some(Command::GenerateSubject { dir, seed }) => {
+            crate::brain::subject::write_generated(&dir, seed).map_or_else(fail, |_| {
+                println!("generated subject written to {}", dir.display());
+                ExitCode::SUCCESS
+            })
         }
     }
 }

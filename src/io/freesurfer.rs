@@ -376,6 +376,20 @@ pub fn parse_label(bytes: &[u8], name: &str) -> Result<Labels, FormatError> {
 }
 
 /// Write a triangle surface (used by tests and for exporting generated meshes).
+/// FreeSurfer "new" curv format (`lh.sulc`, `lh.thickness`): magic 0xFFFFFF, vertex and face
+/// counts, values per vertex (1), then big-endian f32 values.
+pub fn write_curv(values: &[f32], n_faces: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(15 + values.len() * 4);
+    out.extend_from_slice(&[0xFF, 0xFF, 0xFF]);
+    for n in [values.len(), n_faces, 1] {
+        out.extend_from_slice(&(n as i32).to_be_bytes());
+    }
+    for v in values {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    out
+}
+
 pub fn write_surface(surface: &Surface, created_by: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + surface.vertices.len() * 12 + surface.faces.len() * 12);
     out.extend_from_slice(&[0xFF, 0xFF, 0xFE]);

@@ -259,7 +259,7 @@ pub fn agreement(template: &RetinoMaps, reference: &RetinoMaps, max_ecc: f64) ->
             && (1.0..=6.0).contains(&rp.eccentricity())
         {
             band += 1;
-            missed += usize::from(!t.is_some_and(|(_, a)| a == 1));
+            missed += usize::from(t.is_none_or(|(_, a)| a != 1));
         }
     }
     errors.sort_by(f64::total_cmp);

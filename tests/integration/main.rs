@@ -14,6 +14,7 @@ mod routing;
 mod selectivity;
 mod sessions;
 mod simulate;
+mod subject;
 mod vessels;
 mod vol2surf;
 
