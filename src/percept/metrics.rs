@@ -59,6 +59,12 @@ fn blur(img: &[f64], w: usize, h: usize) -> Vec<f64> {
 
 /// Mean SSIM of two images of `w`×`h` pixels with values in 0..1.
 pub fn ssim(a: &[f32], b: &[f32], w: usize, h: usize) -> f64 {
+    ssim_in(a, b, w, h, None)
+}
+
+/// SSIM averaged over the pixels where `mask` is true (the whole image when `None`); NaN for
+/// an empty mask. The local statistics still use the full window around each pixel.
+pub fn ssim_in(a: &[f32], b: &[f32], w: usize, h: usize, mask: Option<&[bool]>) -> f64 {
     assert_eq!(a.len(), w * h);
     assert_eq!(b.len(), w * h);
     let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
@@ -70,15 +76,19 @@ pub fn ssim(a: &[f32], b: &[f32], w: usize, h: usize) -> f64 {
     let yy: Vec<f64> = y.iter().map(|v| v * v).collect();
     let xy: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p * q).collect();
     let (sxx, syy, sxy) = (blur(&xx, w, h), blur(&yy, w, h), blur(&xy, w, h));
-    let mut total = 0.0;
+    let (mut total, mut n) = (0.0, 0usize);
     for i in 0..w * h {
+        if mask.is_some_and(|m| !m[i]) {
+            continue;
+        }
         let vx = sxx[i] - mx[i] * mx[i];
         let vy = syy[i] - my[i] * my[i];
         let cxy = sxy[i] - mx[i] * my[i];
         total += ((2.0 * mx[i] * my[i] + c1) * (2.0 * cxy + c2))
             / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (vx + vy + c2));
+        n += 1;
     }
-    total / (w * h) as f64
+    if n == 0 { f64::NAN } else { total / n as f64 }
 }
 
 #[cfg(test)]

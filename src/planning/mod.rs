@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod domain;
 pub mod electrodes;
 pub mod export;

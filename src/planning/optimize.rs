@@ -139,6 +139,9 @@ pub struct OptOptions {
     pub step_rad: f64,
     pub tolerance: f64,
     pub seed: u64,
+    /// optimiser seeds of the paired comparison (`seed`, `seed + 1`, …): each seed after the
+    /// first starts from the same layout jittered by 0.5 mm (see `planning::compare`)
+    pub comparison_seeds: usize,
 }
 
 impl Default for OptOptions {
@@ -149,6 +152,7 @@ impl Default for OptOptions {
             step_rad: 0.08,
             tolerance: 1e-4,
             seed: 7,
+            comparison_seeds: 3,
         }
     }
 }
@@ -422,7 +426,7 @@ impl Problem {
     }
 
     /// Is every contact of a placement on the sheet, and its centre in V1?
-    fn placement_ok(&self, device: &Device, p: &Placement) -> bool {
+    pub(crate) fn placement_ok(&self, device: &Device, p: &Placement) -> bool {
         let Some(dom) = self.domain(p.hemisphere) else {
             return false;
         };

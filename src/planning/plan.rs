@@ -665,6 +665,8 @@ pub struct Report {
     pub coordinates: String,
     /// where the optimisation started
     pub start: String,
+    /// paired per-target comparison with the coverage baseline over several seeds
+    pub comparison: super::compare::Comparison,
 }
 
 /// Which vessels constrained the plan.
@@ -742,6 +744,7 @@ pub fn run(
     };
     let (best, curve) = p.optimize(&start_layout, &cfg.optimizer, progress);
     let independent_snapped = snapped.as_ref().map(|s| p.evaluate(s));
+    let comparison = super::compare::compare(&p, &coverage, &start_layout, &best, &cfg.optimizer);
     let report = Report {
         percept_aware: p.evaluate(&best),
         coverage_baseline: p.evaluate(&coverage),
@@ -762,6 +765,7 @@ pub fn run(
         start: start_note.into(),
         vessels: vessels_note,
         coordinates: coordinates(scene),
+        comparison,
     };
     let saved = SavedPlan {
         format: "cortexplorer-plan/1".into(),

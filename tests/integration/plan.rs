@@ -87,6 +87,16 @@ fn default_plan_beats_coverage_and_exports_round_trip() {
     }
     assert_eq!(pa["margin_violations"], 0);
     assert_eq!(pa["gray_matter_violations"], 0);
+    // the paired, per-target comparison (whole image and reachable region, three seeds)
+    let c = &r["comparison"];
+    for t in ["letters", "images"] {
+        for region in ["whole_image", "reachable_region"] {
+            let x = &c["tasks"][t][region];
+            assert!(f(&x["mean"]) > 0.0, "{t} {region}: {x}");
+            assert_eq!(x["per_target"][0]["per_seed"].as_array().unwrap().len(), 3);
+        }
+    }
+    assert!((0.0..=1.0).contains(&f(&c["reachable_fraction"])));
     assert!(f(&pa["min_vessel_distance_mm"]) >= 1.0);
     assert!(r["retinotopy"].as_str().unwrap().contains("approximate"));
     assert_eq!(r["vessels"]["kind"], "generated");

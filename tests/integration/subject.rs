@@ -107,6 +107,18 @@ fn a_subject_plans_around_a_vessel_mask_and_round_trips_through_slicer() {
         assert!(f(&pa["ssim"][t]) > f(&cov["ssim"][t]), "{t}");
         assert!(f(&pa["mse"][t]) < f(&cov["mse"][t]), "{t}");
     }
+    // the paired comparison over seeds: a gain on both tasks, in both regions, beyond the
+    // spread a different seed gives
+    let c = &r["comparison"];
+    assert_eq!(c["seeds"].as_array().unwrap().len(), 3);
+    for t in ["letters", "images"] {
+        for region in ["whole_image", "reachable_region"] {
+            let x = &c["tasks"][t][region];
+            assert!(f(&x["mean"]) > 0.0, "{t} {region}: {x}");
+            assert!(f(&x["mean"]) > 2.0 * f(&x["sd_over_seeds"]), "{t} {region}");
+            assert!(f(&x["fraction_improved"]) >= 0.5, "{t} {region}");
+        }
+    }
     // measured in the mask's distance field
     assert_eq!(pa["margin_violations"], 0);
     assert!(f(&pa["min_vessel_distance_mm"]) >= 1.0);
