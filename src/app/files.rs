@@ -73,6 +73,13 @@ struct LoadTask {
     task: Task<LoadResult>,
 }
 
+/// A subject folder being read (FreeSurfer or fMRIPrep): it replaces the scene when done.
+#[derive(Component)]
+struct SubjectTask {
+    what: String,
+    task: Task<Result<(Vec<Loaded>, crate::brain::subject::SubjectInfo), String>>,
+}
+
 #[derive(Component)]
 struct DialogTask {
     started: Instant,
@@ -96,6 +103,7 @@ impl Plugin for FilesPlugin {
                     poll_dialogs,
                     spawn_loads,
                     poll_loads,
+                    poll_subjects,
                 )
                     .chain(),
             );
@@ -149,8 +157,16 @@ fn start_up(
             task,
         });
     }
-    if !startup.0.files.is_empty() {
-        let files = startup.0.files.clone();
+    let (subjects, files): (Vec<PathBuf>, Vec<PathBuf>) = startup
+        .0
+        .files
+        .iter()
+        .cloned()
+        .partition(|p| crate::brain::subject::is_subject_dir(p));
+    for dir in subjects {
+        spawn_subject(&mut commands, &mut loading, dir);
+    }
+    if !files.is_empty() {
         let what = format!("{} file(s) from the command line", files.len());
         let pending = Pending::new(what.clone(), files.len());
         let progress = pending.progress.clone();
@@ -267,13 +283,20 @@ fn spawn_loads(
         }
     }
     for OpenFiles(paths) in requests.read() {
-        // session files are opened as sessions, the rest loaded into the scene
+        // session files are opened as sessions, subject folders replace the scene, the rest
+        // is loaded into the scene
         let (sessions, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths
             .iter()
             .cloned()
             .partition(|p| super::session::is_session_file(p));
         for p in sessions {
             session_cmds.write(super::session::SessionCommand::Open(p));
+        }
+        let (subjects, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths
+            .into_iter()
+            .partition(|p| crate::brain::subject::is_subject_dir(p));
+        for dir in subjects {
+            spawn_subject(&mut commands, &mut loading, dir);
         }
         if paths.is_empty() {
             continue;
@@ -288,6 +311,62 @@ fn spawn_loads(
         loading.pending.push(pending);
         let task = AsyncComputeTaskPool::get().spawn(async move { read_files(&paths, &progress) });
         commands.spawn(LoadTask { what, task });
+    }
+}
+
+fn spawn_subject(commands: &mut Commands, loading: &mut Loading, dir: PathBuf) {
+    let what = format!("subject {}", dir.display());
+    loading.pending.push(Pending::new(what.clone(), 1));
+    let task = AsyncComputeTaskPool::get().spawn(async move { crate::brain::subject::load(&dir) });
+    commands.spawn(SubjectTask { what, task });
+}
+
+/// A subject read: it becomes the scene (the view settings stay); a subject that cannot be
+/// read leaves the scene as it was.
+fn poll_subjects(
+    mut commands: Commands,
+    mut tasks: Query<(Entity, &mut SubjectTask)>,
+    mut doc: ResMut<SceneDoc>,
+    mut loading: ResMut<Loading>,
+    mut notices: MessageWriter<Notice>,
+) {
+    for (e, mut t) in &mut tasks {
+        let Some(result) = block_on(future::poll_once(&mut t.task)) else {
+            continue;
+        };
+        commands.entity(e).despawn();
+        if let Some(i) = loading.pending.iter().position(|p| p.what == t.what) {
+            loading.pending.remove(i);
+        }
+        let built = result.and_then(|(loaded, info)| {
+            let mut s = crate::brain::scene::Scene::new();
+            s.view = doc.0.view.clone();
+            for l in loaded {
+                s.add(l)?;
+            }
+            if s.hemis.is_empty() {
+                return Err(format!(
+                    "{}: no cortical surface could be read",
+                    info.path.display()
+                ));
+            }
+            s.subject = Some(Arc::new(info));
+            Ok(s)
+        });
+        match built {
+            Ok(s) => {
+                let summary = s.subject.as_ref().map(|i| i.summary()).unwrap_or_default();
+                doc.0 = s;
+                doc.0.geometry_rev += 1;
+                doc.0.color_rev += 1;
+                notices.write(Notice::info(format!("Opened {summary}")));
+            }
+            Err(err) => {
+                notices.write(Notice::error(format!(
+                    "Subject not opened (kept what was shown): {err}"
+                )));
+            }
+        }
     }
 }
 

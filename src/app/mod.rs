@@ -99,6 +99,9 @@ pub struct StartOptions {
     pub screenshot: Option<PathBuf>,
     /// Open the planning panel and run the default plan at start-up.
     pub plan: bool,
+    /// Planner overrides (`view --plan-retinotopy/--plan-vessels/--plan-areas`): the
+    /// configuration's `[scene] retinotopy`, `vessels`, `areas`.
+    pub plan_scene: (Option<String>, Option<String>, Option<Vec<String>>),
     /// Orbit the camera continuously (with `bench_frames`: frame times while moving).
     pub orbit: bool,
     /// With `plan`: drag a device programmatically for N frames and report the update rate.
@@ -232,6 +235,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
             planning::PlanningPlugin {
                 autostart: opts.plan,
                 drag_bench: opts.drag_bench,
+                scene: opts.plan_scene.clone(),
             },
             (
                 session::SessionPlugin {

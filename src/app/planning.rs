@@ -61,6 +61,14 @@ pub struct PlanState {
     pub retinotopy: String,
     pub vessels_note: String,
     pub coordinates: String,
+    /// the scene the problem was prepared on (subject folder, vertices per hemisphere)
+    prepared_on: Option<SceneKey>,
+    /// the vessel mask the problem avoids (drawn as an isosurface by the vessels plugin)
+    pub mask: Option<Arc<crate::brain::vessel_mask::DistanceField>>,
+    /// the visual-field points of the target areas' vertices (the panel's field plot)
+    pub field_cloud: Vec<[f64; 2]>,
+    /// retinotopy choices for the panel: (value for `[scene] retinotopy`, label)
+    pub retinotopy_choices: Vec<(String, String)>,
     /// per hemisphere: chart (u, v) per vertex, for dragging on any displayed surface
     pub uv: Vec<(Hemisphere, Vec<[f64; 2]>)>,
     pub layout: Option<Layout>,
@@ -102,6 +110,10 @@ impl Default for PlanState {
             retinotopy: String::new(),
             vessels_note: String::new(),
             coordinates: String::new(),
+            prepared_on: None,
+            mask: None,
+            field_cloud: Vec::new(),
+            retinotopy_choices: Vec::new(),
             uv: Vec::new(),
             layout: None,
             contacts: Vec::new(),
@@ -152,6 +164,84 @@ impl PlanState {
     }
 }
 
+/// What identifies the geometry a problem was prepared on.
+type SceneKey = (Option<std::path::PathBuf>, Vec<usize>);
+
+fn scene_key(scene: &crate::brain::scene::Scene) -> SceneKey {
+    (
+        scene.subject.as_ref().map(|s| s.path.clone()),
+        scene.hemis.values().map(|g| g.n_vertices()).collect(),
+    )
+}
+
+/// The retinotopy the panel offers: auto, the template, and each group of loaded maps.
+fn list_retinotopy(mut state: ResMut<PlanState>, doc: Res<SceneDoc>, mut seen: Local<u64>) {
+    if *seen == doc.0.color_rev && !state.retinotopy_choices.is_empty() {
+        return;
+    }
+    *seen = doc.0.color_rev;
+    let mut choices = vec![
+        (
+            "auto".to_string(),
+            "auto (loaded maps, else the template)".to_string(),
+        ),
+        ("template".to_string(), "approximate template".to_string()),
+    ];
+    for g in crate::percept::maps::layer_groups(&doc.0) {
+        let value = if g.prefix.is_empty() || g.varea.is_none() {
+            [
+                Some(&g.angle),
+                Some(&g.eccen),
+                g.varea.as_ref(),
+                g.sigma.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",")
+        } else {
+            g.prefix.clone()
+        };
+        let label = if g.varea.is_some() {
+            g.label()
+        } else {
+            format!("{} (no varea: cannot plan)", g.label())
+        };
+        choices.push((value, label));
+    }
+    if state.retinotopy_choices != choices {
+        state.retinotopy_choices = choices;
+    }
+}
+
+/// A new subject (or other surfaces) makes the prepared problem meaningless: drop it, and
+/// prepare again if electrodes were shown.
+fn drop_stale_problem(
+    mut state: ResMut<PlanState>,
+    doc: Res<SceneDoc>,
+    mut cmds: MessageWriter<PlanCommand>,
+) {
+    let Some(key) = &state.prepared_on else {
+        return;
+    };
+    if *key == scene_key(&doc.0) || state.running {
+        return;
+    }
+    let had_layout = state.layout.is_some();
+    state.prepared_on = None;
+    state.problem = None;
+    state.layout = None;
+    state.contacts.clear();
+    state.curve.clear();
+    state.scores = None;
+    state.mask = None;
+    state.layout_rev += 1;
+    if had_layout && !doc.0.hemis.is_empty() {
+        cmds.write(PlanCommand::Prepare);
+    }
+}
+
 #[derive(Component)]
 struct ElectrodeMarker;
 
@@ -168,6 +258,8 @@ pub struct PlanningPlugin {
     pub autostart: bool,
     /// `view --plan --drag-bench N`
     pub drag_bench: Option<u32>,
+    /// overrides of `[scene] retinotopy`, `vessels`, `areas`
+    pub scene: (Option<String>, Option<String>, Option<Vec<String>>),
 }
 
 /// `--drag-bench`: frames still to drag, when it started, time spent resolving layouts.
@@ -234,7 +326,18 @@ pub fn plan_session(state: &PlanState) -> Option<crate::session::PlanSession> {
 
 impl Plugin for PlanningPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<PlanState>()
+        let mut state = PlanState::default();
+        let (r, v, a) = &self.scene;
+        if let Some(r) = r {
+            state.config.scene.retinotopy = r.clone();
+        }
+        if let Some(v) = v {
+            state.config.scene.vessels = v.clone();
+        }
+        if let Some(a) = a {
+            state.config.scene.areas = a.clone();
+        }
+        app.insert_resource(state)
             .insert_resource(AutoPlan {
                 pending: self.autostart,
                 holding: false,
@@ -255,6 +358,8 @@ impl Plugin for PlanningPlugin {
             .add_systems(
                 Update,
                 (
+                    list_retinotopy,
+                    drop_stale_problem,
                     autostart,
                     handle_commands,
                     poll_worker,
@@ -321,6 +426,11 @@ fn prepare(state: &mut PlanState, doc: &mut SceneDoc) -> Result<(), String> {
     )?;
     state.retinotopy = plan::retinotopy_note(&hemis);
     state.coordinates = plan::coordinates(&doc.0);
+    state.prepared_on = Some(scene_key(&doc.0));
+    state.field_cloud = hemis
+        .iter()
+        .flat_map(|h| h.domain.target_field_points())
+        .collect();
     state.uv = hemis
         .iter()
         .map(|h| (h.hemi, h.domain.uv.clone()))
@@ -352,6 +462,34 @@ fn prepare(state: &mut PlanState, doc: &mut SceneDoc) -> Result<(), String> {
                 (v, g.map(Arc::new))
             }
         };
+    state.mask = match &avoid {
+        Some(Vessels::Mask(f)) => Some(f.clone()),
+        _ => None,
+    };
+    plan::check_vessels_near(&avoid, &hemis)?;
+    // a mask is shown as its wall instead of the generated graph
+    match &state.mask {
+        Some(f) => {
+            let same = doc
+                .0
+                .vessel_mask
+                .as_ref()
+                .is_some_and(|m| Arc::ptr_eq(&m.field, f));
+            if !same {
+                let rev = doc.0.vessel_mask.as_ref().map_or(1, |m| m.rev + 1);
+                doc.0.vessel_mask = Some(crate::brain::scene::VesselMaskSet {
+                    name: cfg.scene.vessels.clone(),
+                    surface: Arc::new(f.isosurface()),
+                    field: f.clone(),
+                    rev,
+                });
+            }
+            if doc.0.vessels.as_ref().is_some_and(|v| v.graph.generated) {
+                doc.0.vessels = None;
+            }
+        }
+        None => doc.0.vessel_mask = None,
+    }
     let problem = plan::problem(&cfg, hemis, avoid)?;
     let layout = problem.coverage_layout(cfg.device()?, cfg.electrodes.count);
     if let Some(v) = &vessels
@@ -647,9 +785,24 @@ fn poll_worker(
 /// selected electrode" (the selected device's, or every contact while none is selected), and
 /// the keep-out shells (the planner's vessel margin around vessels within 2 mm of a shell
 /// reaching a contact), whenever they change.
-fn feed_vessel_view(state: Res<PlanState>, view: Option<ResMut<super::vessels::VesselView>>) {
+fn feed_vessel_view(
+    state: Res<PlanState>,
+    doc: Res<SceneDoc>,
+    view: Option<ResMut<super::vessels::VesselView>>,
+) {
     use crate::brain::vessel_mesh::{Shell, VesselColor};
     let Some(mut view) = view else { return };
+    // a vessel mask's wall is coloured by distance to the selected electrode from the start
+    if doc.0.vessel_mask.is_some()
+        && doc.0.vessels.is_none()
+        && !matches!(view.style.color, VesselColor::Distance { .. })
+    {
+        view.style.color = VesselColor::Distance {
+            points: Vec::new(),
+            max_mm: 3.0,
+        };
+        view.style_rev += 1;
+    }
     let contacts = |device: Option<usize>| -> Vec<[f32; 3]> {
         state
             .contacts

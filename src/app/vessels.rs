@@ -74,6 +74,10 @@ impl Default for VesselView {
 #[derive(Component)]
 struct VesselMesh;
 
+/// The wall of the scene's vessel mask.
+#[derive(Component)]
+struct MaskMesh;
+
 /// Tubes and lines use the cortex's small per-vertex shader (on lavapipe `StandardMaterial`
 /// cost 650 ms a frame for 100k tubes, 1.98 s for 1M segments); lines with its lighting
 /// switched off (ambient 1, no diffuse, specular or fill), i.e. their colour as is.
@@ -83,6 +87,8 @@ struct VesselMaterials {
     lines: Handle<SurfaceMaterial>,
     /// keep-out shells: translucent amber, seen from inside and out
     shells: Handle<StandardMaterial>,
+    /// a mask's wall: lit, both sides (the surface's winding follows the voxel grid)
+    mask: Handle<SurfaceMaterial>,
 }
 
 pub struct VesselsPlugin {
@@ -99,6 +105,10 @@ impl Plugin for VesselsPlugin {
             .init_resource::<VesselJobs>()
             .add_systems(Startup, setup)
             .add_systems(Update, derive_graph_data)
+            .add_systems(
+                PostUpdate,
+                draw_mask.before(bevy::transform::TransformSystems::Propagate),
+            )
             .add_systems(
                 PostUpdate,
                 draw_vessels.before(bevy::transform::TransformSystems::Propagate),
@@ -122,6 +132,10 @@ fn setup(
                 terms: Vec4::new(1.0, 0.0, 0.0, 1.0),
                 fill: Vec4::ZERO,
             },
+            cull: CullFaces::None,
+            ..default()
+        }),
+        mask: surface_mats.add(SurfaceMaterial {
             cull: CullFaces::None,
             ..default()
         }),
@@ -533,4 +547,67 @@ fn pick_vessel(
     if let Some((edge, _)) = index.ray_pick(o.to_array(), d.to_array(), length, 4.0 * px) {
         view.picked = Some(edge);
     }
+}
+
+/// Draw the scene's vessel mask as its wall, coloured by distance to the selected electrode
+/// when the Vessels panel colours by it (the planner fills in the contacts), rebuilt when the
+/// mask, the contacts or the visibility change.
+#[allow(clippy::too_many_arguments)]
+fn draw_mask(
+    mut commands: Commands,
+    doc: Res<SceneDoc>,
+    view: Res<VesselView>,
+    mats: Option<Res<VesselMaterials>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    root: Single<Entity, With<BrainRoot>>,
+    existing: Query<Entity, With<MaskMesh>>,
+    mut last: Local<(u64, u64, bool)>,
+) {
+    let Some(mats) = mats else { return };
+    let mask = doc.0.vessel_mask.as_ref();
+    let anatomical = matches!(
+        doc.0.view.surface,
+        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
+    ) && doc.0.view.inflate == 0.0;
+    let key = (
+        mask.map_or(0, |m| m.rev),
+        view.style_rev,
+        view.show && anatomical,
+    );
+    if key == *last {
+        return;
+    }
+    *last = key;
+    for e in &existing {
+        commands.entity(e).despawn();
+    }
+    let Some(m) = mask.filter(|_| key.2) else {
+        return;
+    };
+    let iso = &m.surface;
+    if iso.indices.is_empty() {
+        return;
+    }
+    let (points, max_mm) = match &view.style.color {
+        vessel_mesh::VesselColor::Distance { points, max_mm } => (&points[..], *max_mm),
+        _ => (&[][..], 3.0),
+    };
+    let colors = vessel_mesh::mask_colors(iso, points, max_mm, &view.style.colormap);
+    let mut mesh = Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, iso.positions.clone());
+    mesh.insert_attribute(Mesh::ATTRIBUTE_NORMAL, iso.normals.clone());
+    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    mesh.insert_indices(bevy::mesh::Indices::U32(iso.indices.clone()));
+    let child = commands
+        .spawn((
+            MaskMesh,
+            Mesh3d(meshes.add(mesh)),
+            MeshMaterial3d(mats.mask.clone()),
+            Transform::default(),
+        ))
+        .id();
+    commands.entity(*root).add_child(child);
 }

@@ -170,6 +170,8 @@ pub struct Scene {
     /// The subject folder the surfaces came from (None: the embedded fsaverage5 or loose
     /// files): what was found, whether the sphere is registered, the scanner transform.
     pub subject: Option<std::sync::Arc<crate::brain::subject::SubjectInfo>>,
+    /// A vessel segmentation (mask) shown as its wall; the planner avoids it when chosen.
+    pub vessel_mask: Option<VesselMaskSet>,
     next_id: u64,
 }
 
@@ -268,6 +270,16 @@ pub struct VesselSet {
     pub name: String,
     pub graph: Arc<crate::brain::vessels::VesselGraph>,
     /// bumped when the graph is replaced
+    pub rev: u64,
+}
+
+/// A vessel mask in the scene: its distance field and wall.
+#[derive(Clone, Debug)]
+pub struct VesselMaskSet {
+    pub name: String,
+    pub field: Arc<crate::brain::vessel_mask::DistanceField>,
+    pub surface: Arc<crate::brain::vessel_mask::IsoSurface>,
+    /// bumped when the mask is replaced
     pub rev: u64,
 }
 

@@ -29,6 +29,7 @@ pub struct DistanceField {
     /// signed distance (mm) per voxel, x fastest
     dist: Vec<f32>,
     world_to_voxel: DMat4,
+    voxel_to_world: DMat4,
     /// A⁻ᵀ (voxel gradient → world gradient)
     grad_to_world: DMat3,
     /// vessel voxels
@@ -43,6 +44,14 @@ pub struct DistanceField {
 }
 
 const INF: f64 = 1e20;
+
+/// A triangle mesh of a vessel mask's wall (world mm).
+#[derive(Clone, Debug, Default)]
+pub struct IsoSurface {
+    pub positions: Vec<[f32; 3]>,
+    pub normals: Vec<[f32; 3]>,
+    pub indices: Vec<u32>,
+}
 
 /// 1-D squared distance transform (Felzenszwalb & Huttenlocher 2012) of `f` sampled at
 /// spacing `s`: `d[q] = min_p (s·(q − p))² + f[p]`. `v`, `z` are scratch buffers.
@@ -210,6 +219,7 @@ impl DistanceField {
             dims,
             dist,
             world_to_voxel: a.inverse(),
+            voxel_to_world: a,
             grad_to_world: lin.inverse().transpose(),
             vessel_voxels,
             threshold,
@@ -226,6 +236,58 @@ impl DistanceField {
 
     pub fn dims(&self) -> [usize; 3] {
         self.dims
+    }
+
+    /// The vessel wall as a triangle mesh in world millimetres: the zero level of the signed
+    /// field (halfway between vessel and background voxel centres) by Naive Surface Nets
+    /// (`fast-surface-nets`), the volume padded by one background voxel so vessels touching
+    /// its border are closed. Normals point out of the vessels.
+    pub fn isosurface(&self) -> IsoSurface {
+        use fast_surface_nets::ndshape::{RuntimeShape, Shape};
+        let [nx, ny, nz] = self.dims;
+        let p = [nx + 2, ny + 2, nz + 2];
+        let outside = self.spacing.iter().copied().fold(0.0, f64::max) as f32;
+        let mut sdf = vec![outside; p[0] * p[1] * p[2]];
+        for z in 0..nz {
+            for y in 0..ny {
+                let src = (z * ny + y) * nx;
+                let dst = ((z + 1) * p[1] + y + 1) * p[0] + 1;
+                sdf[dst..dst + nx].copy_from_slice(&self.dist[src..src + nx]);
+            }
+        }
+        let shape = RuntimeShape::<u32, 3>::new([p[0] as u32, p[1] as u32, p[2] as u32]);
+        debug_assert_eq!(shape.usize(), sdf.len());
+        let mut buf = fast_surface_nets::SurfaceNetsBuffer::default();
+        fast_surface_nets::surface_nets(
+            &sdf,
+            &shape,
+            [0; 3],
+            [p[0] as u32 - 1, p[1] as u32 - 1, p[2] as u32 - 1],
+            &mut buf,
+        );
+        let positions = buf
+            .positions
+            .iter()
+            .map(|q| {
+                let v = DVec3::new(q[0] as f64 - 1.0, q[1] as f64 - 1.0, q[2] as f64 - 1.0);
+                self.voxel_to_world.transform_point3(v).as_vec3().to_array()
+            })
+            .collect();
+        let normals = buf
+            .normals
+            .iter()
+            .map(|n| {
+                (self.grad_to_world * DVec3::new(n[0] as f64, n[1] as f64, n[2] as f64))
+                    .normalize_or_zero()
+                    .as_vec3()
+                    .to_array()
+            })
+            .collect();
+        IsoSurface {
+            positions,
+            normals,
+            indices: buf.indices,
+        }
     }
 
     /// Signed distance (mm) at a world point and its world gradient, trilinearly interpolated;
@@ -387,6 +449,40 @@ mod tests {
         // the gradient points away from the vessel at (4.8, 6, 9)
         assert!(g.dot(p - DVec3::new(4.8, 6.0, 9.0)) > 0.0);
         assert!(f.sample(DVec3::new(100.0, 0.0, 0.0)).is_none());
+    }
+
+    #[test]
+    fn the_isosurface_wraps_the_vessel_voxels() {
+        let mut aff = [[0.0; 4]; 4];
+        aff[0][0] = 0.5;
+        aff[1][1] = 0.5;
+        aff[2][2] = 1.0;
+        aff[0][3] = 10.0;
+        aff[3][3] = 1.0;
+        // a 3-voxel rod along x touching the border at x = 0
+        let v = volume([8, 6, 6], aff, &[[0, 3, 3], [1, 3, 3], [2, 3, 3]]);
+        let f = DistanceField::from_mask(&v, 0.5).unwrap();
+        let iso = f.isosurface();
+        assert!(!iso.indices.is_empty() && iso.indices.len() % 3 == 0);
+        assert!(
+            iso.indices
+                .iter()
+                .all(|&i| (i as usize) < iso.positions.len())
+        );
+        // every vertex lies within about a voxel of the rod, in world coordinates
+        for p in &iso.positions {
+            let q = DVec3::from(p.map(f64::from));
+            assert!(q.x >= 10.0 - 0.6 && q.x <= 10.0 + 1.6, "{q}");
+            assert!((q.y - 1.5).abs() <= 0.6 && (q.z - 3.0).abs() <= 1.1, "{q}");
+            let (d, _) = f.sample(q).map_or((0.0, DVec3::ZERO), |x| x);
+            assert!(d.abs() <= 0.6, "{q}: field {d}");
+        }
+        // normals point away from the rod's axis
+        for (p, n) in iso.positions.iter().zip(&iso.normals) {
+            let (p, n) = (DVec3::from(p.map(f64::from)), DVec3::from(n.map(f64::from)));
+            let axis = DVec3::new(p.x, 1.5, 3.0);
+            assert!(n.dot(p - axis) >= -1e-6, "{p} {n}");
+        }
     }
 
     #[test]

@@ -107,6 +107,16 @@ struct ViewArgs {
     /// Open the planning panel and run the default plan (assets/plan.toml) at start-up.
     #[arg(long)]
     plan: bool,
+    /// Planner retinotopy: auto | template | a loaded group (benson14, inferred) | A,E,V[,S]
+    /// layer names.
+    #[arg(long)]
+    plan_retinotopy: Option<String>,
+    /// Planner vessels: generated | none | a graph file | a mask MASK.nii.gz[:THRESHOLD].
+    #[arg(long)]
+    plan_vessels: Option<String>,
+    /// Planner target areas, e.g. V1,V2.
+    #[arg(long, value_delimiter = ',')]
+    plan_areas: Option<Vec<String>>,
     /// With --plan: once the plan is done, drag device 0 around a 3 mm circle for N frames through
     /// the same path as a mouse drag, print the live-percept update rate as JSON, and exit.
     #[arg(long, requires = "plan")]
@@ -289,6 +299,9 @@ pub fn main() -> ExitCode {
             view: None,
             screenshot: None,
             plan: false,
+            plan_retinotopy: None,
+            plan_vessels: None,
+            plan_areas: None,
             drag_bench: None,
             orbit: false,
             hemi: None,
@@ -380,6 +393,9 @@ fn view(a: ViewArgs) -> ExitCode {
         // a session opened at start brings its own scene
         default_scene: !a.no_default
             && session.is_none()
+            && !files
+                .iter()
+                .any(|p| crate::brain::subject::is_subject_dir(p))
             && !(a.restore_autosave && app::session::pending_recovery().is_some()),
         files,
         session,
@@ -390,6 +406,7 @@ fn view(a: ViewArgs) -> ExitCode {
         view: a.view,
         screenshot: a.screenshot,
         plan: a.plan,
+        plan_scene: (a.plan_retinotopy, a.plan_vessels, a.plan_areas),
         drag_bench: a.drag_bench,
         orbit: a.orbit,
         hemi: a.hemi,

@@ -335,6 +335,16 @@ impl Domain {
         self.ras_bounds
     }
 
+    /// Visual-field points of the target-area vertices (the field the implant can reach).
+    pub fn target_field_points(&self) -> Vec<[f64; 2]> {
+        self.field
+            .iter()
+            .filter_map(|f| *f)
+            .filter(|(_, a)| self.targets[*a as usize - 1])
+            .map(|(p, _)| [p.x, p.y])
+            .collect()
+    }
+
     /// Target areas as numbers (1 = V1).
     pub fn target_areas(&self) -> Vec<u8> {
         (1..=3u8)

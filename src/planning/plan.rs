@@ -524,7 +524,7 @@ pub fn load_vessels(
 }
 
 /// Refuse a vessel mask that lies nowhere near the planning region (wrong space or subject).
-fn check_vessels_near(vessels: &Option<Vessels>, hemis: &[Hemi]) -> Result<(), String> {
+pub fn check_vessels_near(vessels: &Option<Vessels>, hemis: &[Hemi]) -> Result<(), String> {
     let Some(Vessels::Mask(f)) = vessels else {
         return Ok(());
     };

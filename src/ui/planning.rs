@@ -29,6 +29,72 @@ fn grey_image(pixels: &[f32], w: usize, h: usize) -> egui::ColorImage {
     egui::ColorImage::new([w, h], rgba)
 }
 
+/// The visual field: where the target areas reach (grey, one dot per vertex of the maps) and
+/// each electrode's phosphene (yellow; red within the vessel margin), with the task's field of
+/// view.
+fn field_plot(ui: &mut egui::Ui, state: &PlanState, fov: f64, centre: [f64; 2]) {
+    use egui_plot::{Points, Polygon};
+    let h = fov / 2.0;
+    let span = h * 1.6;
+    let inside =
+        |p: &[f64; 2]| (p[0] - centre[0]).abs() <= span && (p[1] - centre[1]).abs() <= span;
+    let reach: PlotPoints = state.field_cloud.iter().copied().filter(inside).collect();
+    let margin = state.config.constraints.margin_mm;
+    let (mut ok, mut near) = (Vec::new(), Vec::new());
+    for c in &state.contacts {
+        if let (true, Some(f)) = (c.active(), c.field) {
+            if c.vessel_mm.is_some_and(|d| d < margin) {
+                near.push([f.x, f.y]);
+            } else {
+                ok.push([f.x, f.y]);
+            }
+        }
+    }
+    let square: PlotPoints = vec![
+        [centre[0] - h, centre[1] - h],
+        [centre[0] + h, centre[1] - h],
+        [centre[0] + h, centre[1] + h],
+        [centre[0] - h, centre[1] + h],
+    ]
+    .into();
+    ui.label(format!(
+        "visual field (deg): target areas' reach · {} phosphenes",
+        ok.len() + near.len()
+    ));
+    Plot::new("plan-field")
+        .height(230.0)
+        .data_aspect(1.0)
+        .allow_scroll(false)
+        .default_x_bounds(centre[0] - span, centre[0] + span)
+        .default_y_bounds(centre[1] - span, centre[1] + span)
+        .x_axis_label("x (deg)")
+        .y_axis_label("y (deg)")
+        .show(ui, |p| {
+            p.polygon(
+                Polygon::new("field of view", square)
+                    .fill_color(egui::Color32::TRANSPARENT)
+                    .stroke(egui::Stroke::new(1.0, egui::Color32::from_gray(150))),
+            );
+            p.points(
+                Points::new("reach", reach)
+                    .radius(1.2)
+                    .color(egui::Color32::from_rgb(90, 110, 140)),
+            );
+            p.points(
+                Points::new("phosphenes", PlotPoints::from(ok))
+                    .radius(3.0)
+                    .color(egui::Color32::from_rgb(255, 215, 40)),
+            );
+            if !near.is_empty() {
+                p.points(
+                    Points::new("within the vessel margin", PlotPoints::from(near))
+                        .radius(3.0)
+                        .color(egui::Color32::from_rgb(255, 60, 40)),
+                );
+            }
+        });
+}
+
 /// Which retinotopy, vessels and coordinate space the plan uses (amber while the retinotopy
 /// is the approximate template or the vessels are generated).
 fn sources_line(ui: &mut egui::Ui, state: &PlanState) {
@@ -109,12 +175,34 @@ pub fn planning_window(
                 ui.label("avoid vessels");
                 ui.checkbox(&mut c.constraints.avoid_vessels, "");
                 ui.end_row();
-                ui.label("map");
-                egui::ComboBox::from_id_salt("map").selected_text(&c.model.map).show_ui(ui, |ui| {
-                    for m in ["polimeni", "dynaphos-dipole"] {
-                        ui.selectable_value(&mut c.model.map, m.to_string(), m);
+                ui.label("retinotopy");
+                let current = state
+                    .retinotopy_choices
+                    .iter()
+                    .find(|(v, _)| *v == c.scene.retinotopy)
+                    .map_or(c.scene.retinotopy.clone(), |(_, l)| l.clone());
+                egui::ComboBox::from_id_salt("retinotopy").selected_text(current).width(260.0).show_ui(ui, |ui| {
+                    for (v, l) in &state.retinotopy_choices {
+                        ui.selectable_value(&mut c.scene.retinotopy, v.clone(), l);
                     }
                 });
+                ui.end_row();
+                ui.label("target areas");
+                ui.horizontal(|ui| {
+                    for a in ["V1", "V2", "V3"] {
+                        let mut on = c.scene.areas.iter().any(|x| x == a);
+                        if ui.checkbox(&mut on, a).changed() {
+                            c.scene.areas.retain(|x| x != a);
+                            if on {
+                                c.scene.areas.push(a.to_string());
+                            }
+                        }
+                    }
+                });
+                ui.end_row();
+                ui.label("vessels");
+                ui.add(egui::TextEdit::singleline(&mut c.scene.vessels).desired_width(260.0))
+                    .on_hover_text("generated | none | a vessel graph file | a mask volume MASK.nii.gz[:THRESHOLD] (in the subject's scanner RAS when it has mri/orig.mgz)");
                 ui.end_row();
                 ui.label("phosphene model");
                 egui::ComboBox::from_id_salt("model").selected_text(&c.model.phosphene).show_ui(ui, |ui| {
@@ -221,9 +309,10 @@ pub fn planning_window(
                     }
                 });
             });
+            field_plot(ui, state, problem.grid.fov_deg, problem.grid.centre);
             let active = state.contacts.iter().filter(|c| c.active()).count();
             let violating = state.contacts.iter().filter(|c| c.vessel_mm.is_some_and(|d| d < problem.margin_mm)).count();
-            ui.label(format!("{} contacts, {active} active (grey matter, V1), {violating} within the vessel margin", state.contacts.len()));
+            ui.label(format!("{} contacts, {active} active (grey matter, target areas), {violating} within the vessel margin", state.contacts.len()));
         } else {
             ui.label("Press Prepare or Run to build the plan on the current scene.");
         }
