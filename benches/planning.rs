@@ -87,5 +87,82 @@ fn optimisation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, percept, optimisation);
+/// A ~150k-vertex subject: pycortex's S1 (pia, wm; `benches/fetch_data.sh`). S1 ships no
+/// sphere, so its inflated surface pushed onto a 100 mm sphere about its centroid stands in
+/// for `sphere.reg` and the template gives it maps: the timing is that of a real subject's
+/// mesh size, the retinotopy is not S1's.
+fn s1_scene() -> Option<Scene> {
+    use cortexplorer::brain::SurfaceKind;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-data/S1");
+    if !root.join("pia_lh.gii").exists() {
+        eprintln!("bench-data/S1 missing: run benches/fetch_data.sh for the S1 planning benches");
+        return None;
+    }
+    let mut scene = Scene::new();
+    for (name, kind) in [
+        ("pia", SurfaceKind::Pial),
+        ("wm", SurfaceKind::White),
+        ("inflated", SurfaceKind::Sphere),
+    ] {
+        for (side, hemi) in [("lh", Hemisphere::Left), ("rh", Hemisphere::Right)] {
+            let mut l = cortexplorer::io::load(&root.join(format!("{name}_{side}.gii"))).unwrap();
+            if kind == SurfaceKind::Sphere
+                && let cortexplorer::io::Content::Surface(s) = &mut l.content
+            {
+                let n = s.vertices.len() as f32;
+                let c = s.vertices.iter().fold([0f32; 3], |a, v| {
+                    [a[0] + v[0] / n, a[1] + v[1] / n, a[2] + v[2] / n]
+                });
+                for v in &mut s.vertices {
+                    let d = [v[0] - c[0], v[1] - c[1], v[2] - c[2]];
+                    let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt().max(1e-6);
+                    *v = [100.0 * d[0] / r, 100.0 * d[1] / r, 100.0 * d[2] / r];
+                }
+            }
+            l.hemisphere = Some(hemi);
+            l.surface_kind = Some(kind);
+            scene.add(l).unwrap();
+        }
+    }
+    Some(scene)
+}
+
+fn subject_planning(c: &mut Criterion) {
+    let Some(scene) = s1_scene() else { return };
+    let mut cfg = PlanConfig::try_embedded_default().unwrap();
+    cfg.tasks.images = false;
+    cfg.scene.vessels = "none".into();
+    let areas = cfg.areas().unwrap();
+    let build = || {
+        let hemis = plan::hemispheres(
+            &scene,
+            &cfg.scene.hemispheres,
+            &cfg.scene.retinotopy,
+            &areas,
+        )
+        .unwrap();
+        plan::problem(&cfg, hemis, None).unwrap()
+    };
+    let mut g = c.benchmark_group("S1 subject (~150k vertices per hemisphere)");
+    g.sample_size(10);
+    g.bench_function("build the planning problem", |b| b.iter(build));
+    let problem = build();
+    let device = cfg.device().unwrap();
+    let start = problem.coverage_layout(device, cfg.electrodes.count);
+    eprintln!(
+        "S1: {} devices placed, {} target vertices",
+        start.placements.len(),
+        problem
+            .domains
+            .iter()
+            .map(|d| d.target_vertices())
+            .sum::<usize>()
+    );
+    g.bench_function("optimise 100 single electrodes (letters)", |b| {
+        b.iter(|| problem.optimize(&start, &cfg.optimizer, &mut |_| true))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, percept, optimisation, subject_planning);
 criterion_main!(benches);

@@ -1,5 +1,7 @@
 //! Vessel graphs: parse a 1M-edge VesselGraph CSV pair (generated, written in the format), and
-//! 1M distance queries against a 1M-segment graph. `cargo bench --bench vessels`.
+//! 1M distance queries against a 1M-segment graph; the signed distance transform of a 256³
+//! vessel mask (0.5×0.5×0.6 mm voxels, 400 generated vessel lines). `cargo bench --bench
+//! vessels`.
 //! Side by side with pandas: `benches/side_by_side.py`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -43,5 +45,55 @@ fn bench(c: &mut Criterion) {
     grp.finish();
 }
 
-criterion_group!(benches, bench);
+/// A 256³ mask with 400 straight vessels 1–2 voxels thick (deterministic).
+fn mask_256() -> cortexplorer::brain::Volume {
+    let n = 256usize;
+    let mut data = vec![0f32; n * n * n];
+    let mut s = 11u64;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..400 {
+        let a = [next(), next(), next()].map(|x| x * (n - 1) as f64);
+        let b = [next(), next(), next()].map(|x| x * (n - 1) as f64);
+        let steps = 400;
+        for k in 0..=steps {
+            let t = k as f64 / steps as f64;
+            let p: [usize; 3] =
+                std::array::from_fn(|i| (a[i] + (b[i] - a[i]) * t).round() as usize);
+            data[(p[2] * n + p[1]) * n + p[0]] = 1.0;
+            data[(p[2] * n + p[1]) * n + (p[0] + 1).min(n - 1)] = 1.0;
+        }
+    }
+    let mut affine = [[0.0; 4]; 4];
+    affine[0][0] = 0.5;
+    affine[1][1] = 0.5;
+    affine[2][2] = 0.6;
+    affine[3][3] = 1.0;
+    cortexplorer::brain::Volume {
+        shape: vec![n, n, n],
+        voxel_size_mm: [0.5, 0.5, 0.6],
+        affine,
+        dtype: "uint8".into(),
+        data,
+        tr_seconds: None,
+    }
+}
+
+fn distance_transform(c: &mut Criterion) {
+    let mask = mask_256();
+    let mut grp = c.benchmark_group("vessel mask");
+    grp.sample_size(10);
+    grp.bench_function("signed distance transform, 256³", |b| {
+        b.iter(|| cortexplorer::brain::vessel_mask::DistanceField::from_mask(&mask, 0.5).unwrap())
+    });
+    let f = cortexplorer::brain::vessel_mask::DistanceField::from_mask(&mask, 0.5).unwrap();
+    grp.bench_function("wall isosurface, 256³", |b| b.iter(|| f.isosurface()));
+    grp.finish();
+}
+
+criterion_group!(benches, bench, distance_transform);
 criterion_main!(benches);

@@ -463,7 +463,7 @@ mod tests {
         let v = volume([8, 6, 6], aff, &[[0, 3, 3], [1, 3, 3], [2, 3, 3]]);
         let f = DistanceField::from_mask(&v, 0.5).unwrap();
         let iso = f.isosurface();
-        assert!(!iso.indices.is_empty() && iso.indices.len() % 3 == 0);
+        assert!(!iso.indices.is_empty() && iso.indices.len().is_multiple_of(3));
         assert!(
             iso.indices
                 .iter()

@@ -327,6 +327,41 @@ fn tube(c: &mut TubeChunk, g: &VesselGraph, e: usize, r: f32, color: [f32; 4]) {
     }
 }
 
+/// Colours of a vessel mask's wall: by distance (mm) to the nearest of `points` (bright at
+/// the wall of a vessel touching a point, dark from `max_mm`), as the graph's "distance to the
+/// selected electrode"; a uniform dark red without points.
+pub fn mask_colors(
+    iso: &super::vessel_mask::IsoSurface,
+    points: &[[f32; 3]],
+    max_mm: f32,
+    colormap: &str,
+) -> Vec<[f32; 4]> {
+    use rayon::prelude::*;
+    if points.is_empty() {
+        return vec![[0.62, 0.12, 0.1, 1.0]; iso.positions.len()];
+    }
+    let cmap = Colormap::by_name(colormap).unwrap_or_else(|| Colormap::by_name("viridis").unwrap());
+    iso.positions
+        .par_iter()
+        .map(|p| {
+            let d = points
+                .iter()
+                .map(|q| {
+                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
+                })
+                .fold(f32::INFINITY, f32::min);
+            let t = ((max_mm - d.min(max_mm)) / max_mm.max(1e-6)).clamp(0.0, 1.0);
+            let c = cmap.at(t);
+            [
+                c[0] as f32 / 255.0,
+                c[1] as f32 / 255.0,
+                c[2] as f32 / 255.0,
+                1.0,
+            ]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,39 +479,4 @@ mod tests {
             [0.6, 0.6, 0.6, 1.0]
         );
     }
-}
-
-/// Colours of a vessel mask's wall: by distance (mm) to the nearest of `points` (bright at
-/// the wall of a vessel touching a point, dark from `max_mm`), as the graph's "distance to the
-/// selected electrode"; a uniform dark red without points.
-pub fn mask_colors(
-    iso: &super::vessel_mask::IsoSurface,
-    points: &[[f32; 3]],
-    max_mm: f32,
-    colormap: &str,
-) -> Vec<[f32; 4]> {
-    use rayon::prelude::*;
-    if points.is_empty() {
-        return vec![[0.62, 0.12, 0.1, 1.0]; iso.positions.len()];
-    }
-    let cmap = Colormap::by_name(colormap).unwrap_or_else(|| Colormap::by_name("viridis").unwrap());
-    iso.positions
-        .par_iter()
-        .map(|p| {
-            let d = points
-                .iter()
-                .map(|q| {
-                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
-                })
-                .fold(f32::INFINITY, f32::min);
-            let t = ((max_mm - d.min(max_mm)) / max_mm.max(1e-6)).clamp(0.0, 1.0);
-            let c = cmap.at(t);
-            [
-                c[0] as f32 / 255.0,
-                c[1] as f32 / 255.0,
-                c[2] as f32 / 255.0,
-                1.0,
-            ]
-        })
-        .collect()
 }

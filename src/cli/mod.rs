@@ -388,15 +388,17 @@ fn view(a: ViewArgs) -> ExitCode {
     {
         return fail(e);
     }
+    // a subject folder brings its own surfaces
+    let subject = files
+        .iter()
+        .any(|p| crate::brain::subject::is_subject_dir(p));
     let opts = StartOptions {
         simulate,
         // a session opened at start brings its own scene
-        default_scene: !a.no_default
-            && session.is_none()
-            && !files
-                .iter()
-                .any(|p| crate::brain::subject::is_subject_dir(p))
-            && !(a.restore_autosave && app::session::pending_recovery().is_some()),
+        default_scene: !(a.no_default
+            || session.is_some()
+            || subject
+            || (a.restore_autosave && app::session::pending_recovery().is_some())),
         files,
         session,
         restore_autosave: a.restore_autosave,
