@@ -791,3 +791,155 @@ impl Problem {
 pub fn seconds_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planning::plan::{self, PlanConfig};
+
+    /// The analytic gradient through the map-based retinotopy (positions, piecewise-constant
+    /// Jacobians, magnification) and the vessel margin equals central finite differences.
+    #[test]
+    fn gradient_through_map_retinotopy_matches_finite_differences() {
+        let scene = crate::brain::fsaverage5::scene().unwrap();
+        let mut cfg = PlanConfig::try_embedded_default().unwrap();
+        cfg.tasks.images = false;
+        cfg.tasks.letters = vec!["A".into(), "O".into()];
+        cfg.field.size = 48;
+        cfg.field.optimize_size = 48;
+        cfg.electrodes.count = 12;
+        let areas = cfg.areas().unwrap();
+        let hemis = plan::hemispheres(&scene, &cfg.scene.hemispheres, "template", &areas).unwrap();
+        let (vessels, _, _) = plan::load_vessels(&cfg, &scene).unwrap();
+        let p = plan::problem(&cfg, hemis, vessels).unwrap();
+        let layout = p.coverage_layout(Device::Single, 12);
+        assert_eq!(layout.placements.len(), 12);
+        let blurred = p.blurred_targets(2.0);
+        let (_, grad) = p.loss_and_grad(&layout, 2.0, &blurred);
+        // the percept is f32: a step much below 1e-3 mm drowns in its rounding (3 µm stays
+        // inside fsaverage5's ~3 mm triangles almost always)
+        let h = 3e-3;
+        let (mut checked, mut agree) = (0, 0);
+        for d in 0..layout.placements.len() {
+            for k in [0usize, 1, 3] {
+                let at = |delta: f64| {
+                    let mut l = layout.clone();
+                    let mut q = l.placements[d].params();
+                    q[k] += delta;
+                    l.placements[d].set_params(q);
+                    p.loss_and_grad(&l, 2.0, &blurred).0
+                };
+                let num = (at(h) - at(-h)) / (2.0 * h);
+                let ana = grad[d][k];
+                if num.abs().max(ana.abs()) < 1e-9 {
+                    continue;
+                }
+                checked += 1;
+                // a step can cross a triangle edge (the Jacobian jumps) or change the nearest
+                // vessel segment: allow a few
+                if (num - ana).abs() <= 0.02 * num.abs().max(ana.abs()) + 1e-9 {
+                    agree += 1;
+                }
+            }
+        }
+        assert!(checked >= 12, "{checked} derivatives checked");
+        assert!(
+            agree as f64 >= 0.9 * checked as f64,
+            "{agree} of {checked} derivatives agree with finite differences"
+        );
+    }
+
+    /// Field points move continuously across the vertical meridian between V1 and V2 and
+    /// between the hemifields: interpolation is in Cartesian degrees, not in polar angle.
+    #[test]
+    fn map_positions_have_no_wrap_at_the_meridians() {
+        let scene = crate::brain::fsaverage5::scene().unwrap();
+        let hemis = plan::hemispheres(
+            &scene,
+            &[
+                crate::brain::Hemisphere::Left,
+                crate::brain::Hemisphere::Right,
+            ],
+            "template",
+            &[1, 2],
+        )
+        .unwrap();
+        for h in &hemis {
+            let d = &h.domain;
+            let (lo, hi) = d.target_bounds;
+            let mut worst: f64 = 0.0;
+            let mut seen = 0;
+            // walk straight lines across the sheet: neighbouring samples stay close in the field
+            for row in 0..40 {
+                let v = lo[1] + (hi[1] - lo[1]) * (row as f64 + 0.5) / 40.0;
+                let mut prev: Option<FieldPoint> = None;
+                for col in 0..400 {
+                    let u = lo[0] + (hi[0] - lo[0]) * col as f64 / 400.0;
+                    let f = d.field(u, v);
+                    if let (Some(a), Some(b)) = (prev, f)
+                        && a.eccentricity() < 8.0
+                    {
+                        worst = worst.max((a.x - b.x).hypot(a.y - b.y));
+                        seen += 1;
+                    }
+                    prev = f;
+                }
+            }
+            assert!(seen > 500, "{seen}");
+            assert!(
+                worst < 2.0,
+                "{:?}: a jump of {worst}° between neighbouring samples",
+                h.hemi
+            );
+            // each hemisphere keeps to its hemifield (x = 0 allowed at the vertical meridian)
+            for (x, _) in d.target_field_points().iter().map(|p| (p[0], p[1])) {
+                let ok = match h.hemi {
+                    crate::brain::Hemisphere::Left => x >= -1e-6,
+                    crate::brain::Hemisphere::Right => x <= 1e-6,
+                };
+                assert!(ok, "{:?} has a field point at x = {x}", h.hemi);
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod retino_tests {
+    use crate::planning::plan::{self, PlanConfig};
+
+    /// Position, Jacobian, magnification and its gradient from the maps are exact within a
+    /// triangle: central differences agree to 1e-5 relative (but where a step crosses an edge).
+    #[test]
+    fn retinotopy_derivatives_match_finite_differences() {
+        let scene = crate::brain::fsaverage5::scene().unwrap();
+        let cfg = PlanConfig::try_embedded_default().unwrap();
+        let hemis = plan::hemispheres(&scene, &cfg.scene.hemispheres, "template", &[1]).unwrap();
+        let (mut n, mut ok) = (0, 0);
+        for h in &hemis {
+            let d = &h.domain;
+            let (lo, hi) = d.target_bounds;
+            for i in 0..200 {
+                let u = lo[0] + (hi[0] - lo[0]) * ((i * 37 % 200) as f64 + 0.5) / 200.0;
+                let v = lo[1] + (hi[1] - lo[1]) * ((i * 91 % 200) as f64 + 0.5) / 200.0;
+                let Some(r) = d.retino_at(u, v) else { continue };
+                let e = 1e-5;
+                for (c, (du, dv)) in [(e, 0.0), (0.0, e)].into_iter().enumerate() {
+                    let (Some(a), Some(b)) =
+                        (d.retino_at(u + du, v + dv), d.retino_at(u - du, v - dv))
+                    else {
+                        continue;
+                    };
+                    let close =
+                        |num: f64, ana: f64| (num - ana).abs() <= 1e-5 * ana.abs().max(1e-2);
+                    n += 1;
+                    ok += usize::from(
+                        close((a.field.x - b.field.x) / (2.0 * e), r.jac[0][c])
+                            && close((a.field.y - b.field.y) / (2.0 * e), r.jac[1][c])
+                            && close((a.mag - b.mag) / (2.0 * e), r.dmag[c]),
+                    );
+                }
+            }
+        }
+        assert!(n > 200, "{n} points checked");
+        assert!(ok as f64 >= 0.98 * n as f64, "{ok} of {n} agree");
+    }
+}

@@ -464,3 +464,57 @@ fn a_short_soak_keeps_memory_flat() {
         "memory grew {growth:.2}% over the second half: {samples:?}"
     );
 }
+
+/// `view SUBJECT --plan --plan-vessels MASK`: the subject replaces the default scene, the
+/// planner runs on its maps around the mask, and the mask's wall is drawn (it changes many
+/// pixels of the 3D view against the same plan with the generated vessels hidden).
+#[test]
+fn a_subject_with_a_vessel_mask_plans_and_draws_the_wall() {
+    let dir = scratch("gui-subject").join("subj");
+    let o = bin()
+        .args(["generate-subject", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let mask = dir.join("vessels_mask.mgz");
+    let shot = |vessels: &str, name: &str| {
+        let out = scratch("gui-subject").join(name);
+        let (report, log) = run_view_logged(&[
+            dir.to_str().unwrap(),
+            "--plan",
+            "--plan-vessels",
+            vessels,
+            "--hemi",
+            "left",
+            "--view",
+            "right",
+            "--bench-frames",
+            "3",
+            "--screenshot",
+            out.to_str().unwrap(),
+        ]);
+        assert!(report["layers"].as_u64().unwrap() >= 3, "{report}");
+        assert!(log.contains("Opened FreeSurfer subject"), "{log}");
+        assert!(log.contains("Optimisation finished"), "{log}");
+        image::open(&out).unwrap().to_rgb8()
+    };
+    let with_mask = shot(mask.to_str().unwrap(), "mask.png");
+    let without = shot("none", "none.png");
+    // the 3D view (left of the planning window, right of the side panel)
+    let changed = with_mask
+        .enumerate_pixels()
+        .filter(|(x, y, p)| {
+            (300..700).contains(x) && (40..760).contains(y) && {
+                let q = without.get_pixel(*x, *y);
+                (0..3)
+                    .map(|k| (p[k] as i32 - q[k] as i32).abs())
+                    .sum::<i32>()
+                    > 60
+            }
+        })
+        .count();
+    assert!(
+        changed > 5_000,
+        "{changed} pixels changed by the mask's wall"
+    );
+}

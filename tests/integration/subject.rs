@@ -289,3 +289,57 @@ fn bad_subject_inputs_get_one_clear_line() {
         "no voxel above the threshold 2.5",
     );
 }
+
+/// An fMRIPrep anat folder (GIFTI surfaces named the BIDS-derivatives way, here fsaverage5's)
+/// opens as a subject: found files and missing ones are reported, surfaces are taken to be in
+/// the T1w scanner space, and the registered sphere carries the template.
+#[test]
+fn an_fmriprep_anat_folder_is_a_subject() {
+    use cortexplorer::brain::fsaverage5::FILES;
+    let dir = scratch("subject-fmriprep").join("anat");
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = |file: &str| -> Option<String> {
+        let (kind, side) = file.trim_end_matches(".gii.gz").split_once('_')?;
+        let hemi = if side == "left" { "L" } else { "R" };
+        Some(match kind {
+            "pial" | "white" => format!("sub-01_hemi-{hemi}_{kind}.surf.gii"),
+            "infl" => format!("sub-01_hemi-{hemi}_inflated.surf.gii"),
+            "sphere" => format!("sub-01_hemi-{hemi}_space-fsaverage_desc-reg_sphere.surf.gii"),
+            "sulc" | "curv" => format!("sub-01_hemi-{hemi}_{kind}.shape.gii"),
+            "thick" => format!("sub-01_hemi-{hemi}_thickness.shape.gii"),
+            _ => return None,
+        })
+    };
+    for (file, bytes) in FILES {
+        if let Some(n) = name(file) {
+            std::fs::write(dir.join(n), bytes).unwrap();
+        }
+    }
+    let (files, info) = cortexplorer::brain::subject::discover(&dir).unwrap();
+    assert_eq!(info.layout, "fMRIPrep");
+    assert_eq!(files.len(), 14, "{:?}", info.found);
+    assert!(info.registered_sphere.values().all(|&r| r));
+    assert!(info.missing.is_empty(), "{:?}", info.missing);
+    let cfg = scratch("subject-fmriprep").join("quick.toml");
+    std::fs::write(
+        &cfg,
+        "[tasks]\nletters = [\"A\"]\nimages = false\n[optimizer]\nmax_iterations = 40\ncomparison_seeds = 1\n",
+    )
+    .unwrap();
+    let (ok, r, e) = run(&["plan", "--json", "--config", s(&cfg), "--subject", s(&dir)]);
+    assert!(ok, "{e}");
+    assert!(
+        r["retinotopy"]
+            .as_str()
+            .unwrap()
+            .contains("approximate template")
+    );
+    assert!(
+        r["coordinates"]
+            .as_str()
+            .unwrap()
+            .contains("fMRIPrep surfaces are in the T1w scanner space")
+    );
+    let e0 = &r["electrodes"][0];
+    assert_eq!(e0["ras_mm"], e0["surface_ras_mm"]);
+}
