@@ -343,3 +343,34 @@ fn an_fmriprep_anat_folder_is_a_subject() {
     let e0 = &r["electrodes"][0];
     assert_eq!(e0["ras_mm"], e0["surface_ras_mm"]);
 }
+
+/// Layers named the way neuropythy names them (`lh.benson14_angle.mgz` → "benson14_angle")
+/// are retinotopy for routing too (it used to fall back to the template silently).
+#[test]
+fn neuropythy_named_maps_drive_routing() {
+    let subj = generated("subject-routing");
+    let dir = subj.parent().unwrap().join("maps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for h in ["lh", "rh"] {
+        for k in ["angle", "eccen", "varea"] {
+            let to = dir.join(format!("{h}.benson14_{k}.mgz"));
+            std::fs::copy(subj.join(format!("surf/{h}.template_{k}.mgz")), &to).unwrap();
+            files.push(to);
+        }
+    }
+    let out = dir.join("heat.png");
+    let mut args = vec!["routing".to_string()];
+    args.extend(files.iter().map(|p| s(p).to_string()));
+    args.extend(["--vertex", "3920", "--json", "--out", s(&out)].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, j, e) = run(&args);
+    assert!(ok, "{e}");
+    assert!(
+        j["model"].as_str().unwrap().contains("benson14_angle"),
+        "{j}"
+    );
+    assert_eq!(j["prf"]["area"], 1);
+    // the template's V1 vertex 3920 sees the upper right field
+    assert!(f(&j["prf"]["x"]) > 0.0 && f(&j["prf"]["y"]) > 0.0, "{j}");
+}
