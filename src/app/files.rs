@@ -350,7 +350,7 @@ fn poll_subjects(
                     info.path.display()
                 ));
             }
-            s.subject = Some(Arc::new(info));
+            s.set_subject(info);
             Ok(s)
         });
         match built {

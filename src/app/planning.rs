@@ -189,17 +189,7 @@ fn list_retinotopy(mut state: ResMut<PlanState>, doc: Res<SceneDoc>, mut seen: L
     ];
     for g in crate::percept::maps::layer_groups(&doc.0) {
         let value = if g.prefix.is_empty() || g.varea.is_none() {
-            [
-                Some(&g.angle),
-                Some(&g.eccen),
-                g.varea.as_ref(),
-                g.sigma.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(",")
+            g.spec()
         } else {
             g.prefix.clone()
         };
@@ -609,7 +599,7 @@ fn handle_commands(
                 }
             }
             PlanCommand::Export(dir) => export(&state, &doc.0, dir).map(Some),
-            PlanCommand::Import(path) => import(&mut state, path).map(Some),
+            PlanCommand::Import(path) => import(&mut state, &doc.0, path).map(Some),
         };
         match result {
             Ok(Some(m)) => {
@@ -672,7 +662,13 @@ fn export(
     ))
 }
 
-fn import(state: &mut PlanState, path: &std::path::Path) -> Result<String, String> {
+/// Import a plan (its layout) or points (Slicer markups, BIDS, CSV: in the scene's export
+/// space — scanner RAS for a subject with a scanner transform — placed back on the sheet).
+fn import(
+    state: &mut PlanState,
+    scene: &crate::brain::scene::Scene,
+    path: &std::path::Path,
+) -> Result<String, String> {
     use crate::planning::export as ex;
     let name = path.to_string_lossy().to_ascii_lowercase();
     if name.ends_with("plan.json") || (name.ends_with(".json") && !name.ends_with(".mrk.json")) {
@@ -692,7 +688,11 @@ fn import(state: &mut PlanState, path: &std::path::Path) -> Result<String, Strin
         .ok_or("prepare a plan first (imported points are placed on its cortical sheet)")?;
     let mut placements = Vec::new();
     for pt in &points {
-        let q = glam::DVec3::from(pt.ras);
+        let ras = scene
+            .subject
+            .as_ref()
+            .map_or(pt.ras, |s| s.from_scanner(pt.ras));
+        let q = glam::DVec3::from(ras);
         let best = p
             .domains
             .iter()

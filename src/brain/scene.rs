@@ -187,6 +187,8 @@ pub enum Input {
     GeneratedVessels { seed: u64 },
     /// The synthetic selectivity demo.
     SelectivityDemo,
+    /// A subject folder (FreeSurfer or fMRIPrep), opened as a whole.
+    Subject { path: String },
 }
 
 /// A volume on the slices: its data, how it is drawn (grey window/level is a `gray` style
@@ -1019,6 +1021,20 @@ impl Scene {
             LayerData::Overlay { per_hemi, .. } => per_hemi.get(&h).map(|o| o.frame(0)),
             _ => None,
         })
+    }
+
+    /// Mark the scene as a subject's (after its files were added): the subject replaces its
+    /// files among the inputs, so a session reopens the folder as a whole.
+    pub fn set_subject(&mut self, info: crate::brain::subject::SubjectInfo) {
+        let dir = info.path.clone();
+        self.inputs.retain(|i| match i {
+            Input::File { path } => !std::path::Path::new(path).starts_with(&dir),
+            _ => true,
+        });
+        self.inputs.push(Input::Subject {
+            path: dir.to_string_lossy().into_owned(),
+        });
+        self.subject = Some(Arc::new(info));
     }
 
     /// Show generated vessels over every loaded hemisphere (the default scene's).

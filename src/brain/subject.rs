@@ -289,7 +289,7 @@ pub fn scene(dir: &Path) -> Result<super::scene::Scene, String> {
             dir.display()
         ));
     }
-    s.subject = Some(std::sync::Arc::new(info));
+    s.set_subject(info);
     Ok(s)
 }
 
@@ -491,6 +491,43 @@ pub fn write_generated(dir: &Path, seed: u64) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A generated subject opens with its scanner transform, and a session of it reopens the
+    /// folder as a whole (the transform comes back, not only the files).
+    #[test]
+    fn a_subject_opens_and_round_trips_through_a_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let subj = dir.path().join("subj");
+        write_generated(&subj, 1).unwrap();
+        let scene = scene(&subj).unwrap();
+        let info = scene.subject.clone().unwrap();
+        assert_eq!(info.layout, "FreeSurfer");
+        assert_eq!(info.coordinates(), "scanner RAS (mri/orig.mgz)");
+        assert!(info.registered_sphere.values().all(|&r| r));
+        let p = [1.0, 2.0, 3.0];
+        let q = info.to_scanner(p);
+        for k in 0..3 {
+            assert!((q[k] - p[k] - GENERATED_C_RAS[k] as f64).abs() < 1e-5);
+        }
+        let back = info.from_scanner(q);
+        assert!((0..3).all(|k| (back[k] - p[k]).abs() < 1e-9));
+        assert_eq!(
+            scene.inputs,
+            vec![super::super::scene::Input::Subject {
+                path: subj.to_string_lossy().into_owned()
+            }]
+        );
+        let session_path = dir.path().join("s.cortexplorer.json");
+        let (mut s, _, _) = crate::session::Session::from_scene(&scene, &session_path);
+        s.relativize(&session_path);
+        let (again, notes) = crate::session::restore_scene(&s, dir.path()).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(again.layers.len(), scene.layers.len());
+        assert_eq!(
+            again.subject.as_ref().unwrap().tkr_to_scanner,
+            info.tkr_to_scanner
+        );
+    }
 
     #[test]
     fn folders_that_are_not_subjects_are_refused() {

@@ -253,9 +253,8 @@ pub struct LayerGroup {
 }
 
 impl LayerGroup {
-    /// How the group is called in reports and the Plan panel.
-    pub fn label(&self) -> String {
-        let names: Vec<&str> = [
+    fn names(&self) -> Vec<&str> {
+        [
             Some(&self.angle),
             Some(&self.eccen),
             self.varea.as_ref(),
@@ -264,8 +263,17 @@ impl LayerGroup {
         .into_iter()
         .flatten()
         .map(String::as_str)
-        .collect();
-        names.join(", ")
+        .collect()
+    }
+
+    /// How the group is called in reports and the Plan panel.
+    pub fn label(&self) -> String {
+        self.names().join(", ")
+    }
+
+    /// The group as a `[scene] retinotopy` value: `ANGLE,ECCEN,VAREA[,SIGMA]` layer names.
+    pub fn spec(&self) -> String {
+        self.names().join(",")
     }
 }
 

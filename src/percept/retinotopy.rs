@@ -179,13 +179,7 @@ impl WedgeDipole {
         // angle above the horizontal meridian of the hemifield, in (−π/2, π/2]
         let elevation = p.y.atan2(p.x.abs());
         let theta = -elevation; // pulse2percept: upper field → negative v
-        let z = C(r, 0.0).mul(C(0.0, self.alpha1 * theta).exp());
-        let w = z
-            .add(C(self.a, 0.0))
-            .div(z.add(C(self.b, 0.0)))
-            .ln()
-            .scale(self.k)
-            .sub(C(self.k * (self.a / self.b).ln(), 0.0));
+        let w = self.dipole(r, self.alpha1 * theta);
         Some((hemi, w.0, w.1))
     }
 
@@ -264,14 +258,18 @@ impl WedgeDipole {
             2 => sign * (a1 * h + a2 * (h - ae)),
             _ => sign * ((a1 + a2) * h + a3 * ae),
         };
+        let w = self.dipole(r, phi);
+        Some((w.0, w.1))
+    }
+
+    /// The dipole of `z = r·e^{iφ}`: `w = k·log((z + a)/(z + b)) − k·log(a/b)`.
+    fn dipole(&self, r: f64, phi: f64) -> C {
         let z = C(r, 0.0).mul(C(0.0, phi).exp());
-        let w = z
-            .add(C(self.a, 0.0))
+        z.add(C(self.a, 0.0))
             .div(z.add(C(self.b, 0.0)))
             .ln()
             .scale(self.k)
-            .sub(C(self.k * (self.a / self.b).ln(), 0.0));
-        Some((w.0, w.1))
+            .sub(C(self.k * (self.a / self.b).ln(), 0.0))
     }
 
     /// Inverse map and dz/dw at a cortical point.

@@ -777,20 +777,33 @@ pub fn run(
     Ok((report, saved))
 }
 
+/// Are the scene's surfaces the embedded fsaverage5's?
+fn is_fsaverage5(scene: &Scene) -> bool {
+    scene.subject.is_none()
+        && scene.inputs.iter().any(|i| {
+            matches!(i, crate::brain::scene::Input::Embedded { name } if name.starts_with("pial_"))
+        })
+}
+
 /// The space exported positions are in.
 pub fn coordinates(scene: &Scene) -> String {
-    scene
-        .subject
-        .as_ref()
-        .map_or("surface RAS (fsaverage5)".into(), |s| s.coordinates())
+    match &scene.subject {
+        Some(s) => s.coordinates(),
+        None if is_fsaverage5(scene) => "surface RAS (fsaverage5)".into(),
+        None => "RAS of the loaded surfaces".into(),
+    }
 }
 
 /// BIDS iEEG `iEEGCoordinateSystem` and its description for a scene's exports.
 pub fn bids_space(scene: &Scene) -> (String, String) {
     match &scene.subject {
-        None => (
+        None if is_fsaverage5(scene) => (
             "fsaverage".into(),
             "FreeSurfer surface RAS of fsaverage5 (the embedded default scene); planned positions, not localised from imaging".into(),
+        ),
+        None => (
+            "Other".into(),
+            "RAS of the surfaces loaded into Cortexplorer (not a subject folder: no scanner transform known); planned positions".into(),
         ),
         Some(s) => match &s.tkr_to_scanner {
             Some((_, from)) => (
