@@ -100,41 +100,64 @@ impl SurfaceRetinotopy {
         })
     }
 
-    /// Locate a RAS point: search the triangles around the few nearest vertices.
+    /// Is the point at `bary` in triangle `f` in V1: every corner that carries weight is V1
+    /// (a point on a V1 vertex or edge counts even when the triangle's third corner is not).
+    fn in_v1(&self, f: u32, bary: [f64; 3]) -> bool {
+        let corners = self.surface.faces[f as usize];
+        (0..3).all(|k| {
+            bary[k] <= 1e-9 || self.field[corners[k] as usize].is_some_and(|(_, a)| a == 1)
+        })
+    }
+
+    /// Locate a RAS point: search the triangles around the few nearest vertices (among
+    /// equally near ones, one where the point is in V1).
     pub fn locate(&self, p: [f64; 3]) -> Option<SurfaceHit> {
         let q = DVec3::from(p);
         let pf = [p[0] as f32, p[1] as f32, p[2] as f32];
-        let mut best: Option<SurfaceHit> = None;
+        let mut best: Option<(SurfaceHit, bool)> = None;
         for v in self.points.nearest_neighbor_iter(pf).take(8) {
             for &f in &self.vertex_faces[v.data as usize] {
                 let tri = self.surface.faces[f as usize]
                     .map(|i| DVec3::from(self.surface.vertices[i as usize].map(f64::from)));
                 let (c, bary) = closest_on_triangle(q, tri);
                 let d = c.distance(q);
-                if best.is_none_or(|b| d < b.distance_mm) {
-                    best = Some(SurfaceHit {
+                let v1 = self.in_v1(f, bary);
+                let better = match &best {
+                    None => true,
+                    Some((b, bv1)) => {
+                        d < b.distance_mm - 1e-6 || (d <= b.distance_mm + 1e-6 && v1 && !bv1)
+                    }
+                };
+                if better {
+                    let hit = SurfaceHit {
                         distance_mm: d,
                         face: f,
                         bary,
                         field: None,
                         magnification: f64::NAN,
-                    });
+                    };
+                    best = Some((hit, v1));
                 }
             }
         }
-        let mut hit = best?;
+        let (mut hit, v1) = best?;
         let f = self.surface.faces[hit.face as usize];
         let corners = f.map(|i| self.field[i as usize]);
         // V1 only; Cartesian field points interpolated (no polar-angle wrap at the meridians)
-        if corners.iter().all(|c| c.is_some_and(|(_, a)| a == 1)) {
+        if v1 {
             let (mut x, mut y) = (0.0, 0.0);
+            let mut m = 0.0;
             for (k, c) in corners.iter().enumerate() {
-                let (p, _) = c.unwrap();
-                x += hit.bary[k] * p.x;
-                y += hit.bary[k] * p.y;
+                if let Some((p, _)) = c
+                    && hit.bary[k] > 1e-9
+                {
+                    x += hit.bary[k] * p.x;
+                    y += hit.bary[k] * p.y;
+                    m += hit.bary[k] * self.mag[f[k] as usize];
+                }
             }
             hit.field = Some(FieldPoint { x, y });
-            hit.magnification = (0..3).map(|k| hit.bary[k] * self.mag[f[k] as usize]).sum();
+            hit.magnification = m;
         }
         Some(hit)
     }
