@@ -3,14 +3,12 @@
 #![forbid(unsafe_code)]
 
 pub mod colormap;
-pub mod data;
 pub mod fsaverage5;
 pub mod mni152;
 pub mod paint;
 pub mod scene;
 pub mod slices;
 pub mod subject;
-pub mod surface;
 pub mod text;
 pub mod timeline;
 pub mod vessel_gen;
@@ -20,5 +18,7 @@ pub mod vessels;
 pub mod view;
 pub mod vol2surf;
 
+/// The plain data types come from the readers' crate (`crate::io`).
+pub use crate::io::{data, surface};
 pub use data::{Labels, Overlay, Region, Stats, Volume};
 pub use surface::{Hemisphere, Surface, SurfaceKind};

@@ -35,7 +35,7 @@ use crate::brain::Hemisphere;
 use crate::brain::scene::{LayerData, Scene};
 use crate::percept::render::Grid;
 use crate::routing::scene::{prf_model, queries_from_layer, queries_from_rois};
-use crate::routing::{Brush, Heatmap, PatchWeights, PrfModel, PrfSizes, QueryMap};
+use crate::routing::{Brush, Heatmap, PatchWeights, PatchWeightsExt, PrfModel, PrfSizes, QueryMap};
 
 #[derive(Args)]
 pub struct RoutingArgs {

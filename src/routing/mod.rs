@@ -293,52 +293,19 @@ fn gaussian(p: Prf, grid: &Grid) -> Vec<f32> {
     out
 }
 
-/// Routing weights from a file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PatchWeights {
-    pub n_images: usize,
-    pub n_queries: usize,
-    pub height: usize,
-    pub width: usize,
-    /// `[image][query][row][col]`
-    pub data: Vec<f32>,
+pub use crate::io::weights::PatchWeights;
+
+/// What routing does with file weights (the weights themselves are plain data from the
+/// readers).
+pub trait PatchWeightsExt {
+    /// The normalised heatmap of one query of one image.
+    fn heatmap(&self, image: usize, query: usize) -> Option<Heatmap>;
+    /// Fraction of each query's weight inside the brush.
+    fn brush(&self, image: usize, b: &Brush) -> Vec<f32>;
 }
 
-impl PatchWeights {
-    /// From an NPY array of shape `[q, h, w]` or `[i, q, h, w]`; NaN, ∞ and negative weights
-    /// are refused (naming the first one).
-    pub fn from_array(a: crate::io::npy::Array) -> Result<PatchWeights, String> {
-        let (ni, nq, h, w) = match a.shape[..] {
-            [q, h, w] => (1, q, h, w),
-            [i, q, h, w] => (i, q, h, w),
-            _ => {
-                return Err(format!(
-                    "routing weights of shape {:?}: expected [n_queries, grid_h, grid_w] or [n_images, n_queries, grid_h, grid_w]",
-                    a.shape
-                ));
-            }
-        };
-        if let Some(i) = a.data.iter().position(|x| !x.is_finite() || *x < 0.0) {
-            let cell = h * w;
-            return Err(format!(
-                "routing weights: {} at image {}, query {}, row {}, column {} (weights must be finite and ≥ 0)",
-                a.data[i],
-                i / (nq * cell),
-                i / cell % nq,
-                i % cell / w,
-                i % w
-            ));
-        }
-        Ok(PatchWeights {
-            n_images: ni,
-            n_queries: nq,
-            height: h,
-            width: w,
-            data: a.data,
-        })
-    }
-
-    pub fn heatmap(&self, image: usize, query: usize) -> Option<Heatmap> {
+impl PatchWeightsExt for PatchWeights {
+    fn heatmap(&self, image: usize, query: usize) -> Option<Heatmap> {
         if image >= self.n_images || query >= self.n_queries {
             return None;
         }
@@ -347,8 +314,7 @@ impl PatchWeights {
         Heatmap::normalised(self.height, self.width, self.data[at..at + cell].to_vec())
     }
 
-    /// Fraction of each query's weight inside the brush.
-    pub fn brush(&self, image: usize, b: &Brush) -> Vec<f32> {
+    fn brush(&self, image: usize, b: &Brush) -> Vec<f32> {
         (0..self.n_queries)
             .map(|q| self.heatmap(image, q).map_or(0.0, |m| m.in_brush(b) as f32))
             .collect()

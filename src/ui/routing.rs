@@ -13,7 +13,7 @@ use crate::brain::paint::OverlayStyle;
 use crate::brain::scene::Scene;
 use crate::percept::render::Grid;
 use crate::routing::scene::{prf_model, queries_from_layer};
-use crate::routing::{Brush, Heatmap, PrfModel, PrfSizes};
+use crate::routing::{Brush, Heatmap, PatchWeightsExt, PrfModel, PrfSizes};
 
 pub const BRUSH_LAYER: &str = "routing: brush";
 

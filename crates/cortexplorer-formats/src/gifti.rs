@@ -21,7 +21,7 @@ use quick_xml::events::Event;
 
 use super::source::{Limits, Source, checked_product};
 use super::{Content, FormatError};
-use crate::brain::{Hemisphere, Labels, Overlay, Region, Surface};
+use crate::{Hemisphere, Labels, Overlay, Region, Surface};
 
 /// Bytes of XML allowed besides what the data arrays declare (metadata, label tables).
 const BASE_BUDGET: u64 = 64 << 20;

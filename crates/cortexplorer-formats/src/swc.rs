@@ -5,7 +5,7 @@
 //! every parent must exist, ids must be unique, radii finite and ≥ 0.
 
 use super::FormatError;
-use crate::brain::vessels::{VesselGraph, VesselKind};
+use crate::vessels::{VesselGraph, VesselKind};
 
 pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
     let text = std::str::from_utf8(bytes)

@@ -6,7 +6,7 @@
 
 use super::source::{Limits, Source, read_all};
 use super::{Content, FormatError};
-use crate::brain::data::Picture;
+use crate::data::Picture;
 
 /// Thumbnail side (pixels).
 pub const THUMB: u32 = 128;

@@ -1,6 +1,23 @@
-//! File readers, one module per format. No Bevy, no egui.
+//! # cortexplorer-formats
 //!
-//! Every reader returns plain data from `crate::brain` and follows the same rules:
+//! Neuroimaging file readers and writers with their own plain data types — the nibabel of
+//! Cortexplorer, usable by any Rust program: FreeSurfer surfaces, curv/morphometry, annot and
+//! label files; MGH/MGZ; GIFTI (every encoding; there is no other GIFTI crate); NIfTI-1/2;
+//! NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
+//! electrode lists; captions; pictures; region matrices and node files. It knows nothing of
+//! scenes, routing or planning. No Bevy, no egui.
+//!
+//! ```no_run
+//! use cortexplorer_formats::{Content, load};
+//!
+//! let l = load(std::path::Path::new("lh.pial")).expect("readable surface");
+//! if let Content::Surface(s) = l.content {
+//!     println!("{} vertices, {} faces", s.vertices.len(), s.faces.len());
+//! }
+//! ```
+//!
+//! Every reader returns plain data from this crate ([`data`], [`surface`], [`vessels`],
+//! [`weights`], [`regions`]) and follows the same rules:
 //! declared sizes are validated against the file (or the [`Limits`]) before allocation,
 //! indices against counts, and every failure is a [`ReadError`] whose message names the file
 //! and the problem in one line. Values equal what nibabel 5 reads from the same file; the
@@ -12,7 +29,18 @@
 //! target (FreeSurfer surfaces within 1.5× of the raw file read). NIfTI-1 headers are parsed by
 //! the `nifti` crate; it has no NIfTI-2 support, so that 540-byte header is decoded here.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+pub mod data;
+mod hint;
+pub mod regions;
+pub mod surface;
+pub mod vessels;
+pub mod weights;
+
+pub use data::{Labels, Overlay, Picture, Region, Stats, Volume};
+pub use hint::huge_pages;
+pub use surface::{Hemisphere, Surface, SurfaceKind};
 
 pub mod captions;
 pub mod electrodes;
@@ -33,8 +61,6 @@ pub mod vtk;
 use std::path::Path;
 
 pub use source::{Limits, Source};
-
-use crate::brain::{Hemisphere, Labels, Overlay, Surface, SurfaceKind, Volume};
 
 /// What went wrong inside a file.
 #[derive(Debug, thiserror::Error)]
@@ -142,17 +168,17 @@ pub enum Content {
     Overlay(Overlay),
     Labels(Labels),
     Volume(Volume),
-    Vessels(crate::brain::vessels::VesselGraph),
+    Vessels(crate::vessels::VesselGraph),
     Captions(captions::CaptionTable),
     /// names of the categories of a selectivity input
     Categories(Vec<String>),
-    Picture(crate::brain::data::Picture),
+    Picture(crate::data::Picture),
     /// image-patch routing weights (`.npy` with 3 or 4 dimensions)
-    RoutingWeights(crate::routing::PatchWeights),
+    RoutingWeights(crate::weights::PatchWeights),
     /// region ↔ region routing weights (N×N or T×N×N)
-    RegionMatrix(crate::routing::regions::RegionMatrix),
+    RegionMatrix(crate::regions::RegionMatrix),
     /// region centres (BrainNet `.node`, TVB `centres.txt`)
-    Nodes(crate::routing::regions::Nodes),
+    Nodes(crate::regions::Nodes),
 }
 
 impl Content {
@@ -423,14 +449,14 @@ pub fn load_source_progress(
         Format::Nodes => {
             let b = source::read_all(&src, limits).map_err(err)?;
             Content::Nodes(
-                crate::routing::regions::Nodes::parse(&String::from_utf8_lossy(&b))
+                crate::regions::Nodes::parse(&String::from_utf8_lossy(&b))
                     .map_err(|e| err(FormatError::Invalid(e)))?,
             )
         }
         Format::MatrixText => {
             let b = source::read_all(&src, limits).map_err(err)?;
             Content::RegionMatrix(
-                crate::routing::regions::RegionMatrix::parse_text(&String::from_utf8_lossy(&b))
+                crate::regions::RegionMatrix::parse_text(&String::from_utf8_lossy(&b))
                     .map_err(|e| err(FormatError::Invalid(e)))?,
             )
         }

@@ -10,12 +10,12 @@ use npyz::{NpyFile, Order, TypeChar};
 
 use super::source::{Limits, Source, read_all};
 use super::{Content, FormatError};
-use crate::brain::data::Overlay;
+use crate::data::Overlay;
 
 /// A 1-D/2-D array is per-vertex data; a 3-D `[queries, h, w]` or 4-D `[images, queries, h, w]`
-/// array is image-patch routing weights (`crate::routing`); a file whose name says `matrix`,
+/// array is image-patch routing weights ([`crate::weights`]); a file whose name says `matrix`,
 /// `connectivity`, `conn` or `regions` holding `[N, N]` or `[T, N, N]` is a region routing
-/// matrix (`crate::routing::regions`).
+/// matrix ([`crate::regions`]).
 pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
     let bytes = read_all(src, limits)?;
     let a = parse_array(&bytes, 4)?;
@@ -30,12 +30,12 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
                 a.shape
             )));
         }
-        return crate::routing::regions::RegionMatrix::new(&a.shape, a.data)
+        return crate::regions::RegionMatrix::new(&a.shape, a.data)
             .map(Content::RegionMatrix)
             .map_err(FormatError::Invalid);
     }
     if a.shape.len() >= 3 {
-        return crate::routing::PatchWeights::from_array(a)
+        return crate::weights::PatchWeights::from_array(a)
             .map(Content::RoutingWeights)
             .map_err(FormatError::Invalid);
     }

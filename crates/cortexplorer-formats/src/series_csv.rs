@@ -6,7 +6,7 @@
 
 use super::source::{Limits, Source, read_all};
 use super::{Content, FormatError};
-use crate::brain::data::Overlay;
+use crate::data::Overlay;
 
 pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
     let bytes = read_all(src, limits)?;

@@ -17,7 +17,7 @@ use super::source::{
     Cursor, Limits, Source, checked_product, finish_compressed, read_exact_growing,
 };
 use super::{Content, FormatError};
-use crate::brain::{Overlay, Volume};
+use crate::{Overlay, Volume};
 
 const HEADER_BYTES: usize = 284;
 

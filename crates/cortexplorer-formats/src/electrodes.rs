@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use super::ReadError;
-use crate::brain::Hemisphere;
+use crate::surface::Hemisphere;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coords {

@@ -12,7 +12,7 @@
 //! allocated, every index against the point count.
 
 use super::FormatError;
-use crate::brain::vessels::{VesselGraph, VesselKind};
+use crate::vessels::{VesselGraph, VesselKind};
 
 struct Reader<'a> {
     b: &'a [u8],

@@ -15,7 +15,7 @@
 
 use super::source::{Limits, Source, read_all};
 use super::{Content, FormatError};
-use crate::brain::Hemisphere;
+use crate::surface::Hemisphere;
 
 /// Where a caption belongs.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -24,7 +24,7 @@
 use serde::Deserialize;
 
 use super::FormatError;
-use crate::brain::vessels::{VesselGraph, VesselKind};
+use crate::vessels::{VesselGraph, VesselKind};
 
 /// A JSON number, or one of the strings non-finite tokens were rewritten into.
 #[derive(Deserialize, Clone, Copy, Default)]

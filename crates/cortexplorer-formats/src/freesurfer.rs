@@ -14,7 +14,7 @@
 
 use super::FormatError;
 use super::source::{Cursor, Limits, Source, be_f32s, be_i32s, read_all};
-use crate::brain::{Labels, Overlay, Region, Surface};
+use crate::{Labels, Overlay, Region, Surface};
 
 pub const TRIANGLE_MAGIC: u32 = 0xFF_FF_FE;
 pub const CURV_MAGIC: u32 = 0xFF_FF_FF; // also the old quad-surface magic

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use super::FormatError;
 use super::source::{Limits, file_bytes};
-use crate::brain::vessels::{VesselGraph, VesselKind};
+use crate::vessels::{VesselGraph, VesselKind};
 
 pub const NODE_COLUMNS: &[&str] = &[
     "id",

@@ -13,7 +13,7 @@ use std::io::Read;
 
 use super::source::{Limits, Source, checked_product, finish_compressed, read_exact_growing};
 use super::{Content, Format, FormatError};
-use crate::brain::{Overlay, Volume};
+use crate::{Overlay, Volume};
 
 /// The fields of a NIfTI-1 or -2 header this program uses, widened to 64 bits.
 #[derive(Clone, Debug)]
