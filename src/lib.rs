@@ -16,21 +16,18 @@
 //! imports Bevy or egui (checked by a test), so
 //! everything there runs in the CLI and in unit tests without a window.
 
-pub mod activity;
+pub use cortexplorer_core::{
+    activity, brain, check, percept, planning, routing, selectivity, session,
+};
+/// The readers and writers (the `cortexplorer-formats` crate).
+pub use cortexplorer_formats as io;
+/// The compute runner (the `cortexplorer-gpu` crate).
+pub use cortexplorer_gpu as gpu;
+
 #[cfg(feature = "app")]
 pub mod app;
-pub mod brain;
-pub mod check;
 #[cfg(feature = "app")]
 pub mod cli;
-pub mod gpu;
-/// The readers and writers: the `cortexplorer-formats` crate of this workspace.
-pub use cortexplorer_formats as io;
-pub mod percept;
-pub mod planning;
-pub mod routing;
-pub mod selectivity;
-pub mod session;
 #[cfg(feature = "app")]
 pub mod ui;
 

@@ -1,11 +1,13 @@
+#![forbid(unsafe_code)]
+
 //! A small compute runner on `wgpu`: the same kernels run on the app's render device and on a
 //! standalone (headless) device in the CLI and the tests — on Mesa lavapipe where there is no
 //! GPU. No Bevy here; the app hands over its own `wgpu::Device`/`Queue`.
 
 use wgpu::util::DeviceExt;
 
-use crate::activity::laplacian::Laplacian;
-use crate::activity::models::Model;
+use cortexplorer_core::activity::laplacian::Laplacian;
+use cortexplorer_core::activity::models::Model;
 
 /// A device and its queue.
 pub struct Gpu {
@@ -410,7 +412,7 @@ impl ModelKernel {
         let d = &gpu.device;
         let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("kick"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("../shaders/kick.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../../../shaders/kick.wgsl").into()),
         });
         let pipeline = d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some("kick"),
@@ -497,7 +499,7 @@ impl ModelKernel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::laplacian;
+    use cortexplorer_core::activity::laplacian;
 
     #[test]
     fn groups_cover_large_meshes() {
@@ -544,8 +546,8 @@ mod tests {
     #[test]
     fn every_model_gpu_matches_cpu() {
         let gpu = Gpu::headless().expect("a Vulkan adapter (lavapipe in CI)");
-        let surfaces = crate::brain::fsaverage5::pial_surfaces().unwrap();
-        let (v, f, _) = crate::activity::combined_mesh(&surfaces);
+        let surfaces = cortexplorer_core::brain::fsaverage5::pial_surfaces().unwrap();
+        let (v, f, _) = cortexplorer_core::activity::combined_mesh(&surfaces);
         assert_eq!(v.len(), 20484);
         let l = laplacian::Laplacian::new(&v, &f).unwrap();
         let n = l.len();
@@ -619,7 +621,7 @@ mod tests {
         let (v, f) = laplacian::icosphere(8, 10.0);
         let l = laplacian::Laplacian::new(&v, &f).unwrap();
         let n = l.len();
-        let bump = crate::activity::gaussian_bump(&v, v[0], 4.0);
+        let bump = cortexplorer_core::activity::gaussian_bump(&v, v[0], 4.0);
         for model in [
             Model::Diffusion { d: 1.0 },
             Model::Kuramoto { k: 1.0 },

@@ -11,28 +11,28 @@ pub const IMAGES: &[(&str, &[u8])] = &[
         "camera",
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/assets/images/camera.png"
+            "/../../assets/images/camera.png"
         )),
     ),
     (
         "astronaut",
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/assets/images/astronaut.png"
+            "/../../assets/images/astronaut.png"
         )),
     ),
     (
         "chelsea",
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/assets/images/chelsea.png"
+            "/../../assets/images/chelsea.png"
         )),
     ),
     (
         "coffee",
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/assets/images/coffee.png"
+            "/../../assets/images/coffee.png"
         )),
     ),
 ];

@@ -5,7 +5,7 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 const FONT: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/DejaVuSans-Bold.ttf"
+    "/../../assets/fonts/DejaVuSans-Bold.ttf"
 ));
 
 pub fn font() -> Result<FontRef<'static>, String> {

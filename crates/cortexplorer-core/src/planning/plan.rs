@@ -159,8 +159,10 @@ impl Default for TaskConfig {
 
 impl PlanConfig {
     /// `assets/plan.toml`, compiled in (the default scene's plan).
-    pub const EMBEDDED: &'static str =
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/plan.toml"));
+    pub const EMBEDDED: &'static str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/plan.toml"
+    ));
 
     /// The embedded default configuration.
     pub fn try_embedded_default() -> Result<PlanConfig, String> {

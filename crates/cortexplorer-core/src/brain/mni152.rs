@@ -7,7 +7,7 @@ use crate::io::{self, Limits, Loaded, ReadError, Source};
 pub const NAME: &str = "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz";
 const BYTES: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/assets/mni152/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
+    "/../../assets/mni152/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
 ));
 
 pub fn source() -> Source {

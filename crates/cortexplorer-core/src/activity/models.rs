@@ -270,16 +270,16 @@ impl Model {
     /// WGSL source of the kernel: the shared bindings and helpers, then the model's step.
     pub fn shader(&self) -> String {
         let body = match self {
-            Model::Diffusion { .. } => include_str!("../../shaders/diffusion.wgsl"),
-            Model::Wave { .. } => include_str!("../../shaders/wave.wgsl"),
-            Model::Kuramoto { .. } => include_str!("../../shaders/kuramoto.wgsl"),
-            Model::WilsonCowan(_) => include_str!("../../shaders/wilson_cowan.wgsl"),
-            Model::Lif(_) => include_str!("../../shaders/lif.wgsl"),
-            Model::Balloon => include_str!("../../shaders/balloon.wgsl"),
+            Model::Diffusion { .. } => include_str!("../../../../shaders/diffusion.wgsl"),
+            Model::Wave { .. } => include_str!("../../../../shaders/wave.wgsl"),
+            Model::Kuramoto { .. } => include_str!("../../../../shaders/kuramoto.wgsl"),
+            Model::WilsonCowan(_) => include_str!("../../../../shaders/wilson_cowan.wgsl"),
+            Model::Lif(_) => include_str!("../../../../shaders/lif.wgsl"),
+            Model::Balloon => include_str!("../../../../shaders/balloon.wgsl"),
         };
         format!(
             "{}\n{body}",
-            include_str!("../../shaders/model_common.wgsl")
+            include_str!("../../../../shaders/model_common.wgsl")
         )
     }
 

@@ -7,7 +7,7 @@ use crate::io::{self, Limits, Loaded, ReadError, Source};
 
 macro_rules! embed {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fsaverage5/", $name)) as &[u8])),*]
+        &[$(($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/fsaverage5/", $name)) as &[u8])),*]
     };
 }
 
