@@ -121,7 +121,7 @@ fn update_arcs(
     }
     if view.nodes_key != Some(nodes_key) {
         view.nodes_key = Some(nodes_key);
-        view.nodes = Some(scene.region_centres());
+        view.nodes = Some(crate::routing::scene::region_centres(scene));
         view.key = None;
     }
     let Some(Ok(nodes)) = view.nodes.clone() else {

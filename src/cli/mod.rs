@@ -342,7 +342,7 @@ pub fn main() -> ExitCode {
             vol2surf::vol2surf(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
         Some(Command::GenerateSubject { dir, seed }) => {
-            crate::brain::subject::write_generated(&dir, seed).map_or_else(fail, |_| {
+            crate::planning::generated_subject::write(&dir, seed).map_or_else(fail, |_| {
                 println!("generated subject written to {}", dir.display());
                 ExitCode::SUCCESS
             })

@@ -332,7 +332,7 @@ fn region_arcs(a: &RoutingArgs, scene: &mut Scene, m: &std::path::Path) -> Resul
         scene.add(l)?;
     }
     let (src, mat) = scene.region_matrix.clone().ok_or("no region matrix")?;
-    let nodes = scene.region_centres()?;
+    let nodes = crate::routing::scene::region_centres(scene)?;
     if a.frame >= mat.frames {
         return Err(format!(
             "--frame {}: {src} has {} frame(s)",

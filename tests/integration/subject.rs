@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use cortexplorer::brain::Overlay;
-use cortexplorer::brain::subject::GENERATED_C_RAS;
+use cortexplorer::planning::generated_subject::C_RAS as GENERATED_C_RAS;
 use serde_json::Value;
 
 use crate::{bin, nifti_f32, scratch};

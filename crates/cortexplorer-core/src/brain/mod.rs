@@ -4,8 +4,10 @@
 
 pub mod colormap;
 pub mod fsaverage5;
+pub mod geometry;
 pub mod mni152;
 pub mod paint;
+pub mod retino_names;
 pub mod scene;
 pub mod slices;
 pub mod subject;

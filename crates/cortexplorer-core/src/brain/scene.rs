@@ -159,11 +159,11 @@ pub struct Scene {
     pub color_rev: u64,
     /// Category selectivity, captions and the picture gallery (`crate::selectivity`).
     pub selectivity: crate::selectivity::state::SelectivityDoc,
-    /// Image-patch routing weights from a file (`crate::routing`), with their source.
-    pub routing_weights: Option<(String, Arc<crate::routing::PatchWeights>)>,
+    /// Image-patch routing weights from a file (`crate::io::weights`, used by `crate::routing`), with their source.
+    pub routing_weights: Option<(String, Arc<crate::io::weights::PatchWeights>)>,
     /// Region ↔ region routing weights and region centres from files, with their sources.
-    pub region_matrix: Option<(String, Arc<crate::routing::regions::RegionMatrix>)>,
-    pub region_nodes: Option<(String, Arc<crate::routing::regions::Nodes>)>,
+    pub region_matrix: Option<(String, Arc<crate::io::regions::RegionMatrix>)>,
+    pub region_nodes: Option<(String, Arc<crate::io::regions::Nodes>)>,
     /// What the scene was built from, in order (files, embedded data, generators): replaying
     /// them rebuilds the scene (session files record them).
     pub inputs: Vec<Input>,
@@ -438,7 +438,7 @@ impl Scene {
                             data[v * n + f] = o.values[f * n + v];
                         }
                     }
-                    let m = crate::routing::regions::RegionMatrix::new(&[n, n], data)
+                    let m = crate::io::regions::RegionMatrix::new(&[n, n], data)
                         .map_err(|e| format!("{what}: {e}"))?;
                     return Ok(Some(self.add_region_matrix(what, m)));
                 }
@@ -640,11 +640,7 @@ impl Scene {
         }
     }
 
-    fn add_region_matrix(
-        &mut self,
-        what: String,
-        m: crate::routing::regions::RegionMatrix,
-    ) -> String {
+    fn add_region_matrix(&mut self, what: String, m: crate::io::regions::RegionMatrix) -> String {
         let note = format!(
             "{what}: region routing, {} regions × {} frame(s) (Routing panel: region arcs)",
             m.n, m.frames
@@ -652,61 +648,6 @@ impl Scene {
         self.region_matrix = Some((what, Arc::new(m)));
         self.selectivity.rev += 1;
         note
-    }
-
-    /// The centres of the matrix's regions: a node file with as many nodes, else the first
-    /// labels layer with as many regions (that have vertices).
-    pub fn region_centres(&self) -> Result<crate::routing::regions::Nodes, String> {
-        use crate::routing::regions::centres_from_labels;
-        let (src, m) = self
-            .region_matrix
-            .as_ref()
-            .ok_or("no region routing matrix is loaded")?;
-        if let Some((_, n)) = &self.region_nodes
-            && n.names.len() == m.n
-        {
-            return Ok((**n).clone());
-        }
-        let mut seen = Vec::new();
-        for l in &self.layers {
-            let LayerData::Labels { per_hemi, .. } = &l.data else {
-                continue;
-            };
-            let mut input = BTreeMap::new();
-            for (h, lb) in per_hemi {
-                let (Some(g), true) = (self.hemis.get(h), !lb.regions.is_empty()) else {
-                    continue;
-                };
-                let Some(pial) = g
-                    .surfaces
-                    .get(&SurfaceKind::Pial)
-                    .or_else(|| g.surfaces.values().next())
-                else {
-                    continue;
-                };
-                if let Ok(d) = lb.dense(g.n_vertices()) {
-                    let names = lb.regions.iter().map(|r| r.name.clone()).collect();
-                    input.insert(*h, (d, names, pial.vertices.as_slice()));
-                }
-            }
-            let nodes = centres_from_labels(&input);
-            if nodes.names.len() == m.n {
-                return Ok(nodes);
-            }
-            seen.push(format!("{} has {}", l.name, nodes.names.len()));
-        }
-        if let Some((nsrc, n)) = &self.region_nodes {
-            seen.push(format!("{nsrc} has {}", n.names.len()));
-        }
-        Err(format!(
-            "{src}: {} regions, but no parcellation or node file has as many ({})",
-            m.n,
-            if seen.is_empty() {
-                "none is loaded".to_string()
-            } else {
-                seen.join("; ")
-            }
-        ))
     }
 
     /// A multi-frame layer arrived: build the selectivity dataset when category names wait

@@ -152,7 +152,7 @@ pub fn discover(dir: &Path) -> Result<(Vec<PathBuf>, SubjectInfo), String> {
                 .filter(|n| {
                     n.starts_with(&format!("{fs}."))
                         && (n.ends_with(".mgz") || n.ends_with(".mgh"))
-                        && crate::percept::maps::role_of_layer(&super::scene::layer_name(n))
+                        && super::retino_names::role_of_layer(&super::scene::layer_name(n))
                             .is_some()
                 })
                 .collect();
@@ -322,172 +322,6 @@ pub fn plannable(scene: &super::scene::Scene, hemis: &[Hemisphere]) -> Result<()
     ))
 }
 
-/// Scanner offset (`c_ras`) of the generated subject's `mri/orig.mgz`.
-pub const GENERATED_C_RAS: [f32; 3] = [2.5, -18.0, 12.25];
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(bytes).expect("in-memory gzip");
-    enc.finish().expect("in-memory gzip")
-}
-
-/// Write a **generated** FreeSurfer subject for trying the subject workflow and for tests:
-/// the embedded fsaverage5 surfaces and morphometry as `surf/?h.*`, the template's retinotopy
-/// as `surf/?h.template_{angle,eccen,varea}.mgz`, a conformed 256³ `mri/orig.mgz` (empty,
-/// its header places surface RAS at scanner RAS + `GENERATED_C_RAS`), and a vessel mask
-/// `vessels_mask.mgz` (0.8×0.8×1.2 mm voxels, scanner RAS) rasterised from the generated
-/// vessels of `seed` over the occipital lobe. A `README.txt` says it is generated.
-pub fn write_generated(dir: &Path, seed: u64) -> Result<(), String> {
-    use super::SurfaceKind;
-    use crate::io::{freesurfer, mgh};
-    let scene = super::fsaverage5::scene()?;
-    let surf = dir.join("surf");
-    let mri = dir.join("mri");
-    for d in [&surf, &mri] {
-        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
-    }
-    let write = |p: PathBuf, bytes: &[u8]| {
-        crate::io::atomic_write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))
-    };
-    for (h, fs, _) in HEMIS {
-        let g = &scene.hemis[&h];
-        for (kind, name) in [
-            (SurfaceKind::Pial, "pial"),
-            (SurfaceKind::White, "white"),
-            (SurfaceKind::Inflated, "inflated"),
-            (SurfaceKind::Sphere, "sphere.reg"),
-        ] {
-            let s = &g.surfaces[&kind];
-            write(
-                surf.join(format!("{fs}.{name}")),
-                &freesurfer::write_surface(s, "created by cortexplorer generate-subject"),
-            )?;
-        }
-        let n_faces = g.surfaces[&SurfaceKind::Pial].faces.len();
-        for name in ["sulc", "curv", "thickness"] {
-            let v = scene
-                .overlay_frame(name, h)
-                .ok_or_else(|| format!("fsaverage5 has no {name}"))?;
-            write(
-                surf.join(format!("{fs}.{name}")),
-                &freesurfer::write_curv(v, n_faces),
-            )?;
-        }
-        let m = crate::planning::template::evaluate(h, &g.surfaces[&SurfaceKind::Sphere]);
-        for (name, v) in [
-            ("angle", &m.angle),
-            ("eccen", &m.eccen),
-            ("varea", &m.varea),
-        ] {
-            let o = super::Overlay::new(v.len(), 1, v.clone());
-            write(
-                surf.join(format!("{fs}.template_{name}.mgz")),
-                &gzip(&mgh::write_overlay(&o)),
-            )?;
-        }
-    }
-    // conformed 256³ LIA volume, 1 mm: scanner RAS = surface RAS + c_ras
-    let orig = mgh::MghHeader {
-        dims: [256, 256, 256, 1],
-        dtype: 3,
-        good_ras: true,
-        delta: [1.0; 3],
-        mdc: [[-1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]],
-        p_xyz_c: GENERATED_C_RAS,
-    };
-    write(
-        mri.join("orig.mgz"),
-        &gzip(&mgh::write_volume(&orig, &vec![0f32; 256 * 256 * 256])),
-    )?;
-    // vessel mask over the occipital lobe, in scanner RAS
-    let which = [Hemisphere::Left, Hemisphere::Right];
-    let g = super::vessel_gen::for_scene(&scene, &which, seed);
-    let c = GENERATED_C_RAS.map(f64::from);
-    let nodes: Vec<[f64; 3]> = g
-        .nodes
-        .iter()
-        .map(|n| [n[0] as f64 + c[0], n[1] as f64 + c[1], n[2] as f64 + c[2]])
-        .collect();
-    let posterior = |n: &[f32; 3]| n[1] < -50.0;
-    let (mut lo, mut hi) = ([f64::MAX; 3], [f64::MIN; 3]);
-    for (n, q) in g.nodes.iter().zip(&nodes) {
-        if posterior(n) {
-            for k in 0..3 {
-                lo[k] = lo[k].min(q[k] - 3.0);
-                hi[k] = hi[k].max(q[k] + 3.0);
-            }
-        }
-    }
-    if lo[0] > hi[0] {
-        return Err("no generated vessel over the occipital lobe".into());
-    }
-    let delta = [0.8f64, 0.8, 1.2];
-    let dims: [usize; 3] =
-        std::array::from_fn(|k| ((hi[k] - lo[k]) / delta[k]).ceil() as usize + 1);
-    let centre: [f64; 3] = std::array::from_fn(|k| lo[k] + delta[k] * dims[k] as f64 / 2.0);
-    let mask_header = mgh::MghHeader {
-        dims: [dims[0], dims[1], dims[2], 1],
-        dtype: 3,
-        good_ras: true,
-        delta: delta.map(|d| d as f32),
-        mdc: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
-        p_xyz_c: centre.map(|x| x as f32),
-    };
-    // voxel (i, j, k) has its centre at lo' + delta·index, lo' = centre − delta·dims/2
-    let origin: [f64; 3] = std::array::from_fn(|k| centre[k] - delta[k] * dims[k] as f64 / 2.0);
-    let mut data = vec![0f32; dims[0] * dims[1] * dims[2]];
-    for (e, r) in g.edges.iter().zip(&g.radius) {
-        let (a, b) = (nodes[e[0] as usize], nodes[e[1] as usize]);
-        if !posterior(&g.nodes[e[0] as usize]) && !posterior(&g.nodes[e[1] as usize]) {
-            continue;
-        }
-        let len = (0..3).map(|k| (b[k] - a[k]).powi(2)).sum::<f64>().sqrt();
-        let steps = (len / 0.2).ceil().max(1.0) as usize;
-        let reach = *r as f64 + 0.4;
-        for s in 0..=steps {
-            let t = s as f64 / steps as f64;
-            let p: [f64; 3] = std::array::from_fn(|k| a[k] + (b[k] - a[k]) * t);
-            let range = |k: usize| {
-                let lo_i = ((p[k] - reach - origin[k]) / delta[k]).floor().max(0.0) as usize;
-                let hi_i =
-                    (((p[k] + reach - origin[k]) / delta[k]).ceil() as usize).min(dims[k] - 1);
-                lo_i..=hi_i
-            };
-            for z in range(2) {
-                for y in range(1) {
-                    for x in range(0) {
-                        let v = [x, y, z];
-                        let d2: f64 = (0..3)
-                            .map(|k| (origin[k] + delta[k] * v[k] as f64 - p[k]).powi(2))
-                            .sum();
-                        if d2 <= reach * reach {
-                            data[(z * dims[1] + y) * dims[0] + x] = 1.0;
-                        }
-                    }
-                }
-            }
-        }
-    }
-    write(
-        dir.join("vessels_mask.mgz"),
-        &gzip(&mgh::write_volume(&mask_header, &data)),
-    )?;
-    write(
-        dir.join("README.txt"),
-        format!(
-            "GENERATED subject written by `cortexplorer generate-subject` for trying the subject\n\
-             workflow: fsaverage5 surfaces as a FreeSurfer subject, the built-in template's\n\
-             retinotopy (surf/?h.template_*.mgz), an empty conformed mri/orig.mgz whose header puts\n\
-             scanner RAS at surface RAS + ({}, {}, {}) mm, and vessels_mask.mgz rasterised from\n\
-             generated vessels (seed {seed}). Not anatomy.\n",
-            GENERATED_C_RAS[0], GENERATED_C_RAS[1], GENERATED_C_RAS[2]
-        )
-        .as_bytes(),
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -498,7 +332,7 @@ mod tests {
     fn a_subject_opens_and_round_trips_through_a_session() {
         let dir = tempfile::tempdir().unwrap();
         let subj = dir.path().join("subj");
-        write_generated(&subj, 1).unwrap();
+        crate::planning::generated_subject::write(&subj, 1).unwrap();
         let scene = scene(&subj).unwrap();
         let info = scene.subject.clone().unwrap();
         assert_eq!(info.layout, "FreeSurfer");
@@ -507,7 +341,9 @@ mod tests {
         let p = [1.0, 2.0, 3.0];
         let q = info.to_scanner(p);
         for k in 0..3 {
-            assert!((q[k] - p[k] - GENERATED_C_RAS[k] as f64).abs() < 1e-5);
+            assert!(
+                (q[k] - p[k] - crate::planning::generated_subject::C_RAS[k] as f64).abs() < 1e-5
+            );
         }
         let back = info.from_scanner(q);
         assert!((0..3).all(|k| (back[k] - p[k]).abs() < 1e-9));

@@ -11,9 +11,9 @@ use rstar::primitives::GeomWithData;
 
 use super::retinotopy::FieldPoint;
 use crate::brain::Hemisphere;
+use crate::brain::geometry::closest_on_triangle;
 use crate::brain::surface::Surface;
 use crate::percept::maps::field_from_angle;
-use crate::planning::domain::closest_on_triangle;
 
 pub struct SurfaceRetinotopy {
     pub hemi: Hemisphere,

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod domain;
 pub mod electrodes;
 pub mod export;
+pub mod generated_subject;
 pub mod optimize;
 pub mod plan;
 pub mod tasks;

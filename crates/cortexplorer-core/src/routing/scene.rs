@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{PrfModel, PrfSizes, QueryMap};
-use crate::brain::Hemisphere;
 use crate::brain::scene::{LayerData, Scene};
+use crate::brain::{Hemisphere, SurfaceKind};
 use crate::percept::maps::field_from_angle;
 
 /// The pRF model of every hemisphere of the scene.
@@ -106,6 +106,61 @@ pub fn queries_from_rois(
         );
     }
     QueryMap::from_roi_names(names, &regions).map_err(|e| format!("{}: {e}", l.name))
+}
+
+/// The centres of the matrix's regions: a node file with as many nodes, else the first
+/// labels layer with as many regions (that have vertices).
+pub fn region_centres(scene: &Scene) -> Result<crate::io::regions::Nodes, String> {
+    use super::regions::centres_from_labels;
+    let (src, m) = scene
+        .region_matrix
+        .as_ref()
+        .ok_or("no region routing matrix is loaded")?;
+    if let Some((_, n)) = &scene.region_nodes
+        && n.names.len() == m.n
+    {
+        return Ok((**n).clone());
+    }
+    let mut seen = Vec::new();
+    for l in &scene.layers {
+        let LayerData::Labels { per_hemi, .. } = &l.data else {
+            continue;
+        };
+        let mut input = BTreeMap::new();
+        for (h, lb) in per_hemi {
+            let (Some(g), true) = (scene.hemis.get(h), !lb.regions.is_empty()) else {
+                continue;
+            };
+            let Some(pial) = g
+                .surfaces
+                .get(&SurfaceKind::Pial)
+                .or_else(|| g.surfaces.values().next())
+            else {
+                continue;
+            };
+            if let Ok(d) = lb.dense(g.n_vertices()) {
+                let names = lb.regions.iter().map(|r| r.name.clone()).collect();
+                input.insert(*h, (d, names, pial.vertices.as_slice()));
+            }
+        }
+        let nodes = centres_from_labels(&input);
+        if nodes.names.len() == m.n {
+            return Ok(nodes);
+        }
+        seen.push(format!("{} has {}", l.name, nodes.names.len()));
+    }
+    if let Some((nsrc, n)) = &scene.region_nodes {
+        seen.push(format!("{nsrc} has {}", n.names.len()));
+    }
+    Err(format!(
+        "{src}: {} regions, but no parcellation or node file has as many ({})",
+        m.n,
+        if seen.is_empty() {
+            "none is loaded".to_string()
+        } else {
+            seen.join("; ")
+        }
+    ))
 }
 
 #[cfg(test)]
