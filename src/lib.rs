@@ -1,20 +1,12 @@
 //! # Cortexplorer
 //!
-//! A desktop viewer and planner for cortical data. The crate is one library with layers that
-//! only point downward:
-//!
-//! | layer | modules | may use |
-//! |---|---|---|
-//! | readers | [`io`] — the `cortexplorer-formats` crate (`crates/`): one module per file format, with its own plain data types | nothing of this crate |
-//! | domain core | [`brain`] — surfaces, overlays, labels, volumes, colormaps, the scene document, vessel graphs; [`percept`], [`planning`]; [`activity`] — mesh operators and models (the CPU twins of the kernels); [`selectivity`] — category preference, selectivity index, captions, ROI summaries, the synthetic demo; [`routing`] — image-patch routing (files, pRF model); [`session`] — session files (save, validate, restore the scene); [`check`] — every reader behind one call (`cortexplorer check`, the corpus, the fuzz targets) | plain Rust, `glam`, `colorgrad`, `rstar` |
-//! | compute | [`gpu`] — a `wgpu` compute runner for the kernels in `shaders/` (headless device or the app's) | core, `wgpu` |
-//! | app | [`app`] — Bevy plugins, one per feature (scene meshes, camera, picking, files, capture) | core, Bevy |
-//! | ui | [`ui`] — egui panels; they read and write app resources and send messages, nothing else | app resources, egui |
-//! | cli | [`cli`] — `inspect`, `render`, `view`, `vessels`, `percept`, `plan`, `simulate`: same functions as the GUI, JSON out | everything |
-//!
-//! Rule: nothing in `cortexplorer-formats` nor under `brain/`, `percept/`, `planning/`, `activity/`, `selectivity/`, `routing/`, `session.rs` or in `gpu.rs`
-//! imports Bevy or egui (checked by a test), so
-//! everything there runs in the CLI and in unit tests without a window.
+//! The desktop viewer and planner for cortical data: this binary crate holds the Bevy
+//! plugins ([`app`]), the egui panels ([`ui`]) and the command line ([`cli`]), and re-exports
+//! the workspace's library crates under one set of paths — [`io`] (`cortexplorer-formats`),
+//! [`brain`], [`activity`], [`percept`], [`planning`], [`selectivity`], [`routing`],
+//! [`session`], [`check`] (`cortexplorer-core`) and [`gpu`] (`cortexplorer-gpu`). The crates,
+//! their one-way dependencies, the data flows and the rules are described in ARCHITECTURE.md
+//! at the root of the repository.
 
 pub use cortexplorer_core::{
     activity, brain, check, percept, planning, routing, selectivity, session,
