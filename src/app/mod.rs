@@ -202,7 +202,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
         .add_systems(Last, keep_drawing_while_busy)
         .add_message::<Notice>()
         .add_plugins((
-            scene::ScenePlugin,
+            (scene::ScenePlugin, live::LivePlugin),
             camera::CameraPlugin {
                 target: None,
                 view: opts.view.unwrap_or_default(),
@@ -301,7 +301,7 @@ pub fn run_render(
         .insert_resource(report.clone())
         .add_message::<Notice>()
         .add_plugins((
-            scene::ScenePlugin,
+            (scene::ScenePlugin, live::LivePlugin),
             vessels::VesselsPlugin { interactive: false },
             camera::CameraPlugin {
                 target: Some((opts.width, opts.height)),

@@ -107,7 +107,7 @@ pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins((SurfaceMaterialPlugin, super::live::LivePlugin))
+        app.add_plugins(SurfaceMaterialPlugin)
             .init_resource::<Drawn>()
             .init_resource::<ContentFrames>()
             .init_resource::<super::CaptureHold>()
