@@ -26,6 +26,7 @@ impl Overlay {
             units: None,
         }
     }
+    #[inline]
     pub fn frame(&self, f: usize) -> &[f32] {
         &self.values[f * self.n_vertices..(f + 1) * self.n_vertices]
     }
@@ -170,6 +171,7 @@ pub struct Volume {
 }
 
 impl Volume {
+    #[inline]
     pub fn dims3(&self) -> [usize; 3] {
         [
             self.shape[0],
@@ -177,10 +179,12 @@ impl Volume {
             *self.shape.get(2).unwrap_or(&1),
         ]
     }
+    #[inline]
     pub fn n_frames(&self) -> usize {
         self.shape.iter().skip(3).product::<usize>().max(1)
     }
     /// World coordinates of a (fractional) voxel index.
+    #[inline]
     pub fn voxel_to_world(&self, ijk: [f64; 3]) -> [f64; 3] {
         let a = &self.affine;
         std::array::from_fn(|r| a[r][0] * ijk[0] + a[r][1] * ijk[1] + a[r][2] * ijk[2] + a[r][3])
