@@ -174,6 +174,17 @@ fn scene_key(scene: &crate::brain::scene::Scene) -> SceneKey {
     )
 }
 
+/// Is the scene still the one of `key` (checked every frame: no allocation)?
+fn same_scene(key: &SceneKey, scene: &crate::brain::scene::Scene) -> bool {
+    key.0.as_deref() == scene.subject.as_ref().map(|s| s.path.as_path())
+        && key.1.len() == scene.hemis.len()
+        && key
+            .1
+            .iter()
+            .zip(scene.hemis.values())
+            .all(|(&n, g)| n == g.n_vertices())
+}
+
 /// The retinotopy the panel offers: auto, the template, and each group of loaded maps.
 fn list_retinotopy(mut state: ResMut<PlanState>, doc: Res<SceneDoc>, mut seen: Local<u64>) {
     if *seen == doc.0.color_rev && !state.retinotopy_choices.is_empty() {
@@ -215,7 +226,7 @@ fn drop_stale_problem(
     let Some(key) = &state.prepared_on else {
         return;
     };
-    if *key == scene_key(&doc.0) || state.running {
+    if same_scene(key, &doc.0) || state.running {
         return;
     }
     let had_layout = state.layout.is_some();
@@ -445,6 +456,13 @@ fn prepare(state: &mut PlanState, doc: &mut SceneDoc) -> Result<(), String> {
                     Some(Vessels::Graph(VesselIndex::new(g))),
                     scene_graph.clone(),
                 )
+            }
+            // the mask already shown: its distance field is reused, not read and transformed again
+            (_, spec) if doc.0.vessel_mask.as_ref().is_some_and(|m| m.name == spec) => {
+                let m = doc.0.vessel_mask.as_ref().expect("checked");
+                state.vessels_note =
+                    format!("{} ({} vessel voxels)", m.name, m.field.vessel_voxels);
+                (Some(Vessels::Mask(m.field.clone())), None)
             }
             _ => {
                 let (v, note, g) = plan::load_vessels(&cfg, &doc.0)?;

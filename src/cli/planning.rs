@@ -422,7 +422,7 @@ fn load_retinotopy_files(scene: &mut Scene, spec: &str) -> Result<String, String
                     l.content.kind()
                 ));
             }
-            // one layer per map, named after the lh file
+            // one layer per map (both hemispheres), named after its role
             let layer = format!("retinotopy {role}");
             l.name = layer.clone();
             scene.add(l).map_err(|e| format!("{}: {e}", p.display()))?;

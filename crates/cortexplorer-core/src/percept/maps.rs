@@ -96,10 +96,7 @@ impl RetinoMaps {
 
     /// The visual-field position and area of a vertex in V1–V3.
     pub fn field(&self, i: usize) -> Option<(FieldPoint, u8)> {
-        let area = self.area(i)?;
-        let (a, e) = (self.angle[i] as f64, self.eccen[i] as f64);
-        (a.is_finite() && e.is_finite() && e >= 0.0)
-            .then(|| (field_from_angle(self.hemi, a, e), area))
+        vertex_field(self.hemi, self.angle[i], self.eccen[i], self.varea[i])
     }
 
     /// Vertices per area (V1, V2, V3).
@@ -112,6 +109,19 @@ impl RetinoMaps {
         }
         c
     }
+}
+
+/// The visual-field point and area (1–3) of one vertex's angle, eccentricity and area values,
+/// when it lies in V1–V3 with a finite angle and a finite, non-negative eccentricity.
+pub fn vertex_field(
+    hemi: Hemisphere,
+    angle: f32,
+    eccen: f32,
+    varea: f32,
+) -> Option<(FieldPoint, u8)> {
+    let area = (varea == 1.0 || varea == 2.0 || varea == 3.0).then_some(varea as u8)?;
+    let (a, e) = (angle as f64, eccen as f64);
+    (a.is_finite() && e.is_finite() && e >= 0.0).then(|| (field_from_angle(hemi, a, e), area))
 }
 
 /// neuropythy polar angle (0 = upper vertical meridian, 180 = lower) of a field point.

@@ -13,7 +13,7 @@ use super::retinotopy::FieldPoint;
 use crate::brain::Hemisphere;
 use crate::brain::geometry::closest_on_triangle;
 use crate::brain::surface::Surface;
-use crate::percept::maps::field_from_angle;
+use crate::percept::maps::vertex_field;
 
 pub struct SurfaceRetinotopy {
     pub hemi: Hemisphere,
@@ -66,18 +66,7 @@ impl SurfaceRetinotopy {
             }
         }
         let field: Vec<Option<(FieldPoint, u8)>> = (0..n)
-            .map(|i| {
-                let area = varea[i];
-                ((area == 1.0 || area == 2.0 || area == 3.0)
-                    && angle[i].is_finite()
-                    && eccen[i].is_finite())
-                .then(|| {
-                    (
-                        field_from_angle(hemi, angle[i] as f64, eccen[i] as f64),
-                        area as u8,
-                    )
-                })
-            })
+            .map(|i| vertex_field(hemi, angle[i], eccen[i], varea[i]))
             .collect();
         let mag = crate::percept::maps::vertex_magnification(&field, &surface.faces, &|i| {
             DVec3::from(surface.vertices[i as usize].map(f64::from))

@@ -345,13 +345,6 @@ impl Domain {
             .collect()
     }
 
-    /// Target areas as numbers (1 = V1).
-    pub fn target_areas(&self) -> Vec<u8> {
-        (1..=3u8)
-            .filter(|a| self.targets[*a as usize - 1])
-            .collect()
-    }
-
     /// Vertices in the target areas.
     pub fn target_vertices(&self) -> usize {
         self.field
