@@ -34,7 +34,7 @@ fn mni_betas() -> Volume {
             [0.0, 0.0, 0.0, 1.0],
         ],
         dtype: "float32".into(),
-        data,
+        data: Volume::array(&[nx, ny, nz, nt], data).unwrap(),
         tr_seconds: None,
     }
 }
@@ -81,7 +81,7 @@ fn bench(c: &mut Criterion) {
     });
     scene.open_selectivity_demo().unwrap();
     let resp = scene
-        .selectivity
+        .selectivity()
         .dataset
         .as_ref()
         .unwrap()

@@ -78,7 +78,7 @@ fn mask_256() -> cortexplorer::brain::Volume {
         voxel_size_mm: [0.5, 0.5, 0.6],
         affine,
         dtype: "uint8".into(),
-        data,
+        data: cortexplorer::brain::Volume::array(&[n, n, n], data).unwrap(),
         tr_seconds: None,
     }
 }

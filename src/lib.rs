@@ -9,7 +9,7 @@
 //! at the root of the repository.
 
 pub use cortexplorer_core::{
-    activity, brain, check, percept, planning, routing, selectivity, session,
+    activity, brain, check, open, percept, planning, rng, routing, selectivity, session,
 };
 /// The readers and writers (the `cortexplorer-formats` crate).
 pub use cortexplorer_formats as io;

@@ -32,10 +32,10 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
 
-use super::SceneDoc;
 use super::compute::{GpuCommand, GpuLink, GpuReport};
 use super::live::{GpuLayout, LiveFeed};
 use super::material::{LIVE_SCRATCH, LIVE_VALUES, live_buffer};
+use super::shared::SceneDoc;
 use crate::activity::laplacian::Laplacian;
 use crate::activity::models::{Model, bold_signal, order_parameter};
 use crate::activity::setup::{Setup, specs};
@@ -257,7 +257,7 @@ fn autorun(
     auto: Res<AutoRun>,
     doc: Res<SceneDoc>,
     mut state: ResMut<ActivityState>,
-    mut hold: ResMut<super::CaptureHold>,
+    mut hold: ResMut<super::shared::CaptureHold>,
     mut stage: Local<u8>,
 ) {
     match *stage {

@@ -9,8 +9,8 @@ use bevy::prelude::*;
 use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 use bevy_panorbit_camera::{PanOrbitCamera, PanOrbitCameraPlugin, PanOrbitCameraSystemSet};
 
-use super::SceneDoc;
 use super::scene::Drawn;
+use super::shared::SceneDoc;
 use crate::brain::SurfaceKind;
 
 pub use crate::brain::view::StandardView;

@@ -17,7 +17,10 @@ use bevy::window::PrimaryWindow;
 
 use super::camera::{RenderTargetImage, ViewportInset};
 use super::scene::{ContentFrames, Drawn};
-use super::{LaunchTime, Notice, RenderOptions};
+use super::{
+    options::RenderOptions,
+    shared::{LaunchTime, Notice},
+};
 
 /// Ask for a screenshot of the 3D view (None: a time-stamped name in the current folder).
 #[derive(Message, Clone)]
@@ -40,23 +43,6 @@ pub struct RenderReport {
     /// a tour: the frames written (PNG files in order)
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tour_frames: Vec<PathBuf>,
-}
-
-/// `render --tour`: a session's tour drawn frame by frame into a folder.
-#[derive(Clone, Debug)]
-pub struct TourRender {
-    pub tour: crate::session::Tour,
-    pub fps: f64,
-    pub dir: PathBuf,
-}
-
-impl TourRender {
-    pub fn n_frames(&self) -> usize {
-        ((self.tour.duration() * self.fps).floor() as usize + 1).min(100_000)
-    }
-    pub fn frame_path(&self, i: usize) -> PathBuf {
-        self.dir.join(format!("frame_{i:05}.png"))
-    }
 }
 
 /// Put the scene and the camera in the state a tour shows at `t` seconds.
@@ -137,7 +123,7 @@ fn frame_complete(img: &Image) -> bool {
     let Some(data) = img.data.as_ref() else {
         return false;
     };
-    let bg = super::BACKGROUND.to_srgba().to_u8_array();
+    let bg = super::shared::BACKGROUND.to_srgba().to_u8_array();
     let mut drawn = false;
     let mut content = false;
     for px in data.chunks_exact(4) {
@@ -230,7 +216,7 @@ fn drive_render_job(
     launch: Res<LaunchTime>,
     result: Res<RenderResult>,
     (mut doc, mut pinned, now): (
-        ResMut<super::SceneDoc>,
+        ResMut<super::shared::SceneDoc>,
         ResMut<super::camera::PinnedPose>,
         Res<super::camera::CameraNow>,
     ),
@@ -382,10 +368,10 @@ pub(crate) fn gui_bench(
     drawn: Res<Drawn>,
     frames: Res<ContentFrames>,
     launch: Res<LaunchTime>,
-    hold: Res<super::CaptureHold>,
+    hold: Res<super::shared::CaptureHold>,
     (loading, doc, motion): (
-        Res<super::files::Loading>,
-        Res<super::SceneDoc>,
+        Res<super::shared::Loading>,
+        Res<super::shared::SceneDoc>,
         Option<Res<super::motion::MotionResolution>>,
     ),
     mut exit: MessageWriter<AppExit>,

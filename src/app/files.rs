@@ -4,7 +4,6 @@
 //! A file that fails to read becomes an error notice: nothing already loaded is touched.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -12,7 +11,8 @@ use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, block_on, futures_lite::future};
 use bevy::window::FileDragAndDrop;
 
-use super::{LaunchTime, Notice, SceneDoc, StartOptions};
+use super::options::StartOptions;
+use super::shared::{LaunchTime, Loading, Notice, Pending, SceneDoc};
 use crate::brain::fsaverage5;
 use crate::io::{self, Loaded, ReadError};
 
@@ -31,39 +31,6 @@ pub struct OpenDialog;
 /// Ask to load the bundled MNI152 T1 template (the slices' default underlay).
 #[derive(Message, Clone, Copy)]
 pub struct LoadTemplate;
-
-/// One background read: what it is and how far it got (per mille of the bytes parsed, for
-/// the formats that report it; 0 otherwise).
-#[derive(Clone)]
-pub struct Pending {
-    pub what: String,
-    pub progress: Arc<Vec<AtomicU32>>,
-}
-
-impl Pending {
-    fn new(what: String, files: usize) -> Self {
-        Pending {
-            what,
-            progress: Arc::new((0..files.max(1)).map(|_| AtomicU32::new(0)).collect()),
-        }
-    }
-    /// Mean progress over the files, 0..1.
-    pub fn fraction(&self) -> f32 {
-        let p = &self.progress;
-        p.iter()
-            .map(|a| a.load(Ordering::Relaxed) as f32)
-            .sum::<f32>()
-            / (1000.0 * p.len() as f32)
-    }
-}
-
-/// Background work in progress (the UI shows it).
-#[derive(Resource, Default)]
-pub struct Loading {
-    pub pending: Vec<Pending>,
-    /// Set when the file dialog could not be shown: the UI opens the "type a path" box.
-    pub want_path_entry: bool,
-}
 
 type LoadResult = Vec<(String, Result<Loaded, ReadError>)>;
 

@@ -9,9 +9,9 @@
 
 use bevy::prelude::*;
 
-use super::SceneDoc;
 use super::camera::UiCapture;
 use super::planning::PlanState;
+use super::shared::SceneDoc;
 use crate::brain::scene::{Layer, LayerData};
 use crate::planning::optimize::Layout;
 
@@ -104,7 +104,7 @@ fn keys(
     if capture.keyboard {
         return;
     }
-    let (ctrl, shift) = super::presenter::modifiers(&keys);
+    let (ctrl, shift) = super::shared::modifiers(&keys);
     if ctrl && keys.just_pressed(KeyCode::KeyZ) {
         cmds.write(if shift {
             HistoryCommand::Redo
@@ -137,7 +137,7 @@ fn apply(
     mut h: ResMut<History>,
     mut doc: ResMut<SceneDoc>,
     mut plan: ResMut<PlanState>,
-    mut notices: MessageWriter<super::Notice>,
+    mut notices: MessageWriter<super::shared::Notice>,
 ) {
     for c in cmds.read() {
         let (from, to) = match c {
@@ -145,7 +145,7 @@ fn apply(
             HistoryCommand::Redo => (&mut h.redo, "redo"),
         };
         let Some(s) = from.pop() else {
-            notices.write(super::Notice::info(format!("Nothing to {to}")));
+            notices.write(super::shared::Notice::info(format!("Nothing to {to}")));
             continue;
         };
         restore(&s, &mut doc, &mut plan);

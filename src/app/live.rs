@@ -21,9 +21,9 @@ use bevy::mesh::MeshTag;
 use bevy::prelude::*;
 use bevy::render::storage::ShaderBuffer;
 
-use super::SceneDoc;
 use super::material::{LIVE_VALUES, LiveUniform, SurfaceMaterial, live_buffer};
 use super::scene::{BrainMaterials, HemiMesh};
+use super::shared::SceneDoc;
 use crate::brain::Hemisphere;
 use crate::brain::colormap::Colormap;
 use crate::brain::data::Overlay;

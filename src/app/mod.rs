@@ -1,5 +1,8 @@
-//! The Bevy application: one plugin per feature, sharing the [`SceneDoc`] resource (the core
-//! [`Scene`](crate::brain::scene::Scene)) and a few messages. Panels live in [`crate::ui`].
+//! The Bevy application: one plugin per feature, sharing what [`shared`] defines (the
+//! [`SceneDoc`](shared::SceneDoc) resource holding the core
+//! [`Scene`](crate::brain::scene::Scene), notices, the capture hold, the loading state) and
+//! each other's public messages. This file only registers the plugins; the panels
+//! ([`crate::ui`]) are handed to [`run_gui`] by its caller, so the app never imports them.
 //!
 //! Two ways to run: [`run_gui`] opens the window with panels; [`run_render`] renders the same
 //! scene with no window into an image (a camera with an image render target) and writes a PNG,
@@ -17,6 +20,7 @@ pub mod history;
 pub mod live;
 pub mod material;
 pub mod motion;
+pub mod options;
 pub mod picking;
 pub mod planning;
 pub mod presenter;
@@ -24,12 +28,12 @@ pub mod regions;
 pub mod scene;
 pub mod selectivity;
 pub mod session;
+pub mod shared;
 pub mod soak;
 pub mod timeline;
 pub mod vessels;
 pub mod volumes;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -39,116 +43,8 @@ use bevy::window::{ExitCondition, PresentMode, RequestRedraw, WindowResolution};
 use bevy::winit::WinitSettings;
 
 use crate::brain::scene::Scene;
-
-/// The document every plugin works on.
-#[derive(Resource, Default)]
-pub struct SceneDoc(pub Scene);
-
-/// Severity of a message shown to the user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-}
-
-/// A message for the user (status line and message log in the GUI, stderr in the CLI).
-#[derive(Message, Clone, Debug)]
-pub struct Notice {
-    pub level: Level,
-    pub text: String,
-}
-
-impl Notice {
-    pub fn info(text: impl Into<String>) -> Notice {
-        Notice {
-            level: Level::Info,
-            text: text.into(),
-        }
-    }
-    pub fn warn(text: impl Into<String>) -> Notice {
-        Notice {
-            level: Level::Warning,
-            text: text.into(),
-        }
-    }
-    pub fn error(text: impl Into<String>) -> Notice {
-        Notice {
-            level: Level::Error,
-            text: text.into(),
-        }
-    }
-}
-
-/// When the program started (for the time-to-first-frame figure).
-#[derive(Resource, Clone, Copy)]
-pub struct LaunchTime(pub Instant);
-
-/// What to show first and how the run ends.
-#[derive(Clone, Debug, Default)]
-pub struct StartOptions {
-    /// Files to open after start-up (GUI) — errors are reported, the app keeps running.
-    pub files: Vec<PathBuf>,
-    /// Start with the embedded fsaverage5 scene.
-    pub default_scene: bool,
-    /// GUI: run this many frames after the scene is drawn, print the mean frame time, exit.
-    pub bench_frames: Option<u32>,
-    /// Camera preset to start from.
-    pub view: Option<camera::StandardView>,
-    /// Save a screenshot of the whole window once the scene is drawn, then exit.
-    pub screenshot: Option<PathBuf>,
-    /// Open the planning panel and run the default plan at start-up.
-    pub plan: bool,
-    /// Planner overrides (`view --plan-retinotopy/--plan-vessels/--plan-areas`): the
-    /// configuration's `[scene] retinotopy`, `vessels`, `areas`.
-    pub plan_scene: (Option<String>, Option<String>, Option<Vec<String>>),
-    /// Orbit the camera continuously (with `bench_frames`: frame times while moving).
-    pub orbit: bool,
-    /// With `plan`: drag a device programmatically for N frames and report the update rate.
-    pub drag_bench: Option<u32>,
-    /// Show only this hemisphere (e.g. with the right view, the left medial surface).
-    pub hemi: Option<crate::brain::Hemisphere>,
-    /// Open the Activity panel running this model.
-    pub simulate: Option<activity::AutoRun>,
-    /// Open the Volumes panel at start-up.
-    pub volumes: bool,
-    /// Open the synthetic selectivity demo and its panel at start-up.
-    pub selectivity_demo: bool,
-    /// Open the Routing panel with this left-hemisphere vertex selected.
-    pub routing_vertex: Option<usize>,
-    /// Open this session file at start.
-    pub session: Option<PathBuf>,
-    /// Restore the autosave at once if the last run did not end cleanly.
-    pub restore_autosave: bool,
-    /// Start in presenter mode (panels hidden).
-    pub presenter: bool,
-    /// Draw continuously for this many seconds, report memory and frame times, exit.
-    pub soak: Option<f64>,
-}
-
-/// Work that an exit screenshot or a GUI benchmark waits for (a count of holders), e.g. the
-/// start-up plan of `view --plan`.
-#[derive(Resource, Default)]
-pub struct CaptureHold(pub u32);
-
-/// Options of `cortexplorer render`.
-#[derive(Clone, Debug)]
-pub struct RenderOptions {
-    pub out: PathBuf,
-    pub width: u32,
-    pub height: u32,
-    pub bench_frames: Option<u32>,
-    pub view: camera::StandardView,
-    /// hold this camera pose instead of framing the scene (a session's camera)
-    pub camera: Option<camera::CameraPose>,
-    /// draw a tour frame by frame instead of one picture
-    pub tour: Option<capture::TourRender>,
-    /// a transparent background (RGBA PNG)
-    pub transparent: bool,
-}
-
-/// Background colour of the 3D view.
-pub const BACKGROUND: Color = Color::srgb(0.08, 0.09, 0.11);
+use options::{RenderOptions, StartOptions};
+use shared::{BACKGROUND, CaptureHold, LaunchTime, Notice, SceneDoc};
 
 fn render_plugin() -> RenderPlugin {
     RenderPlugin {
@@ -161,7 +57,7 @@ fn render_plugin() -> RenderPlugin {
 }
 
 /// Open the viewer window.
-pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
+pub fn run_gui(opts: StartOptions, mut scene: Scene, panels: impl Plugin) -> AppExit {
     if opts.hemi.is_some() {
         scene.view.show_only(opts.hemi);
     }
@@ -247,7 +143,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene) -> AppExit {
                 },
                 history::HistoryPlugin,
             ),
-            crate::ui::UiPlugin,
+            panels,
         ));
     app.add_plugins(motion::MotionPlugin { orbit: opts.orbit });
     if let Some(seconds) = opts.soak {
@@ -322,7 +218,7 @@ pub fn run_render(
 /// loading, background work others wait for (vessel geometry, the start-up plan), the camera
 /// gliding to its target, the scene changing.
 fn keep_drawing_while_busy(
-    loading: Res<files::Loading>,
+    loading: Res<shared::Loading>,
     hold: Res<CaptureHold>,
     doc: Res<SceneDoc>,
     moved: Query<(), (With<camera::MainCamera>, Changed<Transform>)>,

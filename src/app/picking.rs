@@ -6,9 +6,9 @@
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
-use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::scene::{Drawn, ras_to_world};
+use super::shared::SceneDoc;
 use crate::brain::scene::Selection;
 use crate::brain::surface::{nearest_corner, ray_pick};
 

@@ -12,9 +12,9 @@ use bevy::prelude::*;
 use bevy::window::RequestRedraw;
 use crossbeam_channel::{Receiver, unbounded};
 
-use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::scene::{BrainRoot, Drawn, ras_to_world};
+use super::shared::SceneDoc;
 use crate::brain::Hemisphere;
 use crate::brain::vessels::{VesselGraph, VesselIndex};
 use crate::planning::electrodes::Device;
@@ -399,8 +399,8 @@ fn autostart(
     mut auto: ResMut<AutoPlan>,
     mut state: ResMut<PlanState>,
     doc: Res<SceneDoc>,
-    loading: Res<super::files::Loading>,
-    mut hold: ResMut<super::CaptureHold>,
+    loading: Res<super::shared::Loading>,
+    mut hold: ResMut<super::shared::CaptureHold>,
     mut cmds: MessageWriter<PlanCommand>,
 ) {
     if auto.pending && !doc.0.hemis.is_empty() && loading.pending.is_empty() {
@@ -528,7 +528,7 @@ fn handle_commands(
     mut cmds: MessageReader<PlanCommand>,
     mut state: ResMut<PlanState>,
     mut doc: ResMut<SceneDoc>,
-    mut notices: MessageWriter<super::Notice>,
+    mut notices: MessageWriter<super::shared::Notice>,
 ) {
     for c in cmds.read() {
         let result: Result<Option<String>, String> = match c {
@@ -542,7 +542,7 @@ fn handle_commands(
                 if state.problem.is_none()
                     && let Err(e) = prepare(&mut state, &mut doc)
                 {
-                    notices.write(super::Notice::error(e));
+                    notices.write(super::shared::Notice::error(e));
                     continue;
                 }
                 let (Some(p), Some(init)) = (state.problem.clone(), state.layout.clone()) else {
@@ -621,11 +621,11 @@ fn handle_commands(
         };
         match result {
             Ok(Some(m)) => {
-                notices.write(super::Notice::info(m));
+                notices.write(super::shared::Notice::info(m));
             }
             Ok(None) => {}
             Err(e) => {
-                notices.write(super::Notice::error(e));
+                notices.write(super::shared::Notice::error(e));
             }
         }
     }
@@ -758,7 +758,7 @@ fn import(
 
 fn poll_worker(
     mut state: ResMut<PlanState>,
-    mut notices: MessageWriter<super::Notice>,
+    mut notices: MessageWriter<super::shared::Notice>,
     mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let Some(rx) = state.rx.clone() else { return };
@@ -788,7 +788,7 @@ fn poll_worker(
                 state.running = false;
                 state.rx = None;
                 latest = Some(layout);
-                notices.write(super::Notice::info(format!(
+                notices.write(super::shared::Notice::info(format!(
                     "Optimisation finished: {n} iterations in {seconds:.1} s"
                 )));
             }
@@ -873,7 +873,7 @@ fn drag_electrode(
     camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     drawn: Res<Drawn>,
     mut state: ResMut<PlanState>,
-    mut notices: MessageWriter<super::Notice>,
+    mut notices: MessageWriter<super::shared::Notice>,
     doc: Res<SceneDoc>,
 ) {
     capture.tool = state.drag_mode && state.dragging.is_some();
@@ -915,7 +915,7 @@ fn drag_electrode(
         capture.tool = state.dragging.is_some();
         if let Some(i) = state.dragging {
             state.selected = Some(i);
-            notices.write(super::Notice::info(format!("Dragging device {i}")));
+            notices.write(super::shared::Notice::info(format!("Dragging device {i}")));
         }
         return;
     }
@@ -988,7 +988,7 @@ fn refresh_percept(mut state: ResMut<PlanState>, mut last: Local<(u64, usize, us
 fn drag_bench(
     mut bench: ResMut<DragBench>,
     mut state: ResMut<PlanState>,
-    hold: Res<super::CaptureHold>,
+    hold: Res<super::shared::CaptureHold>,
     mut exit: MessageWriter<AppExit>,
 ) {
     if bench.frames == 0 || hold.0 > 0 || state.running {

@@ -21,10 +21,10 @@ use std::time::Instant;
 use bevy::prelude::*;
 use bevy::window::{MonitorSelection, PrimaryWindow, WindowMode};
 
-use super::SceneDoc;
 use super::activity::ActivityState;
 use super::camera::{CameraNow, PinnedPose, SetPose, SetView, StandardView, UiCapture};
 use super::session::SessionState;
+use super::shared::{SceneDoc, modifiers};
 use crate::brain::Hemisphere;
 use crate::brain::scene::LayerData;
 use crate::session::{Keyframe, Tour};
@@ -94,16 +94,6 @@ const DIGITS: [KeyCode; 9] = [
     KeyCode::Digit8,
     KeyCode::Digit9,
 ];
-
-/// (Ctrl, Shift): held, or let go within this frame (a quick chord arrives in one batch of
-/// events).
-pub fn modifiers(keys: &ButtonInput<KeyCode>) -> (bool, bool) {
-    let held = |a, b| keys.any_pressed([a, b]) || keys.any_just_released([a, b]);
-    (
-        held(KeyCode::ControlLeft, KeyCode::ControlRight),
-        held(KeyCode::ShiftLeft, KeyCode::ShiftRight),
-    )
-}
 
 #[allow(clippy::too_many_arguments)]
 fn keys(
@@ -213,7 +203,7 @@ fn commands(
     now: Res<CameraNow>,
     activity: Res<ActivityState>,
     mut poses: MessageWriter<SetPose>,
-    mut notices: MessageWriter<super::Notice>,
+    mut notices: MessageWriter<super::shared::Notice>,
     mut window: Query<&mut Window, With<PrimaryWindow>>,
 ) {
     for c in cmds.read() {
@@ -231,7 +221,7 @@ fn commands(
             PresenterCommand::SaveBookmark(n) => {
                 if let Some(pose) = now.0 {
                     st.bookmarks.insert(n, pose);
-                    notices.write(super::Notice::info(format!(
+                    notices.write(super::shared::Notice::info(format!(
                         "Camera bookmark {n} saved (press {n} to return to it)"
                     )));
                 }
@@ -244,7 +234,7 @@ fn commands(
                     });
                 }
                 None => {
-                    notices.write(super::Notice::info(format!(
+                    notices.write(super::shared::Notice::info(format!(
                         "No camera bookmark {n} (Ctrl+{n} saves one)"
                     )));
                 }
@@ -266,7 +256,7 @@ fn commands(
                     let i = p.tour;
                     let tour = &mut st.tours[i];
                     tour.keyframes.push(k);
-                    notices.write(super::Notice::info(format!(
+                    notices.write(super::shared::Notice::info(format!(
                         "Keyframe {} of {:?} at {at:.1} s",
                         tour.keyframes.len(),
                         tour.name
@@ -278,7 +268,7 @@ fn commands(
                 if ok {
                     p.playing = Some(Instant::now());
                 } else {
-                    notices.write(super::Notice::info(
+                    notices.write(super::shared::Notice::info(
                         "A tour needs two keyframes: press K at each (camera, layers, morph, caption)",
                     ));
                 }

@@ -11,9 +11,9 @@
 use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 
-use super::SceneDoc;
 use super::material::{SurfaceLighting, SurfaceMaterial};
 use super::scene::{BrainRoot, Drawn};
+use super::shared::SceneDoc;
 use crate::routing::regions::{Gate, Nodes, arc};
 
 /// What the arcs were built from: geometry rev, frame, top-k, threshold bits, matrix ^ gate
@@ -115,8 +115,8 @@ fn update_arcs(
     );
     if view.seen_matrix != Some(mptr) {
         view.seen_matrix = Some(mptr);
-        view.gate = Some(Gate::new(m.n));
-        view.frame = view.frame.min(m.frames - 1);
+        view.gate = Some(Gate::new(m.n()));
+        view.frame = view.frame.min(m.frames() - 1);
         view.rev += 1;
     }
     if view.nodes_key != Some(nodes_key) {
@@ -132,11 +132,11 @@ fn update_arcs(
         return;
     };
     let dt = time.delta_secs();
-    if view.playing && m.frames > 1 {
+    if view.playing && m.frames() > 1 {
         view.clock += dt * view.fps;
         if view.clock >= 1.0 {
             view.clock = 0.0;
-            view.frame = (view.frame + 1) % m.frames;
+            view.frame = (view.frame + 1) % m.frames();
         }
     }
     // the gate's focus: the selected vertex
@@ -172,9 +172,9 @@ fn update_arcs(
     view.key = Some(key);
     let w = match (&view.gate, view.gate_on) {
         (Some(g), true) => g.apply(m, m.frame(view.frame)),
-        _ => m.frame(view.frame).to_vec(),
+        _ => m.frame(view.frame).to_owned(),
     };
-    let shown = m.top_k(&w, view.top_k, view.threshold);
+    let shown = m.top_k(w.view(), view.top_k, view.threshold);
     // node positions as drawn (morph and hemisphere offsets), else as given
     let pos: Vec<[f64; 3]> = (0..nodes.names.len())
         .map(|i| match (nodes.hemis[i], nodes.vertices[i]) {

@@ -8,8 +8,8 @@ use bevy::asset::RenderAssetUsages;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
 
-use super::SceneDoc;
 use super::material::{CullFaces, SurfaceMaterial, SurfaceMaterialPlugin};
+use super::shared::SceneDoc;
 use crate::brain::Hemisphere;
 use crate::brain::scene::DisplayMesh;
 use crate::brain::surface::Winding;
@@ -44,7 +44,7 @@ pub struct ContentFrames(pub u32);
 
 fn count_frames(
     drawn: Res<Drawn>,
-    hold: Res<super::CaptureHold>,
+    hold: Res<super::shared::CaptureHold>,
     mut frames: ResMut<ContentFrames>,
 ) {
     if hold.0 > 0 {
@@ -110,7 +110,7 @@ impl Plugin for ScenePlugin {
         app.add_plugins(SurfaceMaterialPlugin)
             .init_resource::<Drawn>()
             .init_resource::<ContentFrames>()
-            .init_resource::<super::CaptureHold>()
+            .init_resource::<super::shared::CaptureHold>()
             .add_systems(Startup, setup)
             .add_systems(
                 PostUpdate,

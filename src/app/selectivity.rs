@@ -6,10 +6,10 @@
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
-use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::picking::surface_hit;
 use super::scene::Drawn;
+use super::shared::SceneDoc;
 use crate::brain::scene::Selection;
 use crate::brain::surface::nearest_corner;
 
@@ -53,7 +53,7 @@ fn hover(
     mut hover: ResMut<Hover>,
 ) {
     let cursor = window.cursor_position();
-    if doc.0.selectivity.captions.is_none() || capture.pointer || cursor.is_none() {
+    if doc.0.selectivity().captions.is_none() || capture.pointer || cursor.is_none() {
         if hover.vertex.is_some() || hover.at.is_some() {
             hover.vertex = None;
             hover.at = None;
@@ -76,8 +76,8 @@ fn hover(
 fn open_demo(
     mut doc: ResMut<SceneDoc>,
     mut hover: ResMut<Hover>,
-    mut hold: ResMut<super::CaptureHold>,
-    mut notices: MessageWriter<super::Notice>,
+    mut hold: ResMut<super::shared::CaptureHold>,
+    mut notices: MessageWriter<super::shared::Notice>,
     mut stage: Local<u8>,
 ) {
     match *stage {
@@ -87,8 +87,8 @@ fn open_demo(
         }
         1 if !doc.0.hemis.is_empty() && !doc.0.layers.is_empty() => {
             match doc.0.open_selectivity_demo() {
-                Ok(n) => notices.write(super::Notice::info(n)),
-                Err(e) => notices.write(super::Notice::error(e)),
+                Ok(n) => notices.write(super::shared::Notice::info(n)),
+                Err(e) => notices.write(super::shared::Notice::error(e)),
             };
             hover.reveal = true;
             hold.0 = hold.0.saturating_sub(1);

@@ -24,8 +24,8 @@ use crossbeam_channel::{Receiver, bounded};
 use super::activity::ActivityState;
 use super::camera::{CameraNow, SetPose};
 use super::planning::PlanState;
+use super::shared::{Notice, SceneDoc};
 use super::timeline::Playback;
-use super::{Notice, SceneDoc};
 use crate::brain::scene::Scene;
 use crate::session::{CameraPose, Session, SimulationState, Tour};
 
@@ -398,7 +398,7 @@ fn poll_open(
     mut playback: ResMut<Playback>,
     mut poses: MessageWriter<SetPose>,
     mut notices: MessageWriter<Notice>,
-    mut hold: ResMut<super::CaptureHold>,
+    mut hold: ResMut<super::shared::CaptureHold>,
     mut holding: Local<bool>,
     mut history: ResMut<super::history::History>,
 ) {

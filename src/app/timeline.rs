@@ -5,7 +5,7 @@
 
 use bevy::prelude::*;
 
-use super::SceneDoc;
+use super::shared::SceneDoc;
 use crate::brain::Hemisphere;
 use crate::brain::timeline::Timeline;
 

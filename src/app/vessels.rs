@@ -9,11 +9,11 @@ use bevy::mesh::PrimitiveTopology;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 
-use super::SceneDoc;
 use super::camera::{MainCamera, UiCapture};
 use super::material::{CullFaces, SurfaceLighting, SurfaceMaterial};
 use super::picking::CLICK_SLOP;
 use super::scene::{BrainRoot, Drawn, ras_to_world};
+use super::shared::SceneDoc;
 use crate::brain::Hemisphere;
 use crate::brain::vessel_mesh::{self, VesselGeometry, VesselStyle};
 use crate::brain::vessels::{GraphStats, VesselGraph, VesselIndex};
@@ -287,7 +287,7 @@ fn draw_vessels(
     existing: Query<Entity, With<VesselMesh>>,
     mut drawn: ResMut<Drawn>,
     mut last: Local<BuildKey>,
-    mut hold: ResMut<super::CaptureHold>,
+    mut hold: ResMut<super::shared::CaptureHold>,
     mut holding: Local<bool>,
     mut shown_rev: Local<u64>,
     camera: Query<(&Camera, &GlobalTransform, &Projection), With<MainCamera>>,

@@ -10,8 +10,8 @@
 
 use bevy::prelude::*;
 
-use super::SceneDoc;
 use super::scene::BrainRoot;
+use super::shared::SceneDoc;
 use crate::brain::Hemisphere;
 use crate::brain::colormap::Colormap;
 use crate::brain::scene::{Scene, Selection};
@@ -68,7 +68,7 @@ impl Plugin for VolumesPlugin {
 /// With `view --volumes`: an exit screenshot waits until the slice images exist.
 fn hold_for_slices(
     slices: Res<Slices>,
-    mut hold: ResMut<super::CaptureHold>,
+    mut hold: ResMut<super::shared::CaptureHold>,
     mut stage: Local<u8>,
 ) {
     match *stage {

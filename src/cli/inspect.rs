@@ -93,9 +93,9 @@ pub fn describe(l: &Loaded) -> Value {
             m.insert("categories".into(), json!(names));
         }
         Content::RegionMatrix(r) => {
-            m.insert("regions".into(), json!(r.n));
-            m.insert("frames".into(), json!(r.frames));
-            insert_stats(m, &Stats::of(&r.data));
+            m.insert("regions".into(), json!(r.n()));
+            m.insert("frames".into(), json!(r.frames()));
+            insert_stats(m, &Stats::of(r.data.as_slice().expect("standard layout")));
         }
         Content::Nodes(n) => {
             m.insert("nodes".into(), json!(n.names.len()));
@@ -104,7 +104,7 @@ pub fn describe(l: &Loaded) -> Value {
         Content::RoutingWeights(w) => {
             m.insert(
                 "shape".into(),
-                json!([w.n_images, w.n_queries, w.height, w.width]),
+                json!([w.n_images(), w.n_queries(), w.height(), w.width()]),
             );
         }
         Content::Picture(p) => {
@@ -116,7 +116,7 @@ pub fn describe(l: &Loaded) -> Value {
             m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));
             m.insert("affine".into(), json!(vol.affine));
             m.insert("dtype".into(), json!(vol.dtype));
-            insert_stats(m, &Stats::of(&vol.data));
+            insert_stats(m, &Stats::of(vol.values()));
             if let Some(tr) = vol.tr_seconds {
                 m.insert("tr_seconds".into(), json!(tr));
             }

@@ -72,7 +72,7 @@ pub struct PerceptArgs {
 fn overlay(path: &Path) -> Result<Vec<f32>, String> {
     match io::load(path).map_err(|e| e.to_string())?.content {
         Content::Overlay(o) => Ok(o.frame(0).to_vec()),
-        Content::Volume(v) if v.shape.iter().skip(1).all(|&d| d == 1) => Ok(v.data),
+        Content::Volume(v) if v.shape.iter().skip(1).all(|&d| d == 1) => Ok(v.values().to_vec()),
         other => Err(format!(
             "{}: expected a per-vertex map, found {}",
             path.display(),
@@ -411,7 +411,7 @@ fn load_retinotopy_files(scene: &mut Scene, spec: &str) -> Result<String, String
             if let Content::Volume(v) = &l.content
                 && v.shape.iter().skip(1).all(|&d| d == 1)
             {
-                let mut o = crate::brain::Overlay::new(v.shape[0], 1, v.data.clone());
+                let mut o = crate::brain::Overlay::new(v.shape[0], 1, v.values().to_vec());
                 o.units = Some("deg".into());
                 l.content = Content::Overlay(o);
             }

@@ -97,16 +97,16 @@ enum Source {
 }
 
 pub fn routing(a: RoutingArgs) -> Result<(), String> {
-    let opts = super::SceneOptions {
+    let opts = super::scene::SceneOptions {
         no_vessels: true,
         ..Default::default()
     };
-    let mut scene = super::build_scene(&a.files, &opts)?;
+    let mut scene = super::scene::build_scene(&a.files, &opts)?;
     if let Some(m) = &a.matrix {
         return region_arcs(&a, &mut scene, m);
     }
     let out_path = a.out.clone().ok_or("--out is required")?;
-    let hemi = super::parse_hemi(&a.hemi)?;
+    let hemi = super::scene::parse_hemi(&a.hemi)?;
     let image = match &a.image {
         Some(p) => Some(
             image::open(p)
@@ -136,10 +136,11 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
             let bytes = std::fs::read(p).map_err(|e| format!("{what}: {e}"))?;
             let arr = crate::io::npy::parse_array(&bytes, 4).map_err(|e| format!("{what}: {e}"))?;
             let w = PatchWeights::from_array(arr).map_err(|e| format!("{what}: {e}"))?;
-            if a.image_index >= w.n_images {
+            if a.image_index >= w.n_images() {
                 return Err(format!(
                     "--image-index {}: {what} has {} image(s)",
-                    a.image_index, w.n_images
+                    a.image_index,
+                    w.n_images()
                 ));
             }
             let qpath = a
@@ -150,11 +151,11 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
             let qwhat = l.source.display();
             let q = match l.content {
                 crate::io::Content::Categories(names) => {
-                    if names.len() != w.n_queries {
+                    if names.len() != w.n_queries() {
                         return Err(format!(
                             "{qwhat}: {} query names but {what} has {} queries",
                             names.len(),
-                            w.n_queries
+                            w.n_queries()
                         ));
                     }
                     queries_from_rois(&scene, names, None).map_err(|e| format!("{qwhat}: {e}"))?
@@ -163,7 +164,7 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
                     let name = l.name.clone();
                     let layer = crate::brain::scene::layer_name(&name);
                     scene.add(l)?;
-                    queries_from_layer(&scene, &layer, w.n_queries)?
+                    queries_from_layer(&scene, &layer, w.n_queries())?
                 }
                 other => {
                     return Err(format!(
@@ -179,7 +180,7 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
         let (iw, ih) = match (&image, &source) {
             (Some(i), _) => (i.width() as usize, i.height() as usize),
             (None, Source::Prf(_, g)) => (g.width, g.height),
-            (None, Source::Weights(w, _)) => (w.width, w.height),
+            (None, Source::Weights(w, _)) => (w.width(), w.height()),
         };
         let brush = Brush::parse(b, iw, ih)?;
         let per_hemi = match &source {
@@ -333,19 +334,20 @@ fn region_arcs(a: &RoutingArgs, scene: &mut Scene, m: &std::path::Path) -> Resul
     }
     let (src, mat) = scene.region_matrix.clone().ok_or("no region matrix")?;
     let nodes = crate::routing::scene::region_centres(scene)?;
-    if a.frame >= mat.frames {
+    if a.frame >= mat.frames() {
         return Err(format!(
             "--frame {}: {src} has {} frame(s)",
-            a.frame, mat.frames
+            a.frame,
+            mat.frames()
         ));
     }
     let arcs = mat.top_k(mat.frame(a.frame), a.top_k, a.threshold);
     let out = json!({
         "matrix": src,
-        "regions": mat.n,
-        "frames": mat.frames,
+        "regions": mat.n(),
+        "frames": mat.frames(),
         "frame": a.frame,
-        "nodes": scene.region_nodes.as_ref().filter(|(_, n)| n.names.len() == mat.n).map_or("parcellation".to_string(), |(s, _)| s.clone()),
+        "nodes": scene.region_nodes.as_ref().filter(|(_, n)| n.names.len() == mat.n()).map_or("parcellation".to_string(), |(s, _)| s.clone()),
         "top_k": a.top_k,
         "threshold": a.threshold,
         "arcs": arcs.iter().map(|&(i, j, w)| json!({"source": nodes.names[i], "target": nodes.names[j], "weight": w})).collect::<Vec<_>>(),
@@ -358,7 +360,7 @@ fn region_arcs(a: &RoutingArgs, scene: &mut Scene, m: &std::path::Path) -> Resul
     } else {
         println!(
             "{src}: {} regions, frame {}: {} arcs (top {} per region, |w| ≥ {})",
-            mat.n,
+            mat.n(),
             a.frame,
             arcs.len(),
             a.top_k,

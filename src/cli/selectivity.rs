@@ -67,11 +67,11 @@ pub struct SelectivityArgs {
 }
 
 pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
-    let opts = super::SceneOptions {
+    let opts = super::scene::SceneOptions {
         no_vessels: true,
         ..Default::default()
     };
-    let mut scene = super::build_scene(&a.files, &opts)?;
+    let mut scene = super::scene::build_scene(&a.files, &opts)?;
     if let Some(n) = &a.names {
         let what = n.display().to_string();
         let src = crate::io::Source::File(n.clone());
@@ -86,7 +86,7 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
     if a.demo {
         scene.open_selectivity_demo()?;
     }
-    if scene.selectivity.dataset.is_none() {
+    if scene.selectivity().dataset.is_none() {
         let volumes3d = scene
             .volumes
             .iter()
@@ -97,9 +97,9 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
             .iter()
             .filter(|v| v.volume.n_frames() > 1)
             .count();
-        if volumes3d >= 2 || vols4d == 1 && scene.selectivity.names.is_some() {
+        if volumes3d >= 2 || vols4d == 1 && scene.selectivity().names.is_some() {
             scene.selectivity_from_volumes(&[])?;
-        } else if let Some((src, names)) = &scene.selectivity.names {
+        } else if let Some((src, names)) = &scene.selectivity().names {
             return Err(format!(
                 "{src}: {} category names but no map with {} frames was given",
                 names.len(),
@@ -127,7 +127,7 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
     }
     if a.min_response.is_some() || a.min_index.is_some() {
         let cur = scene
-            .selectivity
+            .selectivity()
             .dataset
             .as_ref()
             .map(|d| d.thresholds)
@@ -150,13 +150,13 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
                 have.join(", ")
             ));
         }
-        scene.selectivity.roi_layer = Some(r.clone());
+        scene.selectivity_mut().roi_layer = Some(r.clone());
     }
     let search = match &a.search {
         Some(q) => Some(scene.search_captions(q, a.regex)?),
         None => None,
     };
-    let d = scene.selectivity.dataset.as_ref().expect("built above");
+    let d = scene.selectivity().dataset.as_ref().expect("built above");
     let cats = &d.responses.categories;
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
@@ -208,7 +208,7 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
         })
         .collect();
     let mut gallery = serde_json::Map::new();
-    for p in &scene.selectivity.gallery {
+    for p in &scene.selectivity().gallery {
         let n = gallery.entry(p.key.clone()).or_insert(json!(0));
         *n = json!(n.as_u64().unwrap_or(0) + 1);
     }
@@ -223,7 +223,7 @@ pub fn selectivity(a: SelectivityArgs) -> Result<(), String> {
         "selectivity_index": {"min": st.min, "max": st.max, "mean": st.mean},
         "roi_layer": roi_layer,
         "rois": rois_json,
-        "captions": scene.selectivity.captions.as_ref().map(|c| json!({
+        "captions": scene.selectivity().captions.as_ref().map(|c| json!({
             "rows": c.texts.len(),
             "vertices": c.n_vertices,
         })),

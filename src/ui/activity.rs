@@ -7,11 +7,11 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 use egui_plot::{Line, Plot, PlotPoints, VLine};
 
-use super::UiState;
+use super::state::UiState;
 use crate::activity::setup::{MODELS, specs};
-use crate::app::SceneDoc;
 use crate::app::activity::{ActivityState, BOLD_LAYER, Backend, LAYER};
 use crate::app::compute::GpuLink;
+use crate::app::shared::SceneDoc;
 use crate::app::timeline::{Playback, series_info};
 use crate::brain::timeline::Timeline;
 

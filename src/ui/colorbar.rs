@@ -2,8 +2,8 @@
 
 use bevy_egui::egui;
 
-use super::NoticeLog;
-use crate::app::files::Loading;
+use super::state::{NoticeLog, level_text};
+use crate::app::shared::Loading;
 use crate::brain::colormap::Colormap;
 use crate::brain::scene::{LayerData, Scene};
 
@@ -125,11 +125,11 @@ pub fn status_bar(
             .last_error
             .as_ref()
             .filter(|(_, at)| at.elapsed() < std::time::Duration::from_secs(20))
-            .map(|(t, _)| (crate::app::Level::Error, t.clone()));
+            .map(|(t, _)| (crate::app::shared::Level::Error, t.clone()));
         if let Some((level, text)) = recent_error.or_else(|| log.entries.last().cloned()) {
             ui.separator();
             if ui
-                .link(super::level_text(level, &text))
+                .link(level_text(level, &text))
                 .on_hover_text("show all messages")
                 .clicked()
             {

@@ -31,7 +31,7 @@ pub fn inspector_panel(ui: &mut egui::Ui, scene: &Scene) {
             }
         });
     if let Some((text, score)) = scene
-        .selectivity
+        .selectivity()
         .captions
         .as_ref()
         .and_then(|c| c.at(sel.hemi, sel.vertex))

@@ -2,13 +2,13 @@
 
 use bevy_egui::egui;
 
-use super::UiState;
 use crate::brain::SurfaceKind;
 use crate::brain::colormap::NAMES;
 use crate::brain::paint::{LabelMode, OverlayStyle};
 use crate::brain::scene::{LayerData, Scene};
 
-pub fn layers_panel(ui: &mut egui::Ui, scene: &mut Scene, state: &mut UiState) {
+/// `expanded`: the layer whose settings are open (one at a time).
+pub fn layers_panel(ui: &mut egui::Ui, scene: &mut Scene, expanded_layer: &mut Option<u64>) {
     ui.heading("Surface");
     let kinds = scene.available_kinds();
     if kinds.is_empty() {
@@ -86,14 +86,14 @@ pub fn layers_panel(ui: &mut egui::Ui, scene: &mut Scene, state: &mut UiState) {
         let id = layer.id;
         ui.horizontal(|ui| {
             changed |= ui.checkbox(&mut layer.visible, "").changed();
-            let expanded = state.expanded_layer == Some(id);
+            let expanded = *expanded_layer == Some(id);
             let kind = if layer.is_overlay() { "map" } else { "labels" };
             if ui
                 .selectable_label(expanded, &layer.name)
                 .on_hover_text(format!("{kind}: click for settings"))
                 .clicked()
             {
-                state.expanded_layer = if expanded { None } else { Some(id) };
+                *expanded_layer = if expanded { None } else { Some(id) };
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui.small_button("×").on_hover_text("remove layer").clicked() {
@@ -101,7 +101,7 @@ pub fn layers_panel(ui: &mut egui::Ui, scene: &mut Scene, state: &mut UiState) {
                 }
             });
         });
-        if state.expanded_layer == Some(id) {
+        if *expanded_layer == Some(id) {
             let frames = layer.n_frames();
             ui.indent(id, |ui| {
                 for s in &layer.sources {
@@ -164,8 +164,8 @@ pub fn layers_panel(ui: &mut egui::Ui, scene: &mut Scene, state: &mut UiState) {
     }
     if let Some(id) = remove {
         scene.remove_layer(id);
-        if state.expanded_layer == Some(id) {
-            state.expanded_layer = None;
+        if *expanded_layer == Some(id) {
+            *expanded_layer = None;
         }
     }
     if changed {

@@ -11,7 +11,11 @@ mod routing;
 mod selectivity;
 mod session;
 mod slices;
+mod state;
 mod vessels;
+
+use state::level_text;
+pub use state::{ExportUi, NoticeLog, Outbox, UiState};
 
 use bevy::prelude::*;
 use bevy_egui::{
@@ -20,63 +24,10 @@ use bevy_egui::{
 
 use crate::app::camera::{SetView, StandardView, UiCapture, ViewportInset};
 use crate::app::capture::TakeScreenshot;
-use crate::app::files::{Loading, OpenDialog, OpenFiles};
+use crate::app::files::{OpenDialog, OpenFiles};
 use crate::app::planning::{PlanCommand, PlanState};
-use crate::app::{Level, Notice, SceneDoc};
-
-/// Messages shown to the user (newest last).
-#[derive(Resource, Default)]
-pub struct NoticeLog {
-    pub entries: Vec<(Level, String)>,
-    pub show_log: bool,
-    /// The latest error and when it came: the status line keeps it in view for a while even
-    /// if other messages follow.
-    pub last_error: Option<(String, std::time::Instant)>,
-}
-
-/// Panel state that is not part of the document.
-#[derive(Resource, Default)]
-pub struct UiState {
-    pub activity_open: bool,
-    pub path_entry: Option<String>,
-    pub screenshot_entry: Option<String>,
-    pub expanded_layer: Option<u64>,
-    pub show_help: bool,
-    pub plan: planning::PlanUi,
-    pub vessels_open: bool,
-    pub last_picked_vessel: Option<u32>,
-    pub slices: slices::SlicesUi,
-    pub selectivity: selectivity::SelectivityUi,
-    pub routing: routing::RoutingUi,
-    /// Save session as: the path being typed
-    pub session_entry: Option<String>,
-    /// the session restore last applied to the panels
-    pub restored_applied: u64,
-    pub presenter_open: bool,
-    pub export: ExportUi,
-    /// View menu: reduced resolution while the camera moves (`app::motion`); None until the
-    /// app's setting (from the environment) has been read
-    pub motion_mode: Option<crate::app::motion::MotionMode>,
-}
-
-/// Save image: size and background of an offscreen render.
-pub struct ExportUi {
-    pub custom: bool,
-    pub width: u32,
-    pub height: u32,
-    pub transparent: bool,
-}
-
-impl Default for ExportUi {
-    fn default() -> Self {
-        ExportUi {
-            custom: false,
-            width: 3840,
-            height: 2400,
-            transparent: false,
-        }
-    }
-}
+use crate::app::shared::Loading;
+use crate::app::shared::{Level, Notice, SceneDoc};
 
 pub struct UiPlugin;
 
@@ -175,20 +126,6 @@ fn collect_notices(mut notices: MessageReader<Notice>, mut log: ResMut<NoticeLog
             log.entries.remove(0);
         }
     }
-}
-
-/// Messages the panels may send this frame.
-pub struct Outbox {
-    pub open: Vec<std::path::PathBuf>,
-    pub dialog: bool,
-    pub view: Option<StandardView>,
-    pub screenshot: Option<Option<std::path::PathBuf>>,
-    pub quit: bool,
-    pub session_save: bool,
-    pub history: Option<crate::app::history::HistoryCommand>,
-    pub export: Option<crate::app::session::SessionCommand>,
-    /// (can undo, can redo) for the Edit menu
-    pub history_state: (bool, bool),
 }
 
 /// The panels' later resources, grouped (a system takes at most 16 parameters).
@@ -322,8 +259,9 @@ fn panels(
         .default_size(300.0)
         .resizable(true)
         .show(&mut root, |ui| {
-            egui::ScrollArea::vertical()
-                .show(ui, |ui| layers::layers_panel(ui, &mut doc.0, &mut state));
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                layers::layers_panel(ui, &mut doc.0, &mut state.expanded_layer)
+            });
         })
         .response
         .rect
@@ -686,16 +624,4 @@ fn help_window(ctx: &egui::Context, open: &mut bool) {
                 }
             });
         });
-}
-
-pub(crate) fn level_text(level: Level, text: &str) -> egui::RichText {
-    match level {
-        Level::Error => {
-            egui::RichText::new(format!("✖ {text}")).color(egui::Color32::from_rgb(255, 110, 100))
-        }
-        Level::Warning => {
-            egui::RichText::new(format!("⚠ {text}")).color(egui::Color32::from_rgb(240, 200, 90))
-        }
-        Level::Info => egui::RichText::new(text),
-    }
 }

@@ -134,7 +134,11 @@ fn region_section(
     v: &mut crate::app::regions::RegionView,
 ) {
     let (src, m) = scene.region_matrix.clone().expect("checked");
-    ui.small(format!("{src}: {} regions × {} frame(s)", m.n, m.frames));
+    ui.small(format!(
+        "{src}: {} regions × {} frame(s)",
+        m.n(),
+        m.frames()
+    ));
     let nodes = match &v.nodes {
         Some(Ok(n)) => n.clone(),
         Some(Err(e)) => {
@@ -161,12 +165,12 @@ fn region_section(
                 .prefix("|w| ≥ "),
         );
     });
-    if m.frames > 1 {
+    if m.frames() > 1 {
         ui.horizontal(|ui| {
             if ui.button(if v.playing { "⏸" } else { "▶" }).clicked() {
                 v.playing = !v.playing;
             }
-            ui.add(egui::Slider::new(&mut v.frame, 0..=m.frames - 1).text("frame"));
+            ui.add(egui::Slider::new(&mut v.frame, 0..=m.frames() - 1).text("frame"));
             ui.add(
                 egui::DragValue::new(&mut v.fps)
                     .range(0.1..=60.0)
@@ -192,7 +196,7 @@ fn region_section(
         st.matrix_key = Some(key);
         let w = match (&v.gate, v.gate_on) {
             (Some(g), true) => g.apply(&m, m.frame(v.frame)),
-            _ => m.frame(v.frame).to_vec(),
+            _ => m.frame(v.frame).to_owned(),
         };
         let max = w.iter().fold(0f32, |a, &x| a.max(x.abs())).max(1e-12);
         let cmap = crate::brain::colormap::Colormap::by_name("hot").expect("built in");
@@ -200,7 +204,7 @@ fn region_section(
             .iter()
             .flat_map(|&x| cmap.at((x.abs() / max).sqrt()))
             .collect();
-        let img = egui::ColorImage::from_rgba_unmultiplied([m.n, m.n], &rgba);
+        let img = egui::ColorImage::from_rgba_unmultiplied([m.n(), m.n()], &rgba);
         st.matrix_tex = Some(ctx.load_texture("region-matrix", img, egui::TextureOptions::NEAREST));
     }
     if let Some(t) = &st.matrix_tex {
@@ -210,8 +214,8 @@ fn region_section(
         let cell = resp.hover_pos().map(|p| {
             let f = (p - resp.rect.min) / side;
             (
-                ((f.y * m.n as f32) as usize).min(m.n - 1),
-                ((f.x * m.n as f32) as usize).min(m.n - 1),
+                ((f.y * m.n() as f32) as usize).min(m.n() - 1),
+                ((f.x * m.n() as f32) as usize).min(m.n() - 1),
             )
         });
         v.highlight = cell.map(|c| c.0).or(st.pinned_region);
@@ -283,7 +287,10 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
         let (src, w) = file.as_ref().expect("checked");
         ui.small(format!(
             "{src}: {} image(s) × {} queries, {}×{} grid",
-            w.n_images, w.n_queries, w.height, w.width
+            w.n_images(),
+            w.n_queries(),
+            w.height(),
+            w.width()
         ));
         let layers: Vec<String> = scene
             .layers
@@ -309,10 +316,10 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
                         }
                     }
                 });
-            if w.n_images > 1 {
+            if w.n_images() > 1 {
                 ui.add(
                     egui::DragValue::new(&mut st.image_index)
-                        .range(0..=w.n_images - 1)
+                        .range(0..=w.n_images() - 1)
                         .prefix("image "),
                 );
             }
@@ -322,7 +329,7 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
                 // remade when the layer, the weights or the layers' data change
                 let key = (n.clone(), Arc::as_ptr(w) as usize, scene.color_rev);
                 if st.queries.as_ref().is_none_or(|(k, _)| *k != key) {
-                    let q = queries_from_layer(scene, n, w.n_queries).map(Arc::new);
+                    let q = queries_from_layer(scene, n, w.n_queries()).map(Arc::new);
                     st.queries = Some((key, q));
                 }
                 match &st.queries.as_ref().expect("made").1 {
@@ -338,7 +345,7 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
         }
     }
     // stimulus
-    let gallery = scene.selectivity.gallery.clone();
+    let gallery = scene.selectivity().gallery.clone();
     let pic = if st.stimulus == 0 || st.stimulus > gallery.len() {
         st.stimulus = 0;
         st.default_pic.get_or_insert_with(default_picture).clone()

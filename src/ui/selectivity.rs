@@ -40,14 +40,14 @@ struct RoiCache {
 
 impl SelectivityUi {
     fn rois(&mut self, scene: &Scene) -> Arc<RoiCache> {
-        let key = (scene.selectivity.rev, scene.color_rev);
+        let key = (scene.selectivity().rev, scene.color_rev);
         if let Some((k, c)) = &self.cache
             && *k == key
         {
             return c.clone();
         }
         let rois = scene.selectivity_rois();
-        let summary = match (&rois, &scene.selectivity.dataset) {
+        let summary = match (&rois, &scene.selectivity().dataset) {
             (Some((_, r)), Some(d)) => crate::selectivity::roi_summary(&d.responses, &d.maps, r),
             _ => Vec::new(),
         };
@@ -88,11 +88,11 @@ pub fn selectivity_window(
         hover.reveal = false;
         st.open = true;
     }
-    if st.rev != scene.selectivity.rev {
-        st.rev = scene.selectivity.rev;
+    if st.rev != scene.selectivity().rev {
+        st.rev = scene.selectivity().rev;
         // pictures may have been replaced: drop textures of pictures no longer held
         let live: Vec<usize> = scene
-            .selectivity
+            .selectivity()
             .gallery
             .iter()
             .map(|p| Arc::as_ptr(p) as usize)
@@ -115,7 +115,7 @@ pub fn selectivity_window(
 }
 
 fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &mut Scene) {
-    if scene.selectivity.dataset.is_none() {
+    if scene.selectivity().dataset.is_none() {
         ui.label("Which category does each place prefer — faces, places, bodies, words, food?");
         if ui
             .button("Open the synthetic demo")
@@ -145,7 +145,7 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
                 Err(e) => st.error = Some(e),
             }
         }
-        if let Some((src, names)) = &scene.selectivity.names {
+        if let Some((src, names)) = &scene.selectivity().names {
             ui.label(format!(
                 "{} category names from {src} wait for maps with {} frames.",
                 names.len(),
@@ -157,7 +157,7 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
         }
         return;
     }
-    let d = scene.selectivity.dataset.as_ref().expect("checked");
+    let d = scene.selectivity().dataset.as_ref().expect("checked");
     ui.horizontal_wrapped(|ui| {
         ui.strong(&d.name);
         if d.synthetic {
@@ -243,8 +243,8 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut SelectivityUi, scene: &
             .show_ui(ui, |ui| {
                 for n in &labels {
                     if ui.selectable_label(rois.as_ref() == Some(n), n).clicked() {
-                        scene.selectivity.roi_layer = Some(n.clone());
-                        scene.selectivity.rev += 1;
+                        scene.selectivity_mut().roi_layer = Some(n.clone());
+                        scene.selectivity_mut().rev += 1;
                     }
                 }
             });
@@ -267,7 +267,7 @@ fn selected_vertex(
         ui.small("Click the cortex: the vertex's caption, responses and preferred images appear here; hover it to read captions.");
         return;
     };
-    let d = scene.selectivity.dataset.as_ref().expect("checked");
+    let d = scene.selectivity().dataset.as_ref().expect("checked");
     ui.horizontal_wrapped(|ui| {
         ui.strong(format!("{:?} vertex {}", sel.hemi, sel.vertex));
         match d.preferred_at(sel.hemi, sel.vertex) {
@@ -279,7 +279,7 @@ fn selected_vertex(
         }
     });
     if let Some((text, score)) = scene
-        .selectivity
+        .selectivity()
         .captions
         .as_ref()
         .and_then(|c| c.at(sel.hemi, sel.vertex))
@@ -346,7 +346,7 @@ fn gallery(
                 .find(|r| r.name == key || r.name.ends_with(&format!(" {key}")))?;
             let c = (0..r.mean.len()).max_by(|&a, &b| r.mean[a].total_cmp(&r.mean[b]))?;
             scene
-                .selectivity
+                .selectivity()
                 .dataset
                 .as_ref()
                 .map(|d| d.responses.categories[c].clone())
@@ -355,7 +355,7 @@ fn gallery(
         }
     }
     if pics.is_empty() {
-        if !scene.selectivity.gallery.is_empty() {
+        if !scene.selectivity().gallery.is_empty() {
             ui.small(format!("no pictures filed under {key:?}"));
         }
         return;
@@ -372,7 +372,7 @@ fn gallery(
 
 fn search(ui: &mut egui::Ui, st: &mut SelectivityUi, scene: &mut Scene) {
     ui.separator();
-    if scene.selectivity.captions.is_none() {
+    if scene.selectivity().captions.is_none() {
         ui.small("No captions: File → Open a caption table (.tsv with vertex — or i j k — and caption columns, optional score).");
         return;
     }
@@ -400,7 +400,7 @@ fn search(ui: &mut egui::Ui, st: &mut SelectivityUi, scene: &mut Scene) {
     if let Some(e) = &st.error {
         ui.colored_label(egui::Color32::from_rgb(255, 110, 110), e);
     }
-    if let Some(s) = &scene.selectivity.search {
+    if let Some(s) = &scene.selectivity().search {
         ui.label(format!(
             "{} vertices match {:?} (highlighted in magenta)",
             s.matches, s.query
@@ -521,14 +521,14 @@ fn caption_tooltip(ctx: &egui::Context, scene: &Scene, hover: &Hover) {
     let (Some(v), Some(at)) = (hover.vertex, hover.at) else {
         return;
     };
-    let Some(c) = &scene.selectivity.captions else {
+    let Some(c) = &scene.selectivity().captions else {
         return;
     };
     let Some((text, score)) = c.at(v.hemi, v.vertex) else {
         return;
     };
     let pref = scene
-        .selectivity
+        .selectivity()
         .dataset
         .as_ref()
         .and_then(|d| d.preferred_at(v.hemi, v.vertex).map(str::to_string));

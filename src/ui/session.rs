@@ -3,7 +3,7 @@
 
 use bevy_egui::egui;
 
-use super::{Outbox, UiState};
+use super::state::{Outbox, UiState};
 use crate::app::session::{SessionCommand, SessionState};
 
 /// Panels whose open state a session records.

@@ -152,3 +152,254 @@ fn readers_core_and_compute_use_no_unsafe() {
         }
     }
 }
+
+/// The module a source file is, as a path under its crate root: `brain/scene.rs` is
+/// `brain::scene`, `app/mod.rs` is `app`; `depth` cuts it to the units the graph is kept
+/// between (core: its top-level modules; the binary: `app::files`, `ui::planning`, …).
+fn module_of(root: &Path, file: &Path, depth: usize) -> Vec<String> {
+    let rel = file.strip_prefix(root).unwrap();
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|c| c.to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts.truncate(depth);
+    parts
+}
+
+/// The paths a file names through `crate::` and `super::` (grouped imports `{a, b::c}` one level
+/// deep), resolved to module paths; comments are skipped.
+fn named_paths(text: &str, me: &[String], is_mod_file: bool) -> Vec<Vec<String>> {
+    // a mod.rs/lib.rs names its own children bare (`files::FilesPlugin`)
+    let children: Vec<String> = if is_mod_file {
+        text.lines()
+            .filter_map(|l| {
+                let l = l
+                    .trim()
+                    .trim_start_matches("pub ")
+                    .trim_start_matches("pub(crate) ");
+                l.strip_prefix("mod ")?
+                    .strip_suffix(';')
+                    .map(str::to_string)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::new();
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut prefixes = vec![
+        ("crate::".to_string(), Vec::new()),
+        // the parent of this file's module (a mod.rs is its own module)
+        (
+            "super::".to_string(),
+            me[..me.len().saturating_sub(1)].to_vec(),
+        ),
+    ];
+    for c in &children {
+        let mut base = me.to_vec();
+        base.push(c.clone());
+        prefixes.push((format!("{c}::"), base));
+    }
+    for (prefix, base) in prefixes {
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find(prefix.as_str()) {
+            let before = rest[..i].chars().last();
+            rest = &rest[i + prefix.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let mut p = base.clone();
+            expand(&mut p, rest, &mut out);
+        }
+    }
+    out
+}
+
+/// The paths `text` (what follows `prefix::`) names: `a::b`, or a group `{a, b::{c, d}}`.
+fn expand(prefix: &mut Vec<String>, text: &str, out: &mut Vec<Vec<String>>) {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(text.len());
+    let n = prefix.len();
+    prefix.extend(
+        text[..end]
+            .split("::")
+            .filter(|x| !x.is_empty())
+            .map(str::to_string),
+    );
+    let after = &text[end..];
+    if let Some(group) = after.strip_prefix('{') {
+        // the items up to the matching brace, split at top-level commas
+        let (mut depth, mut start) = (0usize, 0usize);
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    expand(prefix, group[start..i].trim(), out);
+                    break;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    expand(prefix, group[start..i].trim(), out);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+    } else if prefix.len() > n {
+        out.push(prefix.clone());
+    }
+    prefix.truncate(n);
+}
+
+/// Strongly connected components of more than one module in the `use` graph of a crate.
+fn module_cycles(root: &Path, depth: usize, skip: &[&str]) -> Vec<Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(root, &mut files);
+    let units: BTreeSet<Vec<String>> = files
+        .iter()
+        .map(|f| module_of(root, f, depth))
+        .filter(|m| !m.is_empty())
+        .collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in &files {
+        let full = module_of(root, f, usize::MAX);
+        let me = module_of(root, f, depth);
+        if me.is_empty() || skip.contains(&me[0].as_str()) {
+            continue;
+        }
+        let is_mod = f.ends_with("mod.rs") || f.ends_with("lib.rs") || f.ends_with("main.rs");
+        let text = std::fs::read_to_string(f).unwrap();
+        // test modules may reach anywhere: only the code above `#[cfg(test)]` counts
+        let text = text.split("#[cfg(test)]").next().unwrap();
+        for p in named_paths(text, &full, is_mod) {
+            // the longest unit this path lies in
+            let target = (1..=p.len().min(depth))
+                .rev()
+                .map(|k| p[..k].to_vec())
+                .find(|u| units.contains(u));
+            if let Some(t) = target
+                && t != me
+            {
+                edges.entry(me.join("::")).or_default().insert(t.join("::"));
+            }
+        }
+    }
+    // a component: the modules that reach each other (a few dozen modules: no need for Tarjan)
+    let names: Vec<String> = units.iter().map(|u| u.join("::")).collect();
+    let reach = |from: &str| -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.to_string()];
+        while let Some(x) = stack.pop() {
+            for d in edges.get(&x).into_iter().flatten() {
+                if seen.insert(d.clone()) {
+                    stack.push(d.clone());
+                }
+            }
+        }
+        seen
+    };
+    let all: BTreeMap<&String, BTreeSet<String>> = names.iter().map(|n| (n, reach(n))).collect();
+    let mut comps: Vec<Vec<String>> = Vec::new();
+    let mut placed = BTreeSet::new();
+    for n in &names {
+        if placed.contains(n) || !all[n].contains(n) {
+            continue;
+        }
+        let comp: Vec<String> = names
+            .iter()
+            .filter(|m| all[n].contains(*m) && all[*m].contains(n))
+            .cloned()
+            .collect();
+        placed.extend(comp.iter().cloned());
+        // said as its edges, so the message shows what to cut
+        let inner: Vec<String> = comp
+            .iter()
+            .flat_map(|a| {
+                edges
+                    .get(a)
+                    .into_iter()
+                    .flatten()
+                    .filter(|b| comp.contains(b))
+                    .map(move |b| format!("{a} → {b}"))
+            })
+            .collect();
+        comps.push(inner);
+    }
+    comps
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let core = module_cycles(&here.join("crates/cortexplorer-core/src"), 1, &[]);
+    let formats = module_cycles(&here.join("crates/cortexplorer-formats/src"), 1, &[]);
+    let app = module_cycles(&here.join("src"), 2, &[]);
+    assert!(
+        core.is_empty() && formats.is_empty() && app.is_empty(),
+        "module cycles — core: {core:?}; formats: {formats:?}; binary: {app:?}"
+    );
+}
+
+/// Features may give the scene methods in their own modules (`impl Scene` in
+/// `selectivity/state.rs`, the dispatch in `open.rs`); the scene's own module never calls them —
+/// a method call is an import the `use` graph cannot see.
+#[test]
+fn the_scene_calls_no_method_a_feature_gave_it() {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/cortexplorer-core/src");
+    let mut files = Vec::new();
+    rust_files(&core, &mut files);
+    let mut given = BTreeSet::new();
+    for f in files.iter().filter(|f| !f.starts_with(core.join("brain"))) {
+        let text = std::fs::read_to_string(f).unwrap();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("impl Scene {") {
+            rest = &rest[i + "impl Scene {".len()..];
+            // the block: up to the brace that closes it
+            let mut depth = 1usize;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(rest.len(), |(k, _)| k);
+            for w in rest[..end].split("fn ").skip(1) {
+                let name: String = w
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                given.insert(name);
+            }
+        }
+    }
+    assert!(
+        given.contains("add") && given.contains("selectivity"),
+        "{given:?}"
+    );
+    for f in files.iter().filter(|f| f.starts_with(core.join("brain"))) {
+        let text = std::fs::read_to_string(f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for name in &given {
+            assert!(
+                !code.contains(&format!(".{name}(")),
+                "{} calls `{name}`, which a feature gives the scene",
+                f.display()
+            );
+        }
+    }
+}

@@ -157,11 +157,11 @@ fn check(path: std::path::PathBuf, key: &str) {
                     &format!("{key} voxel size"),
                 );
             }
-            let st = cortexplorer::brain::Stats::of(&v.data);
+            let st = cortexplorer::brain::Stats::of(v.values());
             close(st.min, e["min"].as_f64().unwrap(), &format!("{key} min"));
             close(st.max, e["max"].as_f64().unwrap(), &format!("{key} max"));
             close(st.mean, e["mean"].as_f64().unwrap(), &format!("{key} mean"));
-            let flat: Vec<f64> = v.data.iter().map(|&x| x as f64).collect();
+            let flat: Vec<f64> = v.values().iter().map(|&x| x as f64).collect();
             check_samples(&flat, &e["data"], &format!("{key} data"));
         }
         Content::Vessels(_)

@@ -40,7 +40,7 @@ fn render(out: &Path, args: &[&str]) -> image::RgbImage {
 }
 
 fn background() -> [u8; 3] {
-    let c = cortexplorer::app::BACKGROUND.to_srgba();
+    let c = cortexplorer::app::shared::BACKGROUND.to_srgba();
     [
         (c.red * 255.0).round() as u8,
         (c.green * 255.0).round() as u8,

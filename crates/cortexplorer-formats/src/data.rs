@@ -30,6 +30,12 @@ impl Overlay {
     pub fn frame(&self, f: usize) -> &[f32] {
         &self.values[f * self.n_vertices..(f + 1) * self.n_vertices]
     }
+    /// Every frame as a `[frame, vertex]` matrix (a view of `values`, no copy).
+    #[inline]
+    pub fn matrix(&self) -> ndarray::ArrayView2<'_, f32> {
+        ndarray::ArrayView2::from_shape((self.n_frames, self.n_vertices), &self.values)
+            .expect("an overlay holds n_frames × n_vertices values")
+    }
     /// Min, max and mean over every finite value (NaN are skipped, as nibabel users expect
     /// from `np.nanmin` and friends; `inspect` reports them separately).
     pub fn stats(&self) -> Stats {
@@ -155,8 +161,11 @@ impl Labels {
     }
 }
 
-/// A 3D or 4D image in world space. Data are stored in file order (first index fastest,
-/// as NIfTI and MGH store them) after scaling, as f32.
+/// A 3D or 4D image in world space: f32 values after scaling, as an ndarray indexed
+/// `[x, y, z, frame]` (every dimension after the third flattened into frames, as nibabel's
+/// `img.get_fdata().reshape(nx, ny, nz, -1, order="F")`). The array keeps the file's memory
+/// order (first index fastest, as NIfTI and MGH store it: a Fortran-layout array), so each
+/// frame is one contiguous slice ([`Volume::frame_values`]) for the sampling kernels.
 #[derive(Clone, Debug)]
 pub struct Volume {
     /// Shape as nibabel reports it (`img.shape`): 3 or more entries.
@@ -166,22 +175,64 @@ pub struct Volume {
     pub affine: [[f64; 4]; 4],
     /// Name of the on-disk data type (`uint8`, `int16`, `float32`, …).
     pub dtype: String,
-    pub data: Vec<f32>,
+    /// `[x, y, z, frame]`, Fortran layout (see the type's docs).
+    pub data: ndarray::Array4<f32>,
     pub tr_seconds: Option<f32>,
 }
 
 impl Volume {
+    /// The `[x, y, z, frame]` array of values given in file order (first index fastest) for a
+    /// nibabel `shape` (3 or more entries); the values are moved, not copied.
+    pub fn array(shape: &[usize], values: Vec<f32>) -> Result<ndarray::Array4<f32>, String> {
+        use ndarray::ShapeBuilder;
+        if shape.len() < 3 {
+            return Err(format!("a volume has 3 or more dimensions, not {shape:?}"));
+        }
+        let frames = shape[3..].iter().product::<usize>().max(1);
+        let dims = (shape[0], shape[1], shape[2], frames);
+        let n = values.len();
+        ndarray::Array4::from_shape_vec(dims.f(), values)
+            .map_err(|e| format!("{n} values do not fill shape {shape:?}: {e}"))
+    }
+
+    /// Every value in memory order (x fastest, then y, z, frame).
+    #[inline]
+    pub fn values(&self) -> &[f32] {
+        self.data
+            .as_slice_memory_order()
+            .expect("a volume's array is contiguous")
+    }
+
+    /// Every value in memory order, for changing in place.
+    #[inline]
+    pub fn values_mut(&mut self) -> &mut [f32] {
+        self.data
+            .as_slice_memory_order_mut()
+            .expect("a volume's array is contiguous")
+    }
+
+    /// One frame as a `[x, y, z]` view.
+    #[inline]
+    pub fn frame(&self, f: usize) -> ndarray::ArrayView3<'_, f32> {
+        self.data.index_axis(ndarray::Axis(3), f)
+    }
+
+    /// One frame's values, contiguous in memory order (x fastest).
+    #[inline]
+    pub fn frame_values(&self, f: usize) -> &[f32] {
+        self.frame(f)
+            .to_slice_memory_order()
+            .expect("a frame of a Fortran-layout array is contiguous")
+    }
+
     #[inline]
     pub fn dims3(&self) -> [usize; 3] {
-        [
-            self.shape[0],
-            *self.shape.get(1).unwrap_or(&1),
-            *self.shape.get(2).unwrap_or(&1),
-        ]
+        let (x, y, z, _) = self.data.dim();
+        [x, y, z]
     }
     #[inline]
     pub fn n_frames(&self) -> usize {
-        self.shape.iter().skip(3).product::<usize>().max(1)
+        self.data.len_of(ndarray::Axis(3))
     }
     /// World coordinates of a (fractional) voxel index.
     #[inline]

@@ -40,6 +40,8 @@ pub mod weights;
 
 pub use data::{Labels, Overlay, Picture, Region, Stats, Volume};
 pub use hint::huge_pages;
+/// The N-dimensional arrays volumes, NPY arrays and routing weights are held in.
+pub use ndarray;
 pub use surface::{Hemisphere, Surface, SurfaceKind};
 
 pub mod captions;

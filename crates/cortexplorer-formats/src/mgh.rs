@@ -207,11 +207,11 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
         shape.push(h.dims[3]);
     }
     Ok(Content::Volume(Volume {
+        data: Volume::array(&shape, data).map_err(FormatError::Invalid)?,
         shape,
         voxel_size_mm: h.delta.map(|d| d as f64),
         affine: h.affine(),
         dtype: dtype_name.to_string(),
-        data,
         tr_seconds,
     }))
 }

@@ -372,11 +372,11 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
         }
     });
     Ok(Content::Volume(Volume {
+        data: Volume::array(&shape, data).map_err(FormatError::Invalid)?,
         shape,
         voxel_size_mm,
         affine,
         dtype: dtype_name.into(),
-        data,
         tr_seconds,
     }))
 }

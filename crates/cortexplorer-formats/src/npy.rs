@@ -6,6 +6,7 @@
 //! loads with the wrong vertex count, which the scene refuses when the layer is attached,
 //! saying how many values it found (transpose it with `a.T`).
 
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use npyz::{NpyFile, Order, TypeChar};
 
 use super::source::{Limits, Source, read_all};
@@ -24,17 +25,17 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Content, FormatError> {
         .iter()
         .any(|k| lower.contains(k));
     if regional {
-        if !(a.shape.len() == 3 || a.shape.len() == 2) {
+        if !(a.ndim() == 3 || a.ndim() == 2) {
             return Err(FormatError::Invalid(format!(
                 "the name says region matrix, which is [N, N] or [T, N, N]; this array is {:?}",
-                a.shape
+                a.shape()
             )));
         }
-        return crate::regions::RegionMatrix::new(&a.shape, a.data)
+        return crate::regions::RegionMatrix::from_array(a)
             .map(Content::RegionMatrix)
             .map_err(FormatError::Invalid);
     }
-    if a.shape.len() >= 3 {
+    if a.ndim() >= 3 {
         return crate::weights::PatchWeights::from_array(a)
             .map(Content::RoutingWeights)
             .map_err(FormatError::Invalid);
@@ -97,17 +98,11 @@ fn check_header_text(bytes: &[u8]) -> Result<(), FormatError> {
     Ok(())
 }
 
-/// An N-dimensional array as read: its shape and values in C (row-major) order, as f32.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Array {
-    pub shape: Vec<usize>,
-    pub data: Vec<f32>,
-}
-
 /// Any plain-number .npy array (f2/f4/f8, integers; either order, either byte order) with at
-/// most `max_dims` dimensions, converted to f32 in C order; the header is checked against the
-/// data length before anything is allocated.
-pub fn parse_array(bytes: &[u8], max_dims: usize) -> Result<Array, FormatError> {
+/// most `max_dims` dimensions, converted to f32 — an ndarray indexed as NumPy indexes it, in
+/// the file's memory order (a Fortran-order file gives a Fortran-layout array); the header is
+/// checked against the data length before anything is allocated.
+pub fn parse_array(bytes: &[u8], max_dims: usize) -> Result<ArrayD<f32>, FormatError> {
     if !bytes.starts_with(b"\x93NUMPY") {
         return Err(FormatError::Invalid(
             "not a NumPy .npy file (no \\x93NUMPY magic)".into(),
@@ -170,31 +165,9 @@ pub fn parse_array(bytes: &[u8], max_dims: usize) -> Result<Array, FormatError> 
         (TypeChar::Uint, 4) => convert::<u32>(npy, |x| x as f32)?,
         (_, _) => convert::<u64>(npy, |x| x as f32)?,
     };
-    let data = if order == Order::Fortran && shape.len() > 1 {
-        // Fortran order: the first index runs fastest; reorder to C
-        let n = shape.len();
-        let mut c_strides = vec![1usize; n];
-        for k in (0..n - 1).rev() {
-            c_strides[k] = c_strides[k + 1] * shape[k + 1];
-        }
-        let mut out = vec![0f32; values.len()];
-        let mut idx = vec![0usize; n];
-        for &x in &values {
-            let at: usize = idx.iter().zip(&c_strides).map(|(i, s)| i * s).sum();
-            out[at] = x;
-            for k in 0..n {
-                idx[k] += 1;
-                if idx[k] < shape[k] {
-                    break;
-                }
-                idx[k] = 0;
-            }
-        }
-        out
-    } else {
-        values
-    };
-    Ok(Array { shape, data })
+    let dims = IxDyn(&shape).set_f(order == Order::Fortran);
+    ArrayD::from_shape_vec(dims, values)
+        .map_err(|e| FormatError::Invalid(format!("shape {shape:?}: {e}")))
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
@@ -207,23 +180,13 @@ pub fn parse(bytes: &[u8]) -> Result<Overlay, FormatError> {
         }
         e => e,
     })?;
-    let (nv, nt) = match a.shape.as_slice() {
+    let (nv, nt) = match a.shape() {
         [v] => (*v, 1),
         [v, t] => (*v, *t),
         _ => unreachable!("at most 2 dimensions"),
     };
-    // frames are stored one after another; C order holds a row (one vertex's series) together
-    let frames = if nt > 1 {
-        let mut out = vec![0.0f32; a.data.len()];
-        for (v, row) in a.data.chunks_exact(nt).enumerate() {
-            for (t, x) in row.iter().enumerate() {
-                out[t * nv + v] = *x;
-            }
-        }
-        out
-    } else {
-        a.data
-    };
+    // an overlay stores its frames one after another: the (time, vertex) transpose in order
+    let frames: Vec<f32> = a.t().iter().copied().collect();
     Ok(Overlay::new(nv, nt, frames))
 }
 

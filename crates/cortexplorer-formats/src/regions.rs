@@ -3,40 +3,63 @@
 //! from BrainNet `.node` or TVB `centres.txt` files. What the core draws from them (arcs,
 //! gating) lives in its routing module.
 
+use ndarray::{Array3, ArrayD, ArrayView2, Axis, Ix3, IxDyn};
+
 use crate::surface::Hemisphere;
 
-/// Routing weights between N regions over T frames (`[t][source][target]`).
+/// Routing weights between N regions over T frames: `data[[t, source, target]]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RegionMatrix {
-    pub n: usize,
-    pub frames: usize,
-    pub data: Vec<f32>,
+    pub data: Array3<f32>,
 }
 
 impl RegionMatrix {
+    /// From values in C order for a shape `[N, N]` or `[T, N, N]`.
     pub fn new(shape: &[usize], data: Vec<f32>) -> Result<RegionMatrix, String> {
-        let (t, n) = match *shape {
-            [a, b] if a == b => (1, a),
-            [t, a, b] if a == b => (t, a),
+        let a = ArrayD::from_shape_vec(IxDyn(shape), data)
+            .map_err(|e| format!("routing matrix of shape {shape:?}: {e}"))?;
+        RegionMatrix::from_array(a)
+    }
+
+    /// From an `[N, N]` or `[T, N, N]` array; non-finite weights are refused (naming the
+    /// first one).
+    pub fn from_array(a: ArrayD<f32>) -> Result<RegionMatrix, String> {
+        let shape = a.shape().to_vec();
+        let a = match shape[..] {
+            [x, y] if x == y => a.insert_axis(Axis(0)),
+            [_, x, y] if x == y => a,
             _ => {
                 return Err(format!(
                     "routing matrix of shape {shape:?}: expected [N, N] or [T, N, N]"
                 ));
             }
         };
-        if n == 0 || t == 0 {
+        let data = a
+            .into_dimensionality::<Ix3>()
+            .map_err(|e| e.to_string())?
+            .as_standard_layout()
+            .into_owned();
+        if data.is_empty() {
             return Err("routing matrix is empty".into());
         }
-        if let Some(i) = data.iter().position(|x| !x.is_finite()) {
+        if let Some(((t, i, j), x)) = data.indexed_iter().find(|(_, x)| !x.is_finite()) {
             return Err(format!(
-                "routing matrix: {} at frame {}, row {}, column {}",
-                data[i],
-                i / (n * n),
-                i / n % n,
-                i % n
+                "routing matrix: {x} at frame {t}, row {i}, column {j}"
             ));
         }
-        Ok(RegionMatrix { n, frames: t, data })
+        Ok(RegionMatrix { data })
+    }
+
+    /// Number of regions.
+    #[inline]
+    pub fn n(&self) -> usize {
+        self.data.len_of(Axis(1))
+    }
+
+    /// Number of frames.
+    #[inline]
+    pub fn frames(&self) -> usize {
+        self.data.len_of(Axis(0))
     }
 
     /// Whitespace- or comma-separated rows of N numbers (TVB `weights.txt`); `#` comments.
@@ -72,17 +95,17 @@ impl RegionMatrix {
     }
 
     pub fn at(&self, t: usize, i: usize, j: usize) -> f32 {
-        self.data[(t * self.n + i) * self.n + j]
+        self.data[[t, i, j]]
     }
 
-    pub fn frame(&self, t: usize) -> &[f32] {
-        let t = t.min(self.frames - 1);
-        &self.data[t * self.n * self.n..(t + 1) * self.n * self.n]
+    /// One frame, `[source, target]` (the last one for a later `t`).
+    pub fn frame(&self, t: usize) -> ArrayView2<'_, f32> {
+        self.data.index_axis(Axis(0), t.min(self.frames() - 1))
     }
 
     /// For each source, its `k` strongest targets with |w| ≥ threshold: `(i, j, w)`.
-    pub fn top_k(&self, w: &[f32], k: usize, threshold: f32) -> Vec<(usize, usize, f32)> {
-        let n = self.n;
+    pub fn top_k(&self, w: ArrayView2<f32>, k: usize, threshold: f32) -> Vec<(usize, usize, f32)> {
+        let n = self.n();
         let mut out = Vec::new();
         let mut row: Vec<(usize, f32)> = Vec::with_capacity(n);
         for i in 0..n {
@@ -90,7 +113,7 @@ impl RegionMatrix {
             row.extend(
                 (0..n)
                     .filter(|&j| j != i)
-                    .map(|j| (j, w[i * n + j]))
+                    .map(|j| (j, w[[i, j]]))
                     .filter(|(_, x)| x.abs() >= threshold && *x != 0.0),
             );
             row.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));

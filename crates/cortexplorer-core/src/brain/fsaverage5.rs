@@ -93,7 +93,7 @@ pub fn load() -> Result<Vec<Loaded>, ReadError> {
 pub fn scene() -> Result<crate::brain::scene::Scene, String> {
     let mut s = crate::brain::scene::Scene::new();
     for l in load().map_err(|e| e.to_string())? {
-        s.add(l)?;
+        s.add_data(l)?;
     }
     Ok(s)
 }

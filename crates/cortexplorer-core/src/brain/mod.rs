@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod colormap;
+pub mod features;
 pub mod fsaverage5;
 pub mod geometry;
 pub mod mni152;

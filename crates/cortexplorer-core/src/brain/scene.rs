@@ -157,8 +157,9 @@ pub struct Scene {
     pub geometry_rev: u64,
     /// Bumped when colours change (layers, styles, frames, underlay).
     pub color_rev: u64,
-    /// Category selectivity, captions and the picture gallery (`crate::selectivity`).
-    pub selectivity: crate::selectivity::state::SelectivityDoc,
+    /// Each feature's own state (selectivity's dataset, captions and gallery, …), by type:
+    /// the scene keeps and clones it without knowing what it is.
+    pub features: super::features::FeatureSlots,
     /// Image-patch routing weights from a file (`crate::io::weights`, used by `crate::routing`), with their source.
     pub routing_weights: Option<(String, Arc<crate::io::weights::PatchWeights>)>,
     /// Region ↔ region routing weights and region centres from files, with their sources.
@@ -175,6 +176,28 @@ pub struct Scene {
     next_id: u64,
 }
 
+/// What [`Scene::add_data`] did with a loaded file.
+#[derive(Debug)]
+pub enum Added {
+    /// Now in the scene: a note for the user, and the per-vertex layer the data went to (a
+    /// feature may build on a layer with frames, e.g. selectivity's responses).
+    Data {
+        note: Option<String>,
+        layer: Option<String>,
+    },
+    /// Not the scene's data (captions, category names, pictures): handed back for a feature.
+    NotSceneData(Box<Loaded>),
+}
+
+impl Added {
+    fn note(n: String) -> Added {
+        Added::Data {
+            note: Some(n),
+            layer: None,
+        }
+    }
+}
+
 /// One thing a scene was built from.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -189,6 +212,20 @@ pub enum Input {
     SelectivityDemo,
     /// A subject folder (FreeSurfer or fMRIPrep), opened as a whole.
     Subject { path: String },
+}
+
+impl Input {
+    /// The input a file or embedded item is.
+    pub fn of(source: &crate::io::Source) -> Input {
+        match source {
+            crate::io::Source::File(p) => Input::File {
+                path: p.to_string_lossy().into_owned(),
+            },
+            crate::io::Source::Embedded { name, .. } => Input::Embedded {
+                name: name.to_string(),
+            },
+        }
+    }
 }
 
 /// A volume on the slices: its data, how it is drawn (grey window/level is a `gray` style
@@ -209,13 +246,11 @@ impl VolumeLayer {
     pub fn value_at(&self, p: [f64; 3]) -> Option<f64> {
         let v = &self.volume;
         let inv = super::vol2surf::world_to_voxel(v).ok()?;
-        let d = v.dims3();
-        let per = d[0] * d[1] * d[2];
         let f = self.frame.min(v.n_frames() - 1);
         let ijk = inv.transform_point3(glam::DVec3::from(p)).to_array();
         super::vol2surf::value_at(
-            &v.data[f * per..(f + 1) * per],
-            d,
+            v.frame_values(f),
+            v.dims3(),
             ijk,
             super::vol2surf::Interp::Trilinear,
         )
@@ -226,10 +261,9 @@ impl VolumeLayer {
 /// percentiles of non-zero voxels; later ones as overlays (auto style, zero hidden).
 fn volume_style(v: &Volume, underlay: bool) -> OverlayStyle {
     // percentiles from at most ~1M voxels of the first frame
-    let d = v.dims3();
-    let per = d[0] * d[1] * d[2];
-    let stride = (per / 1_000_000).max(1);
-    let sample: Vec<f32> = v.data[..per]
+    let first = v.frame_values(0);
+    let stride = (first.len() / 1_000_000).max(1);
+    let sample: Vec<f32> = first
         .iter()
         .step_by(stride)
         .copied()
@@ -365,23 +399,25 @@ impl Scene {
         }
     }
 
-    /// Add a loaded file. Returns a note for the user on success; on failure the scene is
-    /// unchanged and the message says why.
-    pub fn add(&mut self, loaded: Loaded) -> Result<Option<String>, String> {
-        let input = match &loaded.source {
-            crate::io::Source::File(p) => Input::File {
-                path: p.to_string_lossy().into_owned(),
-            },
-            crate::io::Source::Embedded { name, .. } => Input::Embedded {
-                name: name.to_string(),
-            },
-        };
-        let note = self.add_content(loaded)?;
+    /// The scene's own part of opening a file (`Scene::add` in `crate::open` is the one
+    /// entry): surfaces, per-vertex overlays and labels, volumes, vessel graphs and routing
+    /// tables go into the scene; the input is recorded. Content the scene does not hold
+    /// (captions, category names, pictures: features' data) is handed back untouched.
+    /// On failure the scene is unchanged and the message says why.
+    pub fn add_data(&mut self, loaded: Loaded) -> Result<Added, String> {
+        let input = Input::of(&loaded.source);
+        if matches!(
+            loaded.content,
+            Content::Captions(_) | Content::Categories(_) | Content::Picture(_)
+        ) {
+            return Ok(Added::NotSceneData(Box::new(loaded)));
+        }
+        let added = self.add_content(loaded)?;
         self.inputs.push(input);
-        Ok(note)
+        Ok(added)
     }
 
-    fn add_content(&mut self, loaded: Loaded) -> Result<Option<String>, String> {
+    fn add_content(&mut self, loaded: Loaded) -> Result<Added, String> {
         let what = loaded.source.display();
         match loaded.content {
             Content::Surface(s) => {
@@ -422,7 +458,7 @@ impl Scene {
                     self.view.surface = kind;
                 }
                 self.bump_all();
-                Ok(note)
+                Ok(Added::Data { note, layer: None })
             }
             Content::Overlay(o) => {
                 // a square table whose size is no hemisphere's vertex count: region routing
@@ -440,7 +476,7 @@ impl Scene {
                     }
                     let m = crate::io::regions::RegionMatrix::new(&[n, n], data)
                         .map_err(|e| format!("{what}: {e}"))?;
-                    return Ok(Some(self.add_region_matrix(what, m)));
+                    return Ok(Added::note(self.add_region_matrix(what, m)));
                 }
                 let (hemi, note) = self.hemi_for(loaded.hemisphere, o.n_vertices, &what)?;
                 let name = if matches!(loaded.source, crate::io::Source::Embedded { .. }) {
@@ -517,7 +553,10 @@ impl Scene {
                     }
                 }
                 self.color_rev += 1;
-                Ok(self.selectivity_hook(&name, note))
+                Ok(Added::Data {
+                    note,
+                    layer: Some(name),
+                })
             }
             Content::Labels(lb) => {
                 let n = match &lb.vertex_ids {
@@ -579,7 +618,7 @@ impl Scene {
                     }
                 }
                 self.color_rev += 1;
-                Ok(note)
+                Ok(Added::Data { note, layer: None })
             }
             Content::Vessels(g) => {
                 let st = g.stats();
@@ -589,7 +628,7 @@ impl Scene {
                     graph: Arc::new(g),
                     rev,
                 });
-                Ok(Some(format!(
+                Ok(Added::note(format!(
                     "{what}: vessel graph, {} nodes, {} segments, {} components, radius {:.3}–{:.3} mm",
                     st.nodes, st.edges, st.components, st.radius_min, st.radius_max
                 )))
@@ -607,35 +646,35 @@ impl Scene {
                 self.add_volume(&loaded.name, &what, v);
                 if series && note.is_some() {
                     let name = format!("{} (sampled)", layer_name(&loaded.name));
-                    return Ok(self.selectivity_hook(&name, note));
+                    return Ok(Added::Data {
+                        note,
+                        layer: Some(name),
+                    });
                 }
-                Ok(note)
+                Ok(Added::Data { note, layer: None })
             }
-            Content::Captions(t) => self.add_captions(&what, t).map(Some),
-            Content::Categories(names) => self.add_category_names(&what, names).map(Some),
-            Content::Picture(p) => {
-                self.selectivity.gallery.push(Arc::new(p));
-                self.selectivity.rev += 1;
-                Ok(None)
+            Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
+                unreachable!("add_data hands features' content back before this")
             }
-            Content::RegionMatrix(m) => Ok(Some(self.add_region_matrix(what, m))),
+            Content::RegionMatrix(m) => Ok(Added::note(self.add_region_matrix(what, m))),
             Content::Nodes(n) => {
                 let note = format!(
                     "{what}: {} region centres (Routing panel: region arcs)",
                     n.names.len()
                 );
                 self.region_nodes = Some((what, Arc::new(n)));
-                self.selectivity.rev += 1;
-                Ok(Some(note))
+                Ok(Added::note(note))
             }
             Content::RoutingWeights(w) => {
                 let note = format!(
                     "{what}: routing weights, {} image(s) × {} queries over a {}×{} grid (Routing panel; choose a query map there)",
-                    w.n_images, w.n_queries, w.height, w.width
+                    w.n_images(),
+                    w.n_queries(),
+                    w.height(),
+                    w.width()
                 );
                 self.routing_weights = Some((what, Arc::new(w)));
-                self.selectivity.rev += 1;
-                Ok(Some(note))
+                Ok(Added::note(note))
             }
         }
     }
@@ -643,39 +682,11 @@ impl Scene {
     fn add_region_matrix(&mut self, what: String, m: crate::io::regions::RegionMatrix) -> String {
         let note = format!(
             "{what}: region routing, {} regions × {} frame(s) (Routing panel: region arcs)",
-            m.n, m.frames
+            m.n(),
+            m.frames()
         );
         self.region_matrix = Some((what, Arc::new(m)));
-        self.selectivity.rev += 1;
         note
-    }
-
-    /// A multi-frame layer arrived: build the selectivity dataset when category names wait
-    /// for it (or it updates the dataset's layer, e.g. its second hemisphere).
-    fn selectivity_hook(&mut self, name: &str, note: Option<String>) -> Option<String> {
-        let Some(l) = self
-            .layers
-            .iter()
-            .find(|l| l.name == name && l.is_overlay() && l.n_frames() > 1)
-        else {
-            return note;
-        };
-        let id = l.id;
-        let result = match &self.selectivity.dataset {
-            Some(d) if d.name == name.trim_end_matches(" (sampled)") && !d.synthetic => {
-                let names = d.responses.categories.clone();
-                Some(self.selectivity_from_layer(id, names, name))
-            }
-            _ => self.names_waiting_for(id),
-        };
-        let said = match result {
-            None => return note,
-            Some(Ok(s)) | Some(Err(s)) => s,
-        };
-        Some(match note {
-            Some(n) => format!("{n}; {said}"),
-            None => said,
-        })
     }
 
     /// Put a volume on the slices (on top); the crosshair starts at its centre.
@@ -1508,7 +1519,7 @@ mod tests {
             voxel_size_mm: [1.0; 3],
             affine,
             dtype: "float32".into(),
-            data,
+            data: Volume::array(&[n, n, n, nt], data).unwrap(),
             tr_seconds: Some(1.5),
         };
         let note = s
@@ -1564,7 +1575,7 @@ mod tests {
             voxel_size_mm: [1.0; 3],
             affine,
             dtype: "float32".into(),
-            data: (0..48).map(|i| i as f32).collect(),
+            data: Volume::array(&[12, 2, 2], (0..48).map(|i| i as f32).collect()).unwrap(),
             tr_seconds: None,
         };
         assert_eq!(

@@ -144,9 +144,7 @@ pub fn sample_slice(
 ) -> Result<Vec<f32>, String> {
     let inv = world_to_voxel(vol)?;
     let dims = vol.dims3();
-    let per = dims[0] * dims[1] * dims[2];
-    let f = frame.min(vol.n_frames() - 1);
-    let data = &vol.data[f * per..(f + 1) * per];
+    let data = vol.frame_values(frame.min(vol.n_frames() - 1));
     let mut out = Vec::with_capacity(grid.width * grid.height);
     for row in 0..grid.height {
         for col in 0..grid.width {
@@ -216,7 +214,7 @@ mod tests {
             voxel_size_mm: [1.0; 3],
             affine,
             dtype: "float32".into(),
-            data: Vec::new(),
+            data: ndarray::Array4::zeros((0, 0, 0, 0)),
             tr_seconds: None,
         };
         let mut data = Vec::new();
@@ -227,7 +225,7 @@ mod tests {
                 }
             }
         }
-        v.data = data;
+        v.data = Volume::array(&v.shape, data).unwrap();
         v
     }
 

@@ -281,7 +281,7 @@ pub fn scene(dir: &Path) -> Result<super::scene::Scene, String> {
     let (loaded, info) = load(dir)?;
     let mut s = super::scene::Scene::new();
     for l in loaded {
-        s.add(l)?;
+        s.add_data(l)?;
     }
     if s.hemis.is_empty() {
         return Err(format!(

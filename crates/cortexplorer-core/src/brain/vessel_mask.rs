@@ -163,14 +163,12 @@ impl DistanceField {
             return Err("the mask threshold must be a number".into());
         }
         let dims = vol.dims3();
-        let n = dims[0] * dims[1] * dims[2];
-        let seed: Vec<bool> = vol.data[..n].iter().map(|&v| v > threshold).collect();
+        let first = vol.frame_values(0);
+        let n = first.len();
+        let seed: Vec<bool> = first.iter().map(|&v| v > threshold).collect();
         let vessel_voxels = seed.iter().filter(|&&b| b).count();
         if vessel_voxels == 0 {
-            let max = vol.data[..n]
-                .iter()
-                .copied()
-                .fold(f32::NEG_INFINITY, f32::max);
+            let max = first.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             return Err(format!(
                 "the vessel mask is empty: no voxel above the threshold {threshold} (largest value {max})"
             ));
@@ -360,7 +358,7 @@ mod tests {
             voxel_size_mm: [1.0; 3],
             affine,
             dtype: "uint8".into(),
-            data,
+            data: Volume::array(dims.as_slice(), data).unwrap(),
             tr_seconds: None,
         }
     }
@@ -496,6 +494,7 @@ mod tests {
         assert!(e.contains("empty"), "{e}");
         let mut v = volume([4, 4, 4], aff, &[[1, 1, 1]]);
         v.shape = vec![4, 4, 2, 2];
+        v.data = Volume::array(&v.shape, v.values().to_vec()).unwrap();
         let e = DistanceField::from_mask(&v, 0.5).unwrap_err();
         assert!(e.contains("frames"), "{e}");
     }

@@ -98,7 +98,6 @@ pub fn sample(
     };
     let [nx, ny, nz] = vol.dims3();
     let frames = vol.n_frames();
-    let per_frame = nx * ny * nz;
     let n = white.len();
     let mut out = vec![f32::NAN; n * frames];
     // voxel coordinates of every sample point, then each frame reads them
@@ -113,7 +112,7 @@ pub fn sample(
         })
         .collect();
     for t in 0..frames {
-        let frame = &vol.data[t * per_frame..(t + 1) * per_frame];
+        let frame = vol.frame_values(t);
         for (i, pts) in points.iter().enumerate() {
             let (mut sum, mut k) = (0.0f64, 0usize);
             for v in pts {
@@ -205,7 +204,7 @@ mod tests {
             voxel_size_mm: [1.5, 2.0, 1.2],
             affine,
             dtype: "float32".into(),
-            data: Vec::new(),
+            data: ndarray::Array4::zeros((0, 0, 0, 0)),
             tr_seconds: Some(2.0),
         };
         let mut data = Vec::with_capacity(nx * ny * nz * nt);
@@ -218,7 +217,7 @@ mod tests {
                 }
             }
         }
-        vol.data = data;
+        vol.data = Volume::array(&vol.shape, data).unwrap();
         (vol, f)
     }
 

@@ -20,9 +20,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::optimize::{Layout, OptOptions, Problem};
-use crate::brain::vessel_gen::SplitMix;
 use crate::percept::metrics;
 use crate::percept::retinotopy::FieldPoint;
+use crate::rng::SplitMix;
 
 /// One summary of paired differences.
 #[derive(Clone, Debug, Serialize)]

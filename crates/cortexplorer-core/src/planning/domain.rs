@@ -488,7 +488,7 @@ impl Domain {
     }
 
     /// Uniform random point of the target areas (rejection sampling in their (u, v) box).
-    pub fn sample_target(&self, rng: &mut crate::brain::vessel_gen::SplitMix) -> Option<[f64; 2]> {
+    pub fn sample_target(&self, rng: &mut crate::rng::SplitMix) -> Option<[f64; 2]> {
         let (lo, hi) = self.target_bounds;
         for _ in 0..10_000 {
             let u = lo[0] + rng.unit() * (hi[0] - lo[0]);

@@ -30,12 +30,12 @@ use super::domain::Domain;
 use super::electrodes::{Device, N_PARAMS, Placement};
 use super::tasks::{self, Task};
 use crate::brain::Hemisphere;
-use crate::brain::vessel_gen::SplitMix;
 use crate::brain::vessels::VesselIndex;
 use crate::percept::metrics;
 use crate::percept::phosphene::{Model, Phosphene};
 use crate::percept::render::{self, Grid};
 use crate::percept::retinotopy::FieldPoint;
+use crate::rng::SplitMix;
 
 /// What the vessel margin is measured against.
 pub enum Vessels {

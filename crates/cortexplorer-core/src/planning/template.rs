@@ -319,7 +319,7 @@ mod tests {
                 let p = dir.join(format!("{h}.benson14_{what}.v4_0.mgz"));
                 match crate::io::load(&p).unwrap().content {
                     crate::io::Content::Overlay(o) => o.values[..10_242].to_vec(),
-                    crate::io::Content::Volume(v) => v.data[..10_242].to_vec(),
+                    crate::io::Content::Volume(v) => v.values()[..10_242].to_vec(),
                     other => panic!("{}: {}", p.display(), other.kind()),
                 }
             };

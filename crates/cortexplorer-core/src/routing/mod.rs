@@ -306,16 +306,15 @@ pub trait PatchWeightsExt {
 
 impl PatchWeightsExt for PatchWeights {
     fn heatmap(&self, image: usize, query: usize) -> Option<Heatmap> {
-        if image >= self.n_images || query >= self.n_queries {
+        if image >= self.n_images() || query >= self.n_queries() {
             return None;
         }
-        let cell = self.height * self.width;
-        let at = (image * self.n_queries + query) * cell;
-        Heatmap::normalised(self.height, self.width, self.data[at..at + cell].to_vec())
+        let grid = self.grid(image, query);
+        Heatmap::normalised(self.height(), self.width(), grid.iter().copied().collect())
     }
 
     fn brush(&self, image: usize, b: &Brush) -> Vec<f32> {
-        (0..self.n_queries)
+        (0..self.n_queries())
             .map(|q| self.heatmap(image, q).map_or(0.0, |m| m.in_brush(b) as f32))
             .collect()
     }
@@ -432,7 +431,11 @@ impl QueryMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::npy::Array;
+    use ndarray::{ArrayD, IxDyn};
+
+    fn array(shape: Vec<usize>, data: Vec<f32>) -> ArrayD<f32> {
+        ArrayD::from_shape_vec(IxDyn(&shape), data).unwrap()
+    }
 
     fn grid() -> Grid {
         Grid {
@@ -478,10 +481,7 @@ mod tests {
     #[test]
     fn file_weights_queries_and_their_errors() {
         // 2 queries on a 2×2 grid: query 0 looks top-left, query 1 bottom-right
-        let a = Array {
-            shape: vec![2, 2, 2],
-            data: vec![3.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0],
-        };
+        let a = array(vec![2, 2, 2], vec![3.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0]);
         let w = PatchWeights::from_array(a.clone()).unwrap();
         let h = w.heatmap(0, 0).unwrap();
         assert_eq!(h.values, vec![0.75, 0.0, 0.0, 0.25]);
@@ -504,17 +504,13 @@ mod tests {
             "{e}"
         );
         let mut bad = a.clone();
-        bad.data[5] = f32::NAN;
+        bad[[1, 0, 1]] = f32::NAN;
         let e = PatchWeights::from_array(bad).unwrap_err();
         assert!(
             e.contains("NaN at image 0, query 1, row 0, column 1"),
             "{e}"
         );
-        let e = PatchWeights::from_array(Array {
-            shape: vec![4, 4],
-            data: vec![0.0; 16],
-        })
-        .unwrap_err();
+        let e = PatchWeights::from_array(array(vec![4, 4], vec![0.0; 16])).unwrap_err();
         assert!(e.contains("expected [n_queries, grid_h, grid_w]"), "{e}");
         // ROI-named queries
         let regions: BTreeMap<_, _> = [(

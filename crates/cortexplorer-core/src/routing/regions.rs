@@ -20,6 +20,8 @@
 
 use std::collections::BTreeMap;
 
+use ndarray::{Array2, ArrayView2};
+
 use crate::brain::Hemisphere;
 
 pub use crate::io::regions::{Nodes, RegionMatrix};
@@ -96,18 +98,18 @@ impl Gate {
 
     /// The effective routing of one frame: `g_i W_ij g_j`, each source's outflow (Σ|·|)
     /// renormalised to the original's.
-    pub fn apply(&self, m: &RegionMatrix, w: &[f32]) -> Vec<f32> {
-        let n = m.n;
-        let mut out = vec![0f32; n * n];
-        for i in 0..n {
-            let orig: f64 = (0..n).map(|j| w[i * n + j].abs() as f64).sum();
+    pub fn apply(&self, m: &RegionMatrix, w: ArrayView2<f32>) -> Array2<f32> {
+        let n = m.n();
+        let mut out = Array2::zeros((n, n));
+        for (i, (src, mut dst)) in w.outer_iter().zip(out.outer_iter_mut()).enumerate() {
+            let orig: f64 = src.iter().map(|x| x.abs() as f64).sum();
             let row: Vec<f64> = (0..n)
-                .map(|j| self.gains[i] * w[i * n + j] as f64 * self.gains[j])
+                .map(|j| self.gains[i] * src[j] as f64 * self.gains[j])
                 .collect();
             let s: f64 = row.iter().map(|x| x.abs()).sum();
             let k = if s > 0.0 { orig / s } else { 0.0 };
-            for j in 0..n {
-                out[i * n + j] = (row[j] * k) as f32;
+            for (d, r) in dst.iter_mut().zip(&row) {
+                *d = (r * k) as f32;
             }
         }
         out
@@ -222,12 +224,12 @@ mod tests {
         }
         assert!((g.gains[0] - 3.0).abs() < 1e-3 && (g.gains[1] - 1.0).abs() < 1e-3);
         let w = vec![0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0];
-        let m = RegionMatrix::new(&[3, 3], w.clone()).unwrap();
-        let e = g.apply(&m, &w);
+        let m = RegionMatrix::new(&[3, 3], w).unwrap();
+        let e = g.apply(&m, m.frame(0));
         // node 2's outflow now goes mostly to node 0; totals per row are kept
-        assert!(e[2 * 3] > 2.0 * e[2 * 3 + 1], "{e:?}");
+        assert!(e[[2, 0]] > 2.0 * e[[2, 1]], "{e:?}");
         for i in 0..3 {
-            let s: f32 = (0..3).map(|j| e[i * 3 + j]).sum();
+            let s: f32 = (0..3).map(|j| e[[i, j]]).sum();
             assert!((s - 2.0).abs() < 1e-5);
         }
     }

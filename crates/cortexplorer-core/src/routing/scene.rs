@@ -117,7 +117,7 @@ pub fn region_centres(scene: &Scene) -> Result<crate::io::regions::Nodes, String
         .as_ref()
         .ok_or("no region routing matrix is loaded")?;
     if let Some((_, n)) = &scene.region_nodes
-        && n.names.len() == m.n
+        && n.names.len() == m.n()
     {
         return Ok((**n).clone());
     }
@@ -144,7 +144,7 @@ pub fn region_centres(scene: &Scene) -> Result<crate::io::regions::Nodes, String
             }
         }
         let nodes = centres_from_labels(&input);
-        if nodes.names.len() == m.n {
+        if nodes.names.len() == m.n() {
             return Ok(nodes);
         }
         seen.push(format!("{} has {}", l.name, nodes.names.len()));
@@ -154,7 +154,7 @@ pub fn region_centres(scene: &Scene) -> Result<crate::io::regions::Nodes, String
     }
     Err(format!(
         "{src}: {} regions, but no parcellation or node file has as many ({})",
-        m.n,
+        m.n(),
         if seen.is_empty() {
             "none is loaded".to_string()
         } else {

@@ -26,9 +26,9 @@ use std::sync::Arc;
 
 use super::Responses;
 use crate::brain::data::{Labels, Overlay, Picture, Region};
-use crate::brain::vessel_gen::SplitMix;
 use crate::brain::{Hemisphere, Surface};
 use crate::io::captions::{CaptionKey, CaptionRow, CaptionTable};
+use crate::rng::SplitMix;
 
 pub const CATEGORIES: [&str; 5] = ["faces", "places", "bodies", "words", "food"];
 

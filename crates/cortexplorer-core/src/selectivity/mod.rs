@@ -69,10 +69,15 @@ impl Responses {
         })
     }
 
+    /// One hemisphere's `[category, vertex]` response matrix (a view, no copy).
+    pub fn matrix(&self, h: Hemisphere) -> Option<ndarray::ArrayView2<'_, f32>> {
+        self.per_hemi.get(&h).map(|o| o.matrix())
+    }
+
     /// The responses of one vertex, category by category.
     pub fn at(&self, h: Hemisphere, v: usize) -> Option<Vec<f32>> {
-        let o = self.per_hemi.get(&h)?;
-        (v < o.n_vertices).then(|| (0..o.n_frames).map(|c| o.frame(c)[v]).collect())
+        let m = self.matrix(h)?;
+        (v < m.ncols()).then(|| m.column(v).to_vec())
     }
 }
 
@@ -133,14 +138,14 @@ pub fn analyse(resp: &Responses, th: Thresholds) -> BTreeMap<Hemisphere, HemiMap
     resp.per_hemi
         .iter()
         .map(|(h, o)| {
-            let nc = o.n_frames;
-            let (preferred, index): (Vec<i32>, Vec<f32>) = (0..o.n_vertices)
+            let m = o.matrix();
+            let (preferred, index): (Vec<i32>, Vec<f32>) = (0..m.ncols())
                 .into_par_iter()
                 .map_init(
-                    || vec![0f32; nc],
+                    || vec![0f32; m.nrows()],
                     |r, v| {
-                        for (c, x) in r.iter_mut().enumerate() {
-                            *x = o.values[c * o.n_vertices + v];
+                        for (x, y) in r.iter_mut().zip(m.column(v)) {
+                            *x = *y;
                         }
                         let (p, si) = classify(r);
                         let keep = p.filter(|&p| r[p] >= th.min_response && si >= th.min_index);
@@ -220,14 +225,14 @@ pub fn roi_summary(
         let mut cnt = vec![vec![0usize; nc]; names.len()];
         let mut verts = vec![0usize; names.len()];
         let mut pref = vec![vec![0usize; nc]; names.len()];
-        for (v, &r) in region_of.iter().enumerate().take(o.n_vertices) {
+        let m = o.matrix();
+        for (v, &r) in region_of.iter().enumerate().take(m.ncols()) {
             if r < 0 || r as usize >= names.len() {
                 continue;
             }
             let r = r as usize;
             verts[r] += 1;
-            for c in 0..nc {
-                let x = o.values[c * o.n_vertices + v];
+            for (c, &x) in m.column(v).iter().enumerate() {
                 if x.is_finite() {
                     sum[r][c] += x as f64;
                     cnt[r][c] += 1;

@@ -120,13 +120,65 @@ impl Dataset {
 }
 
 impl Scene {
+    /// Selectivity's state kept with the scene (empty until something sets it).
+    pub fn selectivity(&self) -> &SelectivityDoc {
+        static EMPTY: std::sync::LazyLock<SelectivityDoc> =
+            std::sync::LazyLock::new(SelectivityDoc::default);
+        self.features.get().unwrap_or(&EMPTY)
+    }
+
+    /// Selectivity's state kept with the scene, for changing.
+    pub fn selectivity_mut(&mut self) -> &mut SelectivityDoc {
+        self.features.get_or_default()
+    }
+
+    /// A picture for the gallery (`Scene::add`).
+    pub fn add_picture(&mut self, p: Picture) {
+        let doc = self.selectivity_mut();
+        doc.gallery.push(Arc::new(p));
+        doc.rev += 1;
+    }
+
+    /// A layer with data arrived (`Scene::add`): build the selectivity dataset when category
+    /// names wait for one with as many frames (or it updates the dataset's layer, e.g. its
+    /// second hemisphere). The note grows by what was done.
+    pub(crate) fn selectivity_layer_arrived(
+        &mut self,
+        name: &str,
+        note: Option<String>,
+    ) -> Option<String> {
+        let Some(l) = self
+            .layers
+            .iter()
+            .find(|l| l.name == name && l.is_overlay() && l.n_frames() > 1)
+        else {
+            return note;
+        };
+        let id = l.id;
+        let result = match &self.selectivity().dataset {
+            Some(d) if d.name == name.trim_end_matches(" (sampled)") && !d.synthetic => {
+                let names = d.responses.categories.clone();
+                Some(self.selectivity_from_layer(id, names, name))
+            }
+            _ => self.names_waiting_for(id),
+        };
+        let said = match result {
+            None => return note,
+            Some(Ok(s)) | Some(Err(s)) => s,
+        };
+        Some(match note {
+            Some(n) => format!("{n}; {said}"),
+            None => said,
+        })
+    }
+
     /// A layer whose frames are time points (the timeline plays it): several frames, and not
     /// per-category maps of the selectivity dataset.
     pub fn is_time_series(&self, l: &crate::brain::scene::Layer) -> bool {
         l.n_frames() > 1
             && l.name != RESPONSE
             && self
-                .selectivity
+                .selectivity()
                 .dataset
                 .as_ref()
                 .is_none_or(|d| d.layer != Some(l.id))
@@ -165,7 +217,7 @@ impl Scene {
         }
         // given, else the current dataset's, else the defaults
         let thresholds = thresholds
-            .or(self.selectivity.dataset.as_ref().map(|d| d.thresholds))
+            .or(self.selectivity().dataset.as_ref().map(|d| d.thresholds))
             .unwrap_or_default();
         let maps = analyse(&responses, thresholds);
         let n_cat = responses.categories.len();
@@ -245,18 +297,18 @@ impl Scene {
             "{name}{tag}: {} categories; vertices preferring each (SI ≥ {}, response ≥ {}): {counts_note}",
             n_cat, d.thresholds.min_index, d.thresholds.min_response
         );
-        self.selectivity.dataset = Some(d);
-        self.selectivity.names = None;
+        self.selectivity_mut().dataset = Some(d);
+        self.selectivity_mut().names = None;
         self.redraw_preferred();
         self.show_selectivity(Shown::Preferred);
         self.reattach_captions();
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
         Ok(note)
     }
 
     /// The preferred-category labels layer from the current maps.
     fn redraw_preferred(&mut self) {
-        let Some(d) = &self.selectivity.dataset else {
+        let Some(d) = &self.selectivity().dataset else {
             return;
         };
         let regions: Vec<Region> = d
@@ -307,7 +359,7 @@ impl Scene {
 
     /// New thresholds: preferred categories and counts again.
     pub fn set_selectivity_thresholds(&mut self, th: Thresholds) {
-        let Some(d) = &mut self.selectivity.dataset else {
+        let Some(d) = &mut self.selectivity_mut().dataset else {
             return;
         };
         if d.thresholds == th {
@@ -317,12 +369,12 @@ impl Scene {
         d.maps = analyse(&d.responses, th);
         d.counts = preferred_counts(&d.maps, d.responses.categories.len());
         self.redraw_preferred();
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
     }
 
     /// Bring a map to the front: the preferred categories, one category's responses, or SI.
     pub fn show_selectivity(&mut self, what: Shown) {
-        let Some(d) = &mut self.selectivity.dataset else {
+        let Some(d) = &mut self.selectivity_mut().dataset else {
             return;
         };
         d.shown = what;
@@ -343,14 +395,14 @@ impl Scene {
             self.set_frame(id, c);
         }
         self.color_rev += 1;
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
     }
 
     /// Remove the dataset and its layers (captions and pictures stay).
     pub fn clear_selectivity(&mut self) {
-        self.selectivity.dataset = None;
+        self.selectivity_mut().dataset = None;
         self.remove_layers_named(&[PREFERRED, RESPONSE, INDEX]);
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
     }
 
     /// Category names from a sidecar: build from a matching layer now, or keep them.
@@ -363,8 +415,8 @@ impl Scene {
         if let Some(id) = self.newest_layer_with_frames(n) {
             return self.selectivity_from_layer(id, names, source);
         }
-        self.selectivity.names = Some((source.to_string(), names));
-        self.selectivity.rev += 1;
+        self.selectivity_mut().names = Some((source.to_string(), names));
+        self.selectivity_mut().rev += 1;
         Ok(format!(
             "{source}: {n} category names; open the maps with {n} frames (a 4D NIfTI, GIFTI, MGH or NPY) to see the selectivity"
         ))
@@ -372,7 +424,7 @@ impl Scene {
 
     /// Category names waiting for this layer? Then build.
     pub(crate) fn names_waiting_for(&mut self, layer_id: u64) -> Option<Result<String, String>> {
-        let (src, names) = self.selectivity.names.clone()?;
+        let (src, names) = self.selectivity().names.clone()?;
         let l = self.layers.iter().find(|l| l.id == layer_id)?;
         (l.n_frames() == names.len()).then(|| self.selectivity_from_layer(layer_id, names, &src))
     }
@@ -434,7 +486,7 @@ impl Scene {
             .map(|v| v.volume.clone());
         let voxels = vol.and_then(|v| self.voxel_index(&v));
         let note = self.set_selectivity(&name, &source, responses, false, voxels, None)?;
-        if let Some(d) = &mut self.selectivity.dataset {
+        if let Some(d) = &mut self.selectivity_mut().dataset {
             d.layer = Some(id);
         }
         // its frames are now the category response layer: do not cover the preferred map
@@ -511,7 +563,7 @@ impl Scene {
         } else {
             vols.len()
         };
-        let names: Vec<String> = match &self.selectivity.names {
+        let names: Vec<String> = match &self.selectivity().names {
             Some((_, names)) if names.len() == n => names.clone(),
             _ if single4d => {
                 return Err(format!(
@@ -526,10 +578,12 @@ impl Scene {
         } else {
             let mut s = (*first.volume).clone();
             s.shape = vec![s.shape[0], s.shape[1], s.shape[2], n];
-            s.data = vols
+            // frames one after another in memory: the `[x, y, z, frame]` array of the stack
+            let values = vols
                 .iter()
-                .flat_map(|v| v.volume.data.iter().copied())
+                .flat_map(|v| v.volume.values().iter().copied())
                 .collect();
+            s.data = Volume::array(&s.shape, values)?;
             s
         };
         let source = if single4d {
@@ -546,7 +600,7 @@ impl Scene {
     /// Attach a caption table (replacing the previous one).
     pub fn add_captions(&mut self, source: &str, table: CaptionTable) -> Result<String, String> {
         let vox = self
-            .selectivity
+            .selectivity()
             .dataset
             .as_ref()
             .and_then(|d| d.voxels.as_ref());
@@ -562,18 +616,18 @@ impl Scene {
             table.rows.len(),
             c.n_vertices
         );
-        self.selectivity.captions = Some(c);
-        self.selectivity.table = Some((source.to_string(), table));
-        self.selectivity.search = None;
+        self.selectivity_mut().captions = Some(c);
+        self.selectivity_mut().table = Some((source.to_string(), table));
+        self.selectivity_mut().search = None;
         self.remove_layers_named(&[MATCHES]);
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
         Ok(note)
     }
 
     /// Voxel captions read before their dataset: attach them now.
     fn reattach_captions(&mut self) {
-        if let Some((src, t)) = self.selectivity.table.clone()
-            && (self.selectivity.captions.is_none()
+        if let Some((src, t)) = self.selectivity().table.clone()
+            && (self.selectivity().captions.is_none()
                 || t.rows
                     .iter()
                     .any(|r| matches!(r.key, crate::io::captions::CaptionKey::Voxel(_))))
@@ -591,7 +645,7 @@ impl Scene {
                 .find(|l| l.name == name && !l.is_overlay())
         };
         let layer = self
-            .selectivity
+            .selectivity()
             .roi_layer
             .as_deref()
             .and_then(pick)
@@ -617,7 +671,7 @@ impl Scene {
 
     /// Mean response per category per ROI.
     pub fn selectivity_summary(&self) -> Option<(String, Vec<RoiSummary>)> {
-        let d = self.selectivity.dataset.as_ref()?;
+        let d = self.selectivity().dataset.as_ref()?;
         let (name, rois) = self.selectivity_rois()?;
         Some((name, roi_summary(&d.responses, &d.maps, &rois)))
     }
@@ -625,7 +679,7 @@ impl Scene {
     /// Highlight every vertex whose caption matches; count matches per ROI.
     pub fn search_captions(&mut self, text: &str, regex: bool) -> Result<SearchResult, String> {
         let c = self
-            .selectivity
+            .selectivity()
             .captions
             .as_ref()
             .ok_or("no captions loaded (open a caption .tsv, or the synthetic demo)")?;
@@ -677,15 +731,15 @@ impl Scene {
             matches,
             per_roi,
         };
-        self.selectivity.search = Some(r.clone());
-        self.selectivity.rev += 1;
+        self.selectivity_mut().search = Some(r.clone());
+        self.selectivity_mut().rev += 1;
         Ok(r)
     }
 
     pub fn clear_search(&mut self) {
-        self.selectivity.search = None;
+        self.selectivity_mut().search = None;
         self.remove_layers_named(&[MATCHES]);
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
     }
 
     /// Pictures filed under a category or ROI name (case-insensitive; `lh FFA` finds `FFA`).
@@ -696,7 +750,7 @@ impl Scene {
             .or_else(|| k.strip_prefix("rh "))
             .unwrap_or(&k)
             .to_string();
-        self.selectivity
+        self.selectivity()
             .gallery
             .iter()
             .filter(|p| {
@@ -751,16 +805,16 @@ impl Scene {
             },
             true,
         );
-        self.selectivity.roi_layer = Some(ROIS.into());
+        self.selectivity_mut().roi_layer = Some(ROIS.into());
         self.add_captions(&format!("captions ({})", super::demo::LABEL), demo.captions)?;
         // the demo's pictures go after any the user opened (which take precedence)
-        self.selectivity
+        self.selectivity_mut()
             .gallery
             .retain(|p| !p.name.contains(super::demo::LABEL));
-        self.selectivity
+        self.selectivity_mut()
             .gallery
             .extend(demo.pictures.into_iter().map(Arc::new));
-        self.selectivity.rev += 1;
+        self.selectivity_mut().rev += 1;
         Ok(note)
     }
 }
@@ -808,16 +862,17 @@ mod tests {
                 }
             }
         }
+        let shape = if frames > 1 {
+            vec![4, 2, 2, frames]
+        } else {
+            vec![4, 2, 2]
+        };
         Volume {
-            shape: if frames > 1 {
-                vec![4, 2, 2, frames]
-            } else {
-                vec![4, 2, 2]
-            },
+            data: Volume::array(&shape, data).unwrap(),
+            shape,
             voxel_size_mm: [1.0; 3],
             affine,
             dtype: "float32".into(),
-            data,
             tr_seconds: None,
         }
     }
@@ -839,7 +894,7 @@ mod tests {
             Content::Volume(volume(|_, _, _| 1.0, 3)),
         ))
         .unwrap();
-        let d = s.selectivity.dataset.as_ref().expect("built on arrival");
+        let d = s.selectivity().dataset.as_ref().expect("built on arrival");
         assert_eq!(d.preferred_at(Hemisphere::Left, 0), Some("a"));
         assert_eq!(d.preferred_at(Hemisphere::Left, 2), Some("c"));
         assert_eq!(
@@ -859,20 +914,20 @@ mod tests {
             Content::Volume(volume(|_, _, _| 1.0, 3)),
         ))
         .unwrap();
-        assert!(s.selectivity.dataset.is_none());
+        assert!(s.selectivity().dataset.is_none());
         s.add(loaded(
             "cats.json",
             Content::Categories(vec!["a".into(), "b".into(), "c".into()]),
         ))
         .unwrap();
-        assert!(s.selectivity.dataset.is_some());
+        assert!(s.selectivity().dataset.is_some());
         // voxel captions: voxel (1, 0, 0) holds the ribbon midpoint of vertex 1? No: z = 0.5
         // rounds to 1 (round half away from zero), so voxel (1, 0, 1)
         let t =
             crate::io::captions::parse(b"i\tj\tk\tcaption\n1\t0\t1\ta bowl of soup\n", b'\t', None)
                 .unwrap();
         s.add(loaded("caps.tsv", Content::Captions(t))).unwrap();
-        let c = s.selectivity.captions.as_ref().unwrap();
+        let c = s.selectivity().captions.as_ref().unwrap();
         assert_eq!(
             c.at(Hemisphere::Left, 1).map(|x| x.0),
             Some("a bowl of soup")
@@ -914,7 +969,7 @@ mod tests {
         }
         let note = s.selectivity_from_volumes(&[]).unwrap();
         assert!(note.contains("2 categories"), "{note}");
-        let d = s.selectivity.dataset.as_ref().unwrap();
+        let d = s.selectivity().dataset.as_ref().unwrap();
         assert_eq!(d.responses.categories, ["faces", "places"]);
         assert_eq!(d.preferred_at(Hemisphere::Left, 0), Some("faces"));
         assert_eq!(d.preferred_at(Hemisphere::Left, 1), Some("places"));
@@ -930,7 +985,7 @@ mod tests {
         );
         let mut small = volume(|_, _, _| 1.0, 1);
         small.shape = vec![4, 2, 1];
-        small.data.truncate(8);
+        small.data = Volume::array(&small.shape, small.values()[..8].to_vec()).unwrap();
         s.volumes.retain(|v| !v.source.contains("bodies"));
         s.add(loaded("words.nii.gz", Content::Volume(small)))
             .unwrap();
@@ -943,7 +998,7 @@ mod tests {
         let mut s = crate::brain::fsaverage5::scene().unwrap();
         let note = s.open_selectivity_demo().unwrap();
         assert!(note.contains("synthetic demo"), "{note}");
-        let d = s.selectivity.dataset.as_ref().unwrap();
+        let d = s.selectivity().dataset.as_ref().unwrap();
         assert!(d.synthetic);
         let r = s.search_captions("face", false).unwrap();
         assert!(r.matches > 20, "{r:?}");
@@ -968,12 +1023,26 @@ mod tests {
         assert_eq!(s.gallery_for("lh faces").len(), 3);
         assert_eq!(s.gallery_for("FACES").len(), 3);
         // thresholds change who is labelled
-        let before: usize = s.selectivity.dataset.as_ref().unwrap().counts.iter().sum();
+        let before: usize = s
+            .selectivity()
+            .dataset
+            .as_ref()
+            .unwrap()
+            .counts
+            .iter()
+            .sum();
         s.set_selectivity_thresholds(Thresholds {
             min_response: 0.0,
             min_index: 0.3,
         });
-        let after: usize = s.selectivity.dataset.as_ref().unwrap().counts.iter().sum();
+        let after: usize = s
+            .selectivity()
+            .dataset
+            .as_ref()
+            .unwrap()
+            .counts
+            .iter()
+            .sum();
         assert!(after < before, "{after} < {before}");
         // a caption table naming a vertex that does not exist is refused, the old one stays
         let t = crate::io::captions::parse(b"vertex\tcaption\n99999\tx\n", b'\t', None).unwrap();
@@ -982,6 +1051,6 @@ mod tests {
             e.contains("bad.tsv: row 2: vertex 99999 does not exist"),
             "{e}"
         );
-        assert!(s.selectivity.captions.as_ref().unwrap().n_vertices > 100);
+        assert!(s.selectivity().captions.as_ref().unwrap().n_vertices > 100);
     }
 }
