@@ -44,8 +44,10 @@ enum Command {
     View(ViewArgs),
     /// Describe any supported file (counts, ranges, affine); --json for machine-readable output.
     Inspect {
+        /// Files to describe.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print the result as JSON on standard output.
         #[arg(long)]
         json: bool,
         /// Voxel size (mm; `X,Y,Z` or one value) for VesselGraph CSV, whose coordinates and
@@ -56,12 +58,14 @@ enum Command {
     /// Read files (or every file in a folder) with the app's readers: what each holds or why it
     /// was refused, in how long, and the peak memory; --json for machine-readable output.
     Check {
+        /// Files or folders to read.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Reader to use instead of the one the name picks: data, session, plan, plan-config,
         /// markups, electrodes, electrodes-flat, bids.
         #[arg(long = "as")]
         reader: Option<String>,
+        /// Print the result as JSON on standard output.
         #[arg(long)]
         json: bool,
     },
@@ -91,10 +95,26 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print shell completions to standard output (e.g. `cortexplorer completions bash >
+    /// ~/.local/share/bash-completion/completions/cortexplorer`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (cortexplorer.1 and one page per command) into a folder.
+    Man { dir: PathBuf },
+}
+
+/// The command line as clap sees it (for completions, man pages and the generated reference,
+/// docs/cli.md).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 #[derive(Args)]
 struct ViewArgs {
+    /// Files or subject folders to open (surfaces, overlays, volumes, vessel graphs, sessions,
+    /// a FreeSurfer subject or fMRIPrep anat folder).
     files: Vec<PathBuf>,
     /// Do not load the embedded fsaverage5 scene.
     #[arg(long)]
@@ -102,6 +122,7 @@ struct ViewArgs {
     /// Draw N frames after the scene appears, print the mean frame time as JSON, and exit.
     #[arg(long)]
     bench_frames: Option<u32>,
+    /// Camera to start from.
     #[arg(long, value_enum)]
     view: Option<StandardView>,
     /// Save a screenshot of the whole window once the scene is drawn, then exit.
@@ -182,14 +203,16 @@ struct SceneArgs {
     /// Colormap for the shown layers (matplotlib name, e.g. viridis, RdBu_r).
     #[arg(long)]
     colormap: Option<String>,
-    /// Overlay range for the shown layers.
+    /// Lower end of the colour range for the shown layers.
     #[arg(long, allow_hyphen_values = true)]
     vmin: Option<f32>,
+    /// Upper end of the colour range for the shown layers.
     #[arg(long, allow_hyphen_values = true)]
     vmax: Option<f32>,
     /// Hide |value| below this for the shown layers.
     #[arg(long)]
     threshold: Option<f32>,
+    /// Camera.
     #[arg(long, value_enum, default_value_t = StandardView::Oblique)]
     view: StandardView,
     /// Show only one hemisphere (left|right|lh|rh).
@@ -199,6 +222,7 @@ struct SceneArgs {
 
 #[derive(Args)]
 struct RenderArgs {
+    /// The PNG to write (a folder, .mp4 or .gif with --tour).
     #[arg(long)]
     out: PathBuf,
     /// Do not show the default scene's generated vessels.
@@ -207,8 +231,10 @@ struct RenderArgs {
     /// Do not add the embedded fsaverage5 when no surface is given (e.g. a vessel graph alone).
     #[arg(long)]
     no_default: bool,
+    /// Picture width in pixels.
     #[arg(long, default_value_t = 1280)]
     width: u32,
+    /// Picture height in pixels.
     #[arg(long, default_value_t = 800)]
     height: u32,
     /// After the picture, draw N more frames and report the mean frame time.
@@ -234,6 +260,7 @@ struct RenderArgs {
     /// layer, as the Activity panel does.
     #[arg(long)]
     simulate: Option<String>,
+    /// With --simulate: time steps to run before the picture.
     #[arg(long, default_value_t = 200, requires = "simulate")]
     sim_steps: usize,
     /// Open a session file (its files, layers, camera, plan, simulation) instead of building the
@@ -244,7 +271,8 @@ struct RenderArgs {
     #[arg(long)]
     save_session: Option<PathBuf>,
     /// With --session: render this tour of the session frame by frame; --out is a folder of
-    /// PNGs, or a .mp4 (ffmpeg) or .gif file.
+    /// PNGs, or a .mp4 (ffmpeg) or .gif file. `orbit` (unless the session has a tour of that
+    /// name): a full turn around the session's camera in 8 s.
     #[arg(long, requires = "session")]
     tour: Option<String>,
     /// Frames per second of a tour.
@@ -336,6 +364,22 @@ pub fn main() -> ExitCode {
         Some(Command::Vol2surf(a)) => {
             vol2surf::vol2surf(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut command(),
+                "cortexplorer",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Man { dir }) => std::fs::create_dir_all(&dir)
+            .and_then(|_| clap_mangen::generate_to(command(), &dir))
+            .map_err(|e| format!("{}: {e}", dir.display()))
+            .map_or_else(fail, |_| {
+                println!("man pages written to {}", dir.display());
+                ExitCode::SUCCESS
+            }),
         Some(Command::GenerateSubject { dir, seed }) => {
             crate::planning::generated_subject::write(&dir, seed).map_or_else(fail, |_| {
                 println!("generated subject written to {}", dir.display());
@@ -606,7 +650,16 @@ fn render(a: RenderArgs) -> ExitCode {
         camera = sess.camera;
         plan = sess.plan.clone();
         if let Some(name) = &a.tour {
-            let Some(t) = sess.tours.iter().find(|t| &t.name == name) else {
+            let orbit = sess
+                .camera
+                .filter(|_| name == "orbit")
+                .map(|c| crate::session::Tour::orbit("orbit", c, 8.0, a.fps));
+            let Some(t) = sess
+                .tours
+                .iter()
+                .find(|t| &t.name == name)
+                .or(orbit.as_ref())
+            else {
                 let names: Vec<&str> = sess.tours.iter().map(|t| t.name.as_str()).collect();
                 return fail(format!(
                     "{}: no tour named {name:?} (have: {})",

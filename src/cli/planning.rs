@@ -48,6 +48,7 @@ pub struct PerceptArgs {
     /// Write the percept as a PNG.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
     /// With --map surface: the surface the RAS positions refer to (default: fsaverage5 with the
@@ -63,8 +64,10 @@ pub struct PerceptArgs {
     /// (e.g. lh.benson14_angle.mgz, lh.benson14_eccen.mgz, lh.benson14_varea.mgz).
     #[arg(long)]
     angle: Option<PathBuf>,
+    /// With --surface: the eccentricity map (degrees).
     #[arg(long)]
     eccen: Option<PathBuf>,
+    /// With --surface: the visual-area map (1 = V1, 2 = V2, 3 = V3).
     #[arg(long)]
     varea: Option<PathBuf>,
 }
@@ -367,6 +370,7 @@ pub struct PlanArgs {
     /// Write target/percept images (PNG) of the optimised plan into this folder.
     #[arg(long)]
     images: Option<PathBuf>,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }

@@ -59,13 +59,17 @@ pub struct RoutingArgs {
     /// pRF model: grid cells per side
     #[arg(long, default_value_t = 64)]
     grid: usize,
+    /// Heatmap of the image region this vertex draws from
     #[arg(long, conflicts_with_all = ["roi", "brush"])]
     vertex: Option<usize>,
     /// lh or rh (with --vertex; default lh)
     #[arg(long, default_value = "lh")]
     hemi: String,
+    /// Heatmap of a region (by name) of the annotation among FILES
     #[arg(long, conflicts_with = "brush")]
     roi: Option<String>,
+    /// The cortex that listens to an image region `x0,y0,x1,y1`: fractions of the image (all
+    /// ≤ 1) or its pixels (origin top-left)
     #[arg(long)]
     brush: Option<String>,
     /// Region routing matrix (.npy [N,N]/[T,N,N] or an N×N text table): list the arcs shown
@@ -87,6 +91,7 @@ pub struct RoutingArgs {
     /// heatmap PNG, or the brush overlay (.npy/.mgh); not needed with --matrix
     #[arg(long, required_unless_present = "matrix")]
     out: Option<PathBuf>,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }

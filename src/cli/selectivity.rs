@@ -57,11 +57,13 @@ pub struct SelectivityArgs {
     /// Find vertices whose captions match these words (or a regex with --regex)
     #[arg(long)]
     search: Option<String>,
+    /// Read --search as a regular expression
     #[arg(long, requires = "search")]
     regex: bool,
     /// Write the preferred category and selectivity index per hemisphere (MGH) here
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }

@@ -47,6 +47,7 @@ pub struct SimulateArgs {
     /// write the final state: .npy (float32, one value per vertex)
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }

@@ -45,6 +45,7 @@ pub struct GenerateArgs {
     /// NAME_edges.csv, in mm, voxel size 1) or `NAME.vtk` (legacy VTK lines).
     #[arg(long)]
     out: PathBuf,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }
@@ -60,6 +61,7 @@ pub struct DistanceArgs {
     /// Points: CSV/TSV with columns x,y,z (a header is optional; extra columns are ignored).
     #[arg(long)]
     points: PathBuf,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }

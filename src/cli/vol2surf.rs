@@ -41,6 +41,7 @@ pub struct Vol2SurfArgs {
     /// output: .mgh, .gii or .npy
     #[arg(long)]
     out: PathBuf,
+    /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
 }

@@ -5,6 +5,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod corpus;
+mod docs;
 mod gui;
 mod percept;
 mod plan;

@@ -206,6 +206,34 @@ pub struct TourFrame {
 }
 
 impl Tour {
+    /// A full turn of the camera about its focus (yaw +360°, pitch and distance kept) in
+    /// `seconds`, with a keyframe every `1/fps` s so that frames rendered at `fps` land on
+    /// keyframes and the turn runs at a constant speed (the easing between keyframes would
+    /// otherwise pause it at each one).
+    pub fn orbit(name: &str, camera: CameraPose, seconds: f64, fps: f64) -> Tour {
+        let n = ((seconds * fps).round() as usize).clamp(4, 100_000);
+        let keyframes = (0..=n)
+            .map(|i| {
+                let f = i as f64 / n as f64;
+                let mut c = camera;
+                c.yaw = camera.yaw + (std::f64::consts::TAU * f) as f32;
+                Keyframe {
+                    at_s: seconds * f,
+                    camera: c,
+                    visible: BTreeMap::new(),
+                    thresholds: BTreeMap::new(),
+                    inflate: 0.0,
+                    simulation_running: None,
+                    caption: None,
+                }
+            })
+            .collect();
+        Tour {
+            name: name.to_string(),
+            keyframes,
+        }
+    }
+
     /// Length in seconds (the last keyframe's time).
     pub fn duration(&self) -> f64 {
         self.keyframes.last().map_or(0.0, |k| k.at_s)
@@ -898,6 +926,32 @@ pub fn read_state(s: &SimulationState, folder: &Path) -> Result<Option<Vec<f32>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_orbit_turns_once_at_a_constant_speed() {
+        let c = CameraPose {
+            focus: [1.0, 2.0, 3.0],
+            yaw: 0.3,
+            pitch: 0.2,
+            radius: 300.0,
+        };
+        let t = Tour::orbit("orbit", c, 8.0, 10.0);
+        assert_eq!(t.keyframes.len(), 81);
+        assert!((t.duration() - 8.0).abs() < 1e-12);
+        // frames at the fps land on keyframes: equal steps of 4.5°
+        let yaw = |s: f64| t.at(s).unwrap().camera.yaw;
+        for k in 0..80 {
+            let step = yaw((k + 1) as f64 / 10.0) - yaw(k as f64 / 10.0);
+            let step = (step + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU)
+                - std::f32::consts::PI;
+            assert!((step - 4.5f32.to_radians()).abs() < 1e-4, "{k}: {step}");
+        }
+        let end = t.at(8.0).unwrap().camera;
+        assert_eq!(
+            (end.pitch, end.radius, end.focus),
+            (c.pitch, c.radius, c.focus)
+        );
+    }
 
     fn pose(yaw: f32) -> CameraPose {
         CameraPose {
