@@ -198,6 +198,18 @@ impl Added {
     }
 }
 
+/// Where loaded content came from, for the handlers of `Scene::add_content`.
+struct Origin {
+    /// the source as shown to the user
+    what: String,
+    /// the file's short name
+    name: String,
+    hemisphere: Option<Hemisphere>,
+    surface_kind: Option<SurfaceKind>,
+    /// compiled into the program (bundled maps start hidden)
+    embedded: bool,
+}
+
 /// One thing a scene was built from.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -417,266 +429,316 @@ impl Scene {
         Ok(added)
     }
 
+    /// The one dispatch over the scene's own kinds of content (features' kinds are handed
+    /// back by `add_data` before this).
     fn add_content(&mut self, loaded: Loaded) -> Result<Added, String> {
-        let what = loaded.source.display();
+        let from = Origin {
+            what: loaded.source.display(),
+            name: loaded.name,
+            hemisphere: loaded.hemisphere,
+            surface_kind: loaded.surface_kind,
+            embedded: matches!(loaded.source, crate::io::Source::Embedded { .. }),
+        };
         match loaded.content {
-            Content::Surface(s) => {
-                let kind = loaded.surface_kind.unwrap_or(SurfaceKind::Other);
-                let n = s.vertices.len();
-                let (hemi, note) = match loaded.hemisphere {
-                    Some(h) => (h, None),
-                    None => {
-                        let matching: Vec<Hemisphere> = self
-                            .hemis
-                            .iter()
-                            .filter(|(_, g)| g.n_vertices() == n)
-                            .map(|(h, _)| *h)
-                            .collect();
-                        match matching.as_slice() {
-                            [h] => (*h, None),
-                            _ => (
-                                Hemisphere::Left,
-                                Some(format!("{what}: hemisphere unknown; shown as left")),
-                            ),
-                        }
-                    }
-                };
-                let geo = self.hemis.entry(hemi).or_default();
-                let mut note = note;
-                if geo.n_vertices() != 0 && geo.n_vertices() != n {
-                    geo.surfaces.clear();
-                    note = Some(format!(
-                        "{what}: {n} vertices differ from the {hemi:?} hemisphere's surfaces; started a new subject for it"
-                    ));
-                }
-                geo.surfaces.insert(kind, Arc::new(s));
-                if self
-                    .hemis
-                    .values()
-                    .all(|g| !g.surfaces.contains_key(&self.view.surface))
-                {
-                    self.view.surface = kind;
-                }
-                self.bump_all();
-                Ok(Added::Data { note, layer: None })
-            }
-            Content::Overlay(o) => {
-                // a square table whose size is no hemisphere's vertex count: region routing
-                let n = o.n_vertices;
-                if n > 1
-                    && o.n_frames == n
-                    && loaded.hemisphere.is_none()
-                    && !self.hemis.values().any(|g| g.n_vertices() == n)
-                {
-                    let mut data = vec![0f32; n * n];
-                    for f in 0..n {
-                        for v in 0..n {
-                            data[v * n + f] = o.values[f * n + v];
-                        }
-                    }
-                    let m = crate::io::regions::RegionMatrix::new(&[n, n], data)
-                        .map_err(|e| format!("{what}: {e}"))?;
-                    return Ok(Added::note(self.add_region_matrix(what, m)));
-                }
-                let (hemi, note) = self.hemi_for(loaded.hemisphere, o.n_vertices, &what)?;
-                let name = if matches!(loaded.source, crate::io::Source::Embedded { .. }) {
-                    loaded.name.clone()
-                } else {
-                    layer_name(&loaded.name)
-                };
-                let units = o.units.clone();
-                // NaN/±∞ are kept (drawn as no data) but said: a series with gaps is common,
-                // a file full of NaN is a broken export
-                let bad = o.values.iter().filter(|x| !x.is_finite()).count();
-                let note = match (bad, note) {
-                    (0, note) => note,
-                    (b, note) => {
-                        let frames = if o.n_frames > 1 {
-                            format!(" ({} frames)", o.n_frames)
-                        } else {
-                            String::new()
-                        };
-                        let say = format!(
-                            "{what}: {b} of {} values{frames} are NaN or infinite (drawn as no data)",
-                            o.values.len()
-                        );
-                        Some(match note {
-                            Some(n) => format!("{n}; {say}"),
-                            None => say,
-                        })
-                    }
-                };
-                let o = Arc::new(o);
-                match self
-                    .layers
-                    .iter_mut()
-                    .find(|l| l.name == name && l.is_overlay())
-                {
-                    Some(layer) => {
-                        if let LayerData::Overlay {
-                            per_hemi,
-                            style,
-                            auto_style,
-                            ..
-                        } = &mut layer.data
-                        {
-                            per_hemi.insert(hemi, o);
-                            if *auto_style {
-                                *style = auto_style_for(per_hemi);
-                            }
-                        }
-                        if !matches!(loaded.source, crate::io::Source::Embedded { .. }) {
-                            layer.visible = true; // the user asked for this data: show it
-                        }
-                        layer.sources.push(what);
-                    }
-                    None => {
-                        let per_hemi: BTreeMap<_, _> = [(hemi, o)].into();
-                        let style = auto_style_for(&per_hemi);
-                        self.next_id += 1;
-                        // Bundled maps start hidden (curv shades the underlay); user files show.
-                        let visible = !matches!(loaded.source, crate::io::Source::Embedded { .. });
-                        self.layers.push(Layer {
-                            live: false,
-                            id: self.next_id,
-                            name: name.clone(),
-                            visible,
-                            units,
-                            sources: vec![what],
-                            data: LayerData::Overlay {
-                                per_hemi,
-                                style,
-                                auto_style: true,
-                                frame: 0,
-                            },
-                        });
-                    }
-                }
-                self.color_rev += 1;
-                Ok(Added::Data {
-                    note,
-                    layer: Some(name),
-                })
-            }
-            Content::Labels(lb) => {
-                let n = match &lb.vertex_ids {
-                    None => lb.len(),
-                    Some(_) => {
-                        // sparse .label: any hemisphere whose surfaces hold every listed vertex
-                        let max = lb
-                            .vertex_ids
-                            .as_ref()
-                            .unwrap()
-                            .iter()
-                            .copied()
-                            .max()
-                            .unwrap_or(0) as usize;
-                        let h = loaded
-                            .hemisphere
-                            .or_else(|| self.hemis.keys().next().copied());
-                        let nv = h
-                            .and_then(|h| self.hemis.get(&h))
-                            .map(HemiGeometry::n_vertices)
-                            .unwrap_or(0);
-                        if max >= nv {
-                            return Err(format!(
-                                "{what}: lists vertex {max} but the hemisphere has {nv} vertices"
-                            ));
-                        }
-                        nv
-                    }
-                };
-                let (hemi, note) = self.hemi_for(loaded.hemisphere, n, &what)?;
-                let name = layer_name(&loaded.name);
-                let lb = Arc::new(lb);
-                match self
-                    .layers
-                    .iter_mut()
-                    .find(|l| l.name == name && !l.is_overlay())
-                {
-                    Some(layer) => {
-                        if let LayerData::Labels { per_hemi, .. } = &mut layer.data {
-                            per_hemi.insert(hemi, lb);
-                        }
-                        layer.sources.push(what);
-                    }
-                    None => {
-                        self.next_id += 1;
-                        self.layers.push(Layer {
-                            live: false,
-                            id: self.next_id,
-                            name,
-                            visible: true,
-                            units: None,
-                            sources: vec![what],
-                            data: LayerData::Labels {
-                                per_hemi: [(hemi, lb)].into(),
-                                mode: LabelMode::Filled,
-                                opacity: 0.8,
-                            },
-                        });
-                    }
-                }
-                self.color_rev += 1;
-                Ok(Added::Data { note, layer: None })
-            }
-            Content::Vessels(g) => {
-                let st = g.stats();
-                let rev = self.vessels.as_ref().map_or(1, |v| v.rev + 1);
-                self.vessels = Some(VesselSet {
-                    name: loaded.name,
-                    graph: Arc::new(g),
-                    rev,
-                });
-                Ok(Added::note(format!(
-                    "{what}: vessel graph, {} nodes, {} segments, {} components, radius {:.3}–{:.3} mm",
-                    st.nodes, st.edges, st.components, st.radius_min, st.radius_max
-                )))
-            }
-            Content::Volume(v) => {
-                super::vol2surf::world_to_voxel(&v).map_err(|e| format!("{what}: {e}"))?;
-                // a plain volume goes on the slices (the panel opens by itself); a series is
-                // also sampled onto the surface, which the note says
-                let note = if v.n_frames() > 1 && !self.hemis.is_empty() {
-                    Some(self.add_sampled_series(&loaded.name, &what, &v)?)
-                } else {
-                    None
-                };
-                let series = v.n_frames() > 1;
-                self.add_volume(&loaded.name, &what, v);
-                if series && note.is_some() {
-                    let name = format!("{} (sampled)", layer_name(&loaded.name));
-                    return Ok(Added::Data {
-                        note,
-                        layer: Some(name),
-                    });
-                }
-                Ok(Added::Data { note, layer: None })
-            }
+            Content::Surface(s) => self.add_surface(s, &from),
+            Content::Overlay(o) => self.add_overlay(o, &from),
+            Content::Labels(lb) => self.add_labels(lb, &from),
+            Content::Vessels(g) => self.add_vessel_graph(g, &from),
+            Content::Volume(v) => self.add_volume_file(v, &from),
+            Content::RegionMatrix(m) => Ok(Added::note(self.add_region_matrix(from.what, m))),
+            Content::Nodes(n) => self.add_region_nodes(n, &from),
+            Content::RoutingWeights(w) => self.add_routing_weights(w, &from),
             Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
                 unreachable!("add_data hands features' content back before this")
             }
-            Content::RegionMatrix(m) => Ok(Added::note(self.add_region_matrix(what, m))),
-            Content::Nodes(n) => {
-                let note = format!(
-                    "{what}: {} region centres (Routing panel: region arcs)",
-                    n.names.len()
-                );
-                self.region_nodes = Some((what, Arc::new(n)));
-                Ok(Added::note(note))
+        }
+    }
+
+    /// A surface: to its hemisphere (by name, else the only one with as many vertices), under its
+    /// kind; a vertex count that differs starts a new subject for that hemisphere.
+    fn add_surface(&mut self, s: Surface, from: &Origin) -> Result<Added, String> {
+        let what = from.what.clone();
+        let kind = from.surface_kind.unwrap_or(SurfaceKind::Other);
+        let n = s.vertices.len();
+        let (hemi, note) = match from.hemisphere {
+            Some(h) => (h, None),
+            None => {
+                let matching: Vec<Hemisphere> = self
+                    .hemis
+                    .iter()
+                    .filter(|(_, g)| g.n_vertices() == n)
+                    .map(|(h, _)| *h)
+                    .collect();
+                match matching.as_slice() {
+                    [h] => (*h, None),
+                    _ => (
+                        Hemisphere::Left,
+                        Some(format!("{what}: hemisphere unknown; shown as left")),
+                    ),
+                }
             }
-            Content::RoutingWeights(w) => {
-                let note = format!(
-                    "{what}: routing weights, {} image(s) × {} queries over a {}×{} grid (Routing panel; choose a query map there)",
-                    w.n_images(),
-                    w.n_queries(),
-                    w.height(),
-                    w.width()
+        };
+        let geo = self.hemis.entry(hemi).or_default();
+        let mut note = note;
+        if geo.n_vertices() != 0 && geo.n_vertices() != n {
+            geo.surfaces.clear();
+            note = Some(format!(
+                "{what}: {n} vertices differ from the {hemi:?} hemisphere's surfaces; started a new subject for it"
+            ));
+        }
+        geo.surfaces.insert(kind, Arc::new(s));
+        if self
+            .hemis
+            .values()
+            .all(|g| !g.surfaces.contains_key(&self.view.surface))
+        {
+            self.view.surface = kind;
+        }
+        self.bump_all();
+        Ok(Added::Data { note, layer: None })
+    }
+
+    /// Per-vertex values: a layer (one per name over both hemispheres); a square table whose size
+    /// is no hemisphere's vertex count is a region routing matrix.
+    fn add_overlay(&mut self, o: Overlay, from: &Origin) -> Result<Added, String> {
+        let what = from.what.clone();
+        // a square table whose size is no hemisphere's vertex count: region routing
+        let n = o.n_vertices;
+        if n > 1
+            && o.n_frames == n
+            && from.hemisphere.is_none()
+            && !self.hemis.values().any(|g| g.n_vertices() == n)
+        {
+            let mut data = vec![0f32; n * n];
+            for f in 0..n {
+                for v in 0..n {
+                    data[v * n + f] = o.values[f * n + v];
+                }
+            }
+            let m = crate::io::regions::RegionMatrix::new(&[n, n], data)
+                .map_err(|e| format!("{what}: {e}"))?;
+            return Ok(Added::note(self.add_region_matrix(what, m)));
+        }
+        let (hemi, note) = self.hemi_for(from.hemisphere, o.n_vertices, &what)?;
+        let name = if from.embedded {
+            from.name.clone()
+        } else {
+            layer_name(&from.name)
+        };
+        let units = o.units.clone();
+        // NaN/±∞ are kept (drawn as no data) but said: a series with gaps is common,
+        // a file full of NaN is a broken export
+        let bad = o.values.iter().filter(|x| !x.is_finite()).count();
+        let note = match (bad, note) {
+            (0, note) => note,
+            (b, note) => {
+                let frames = if o.n_frames > 1 {
+                    format!(" ({} frames)", o.n_frames)
+                } else {
+                    String::new()
+                };
+                let say = format!(
+                    "{what}: {b} of {} values{frames} are NaN or infinite (drawn as no data)",
+                    o.values.len()
                 );
-                self.routing_weights = Some((what, Arc::new(w)));
-                Ok(Added::note(note))
+                Some(match note {
+                    Some(n) => format!("{n}; {say}"),
+                    None => say,
+                })
+            }
+        };
+        let o = Arc::new(o);
+        match self
+            .layers
+            .iter_mut()
+            .find(|l| l.name == name && l.is_overlay())
+        {
+            Some(layer) => {
+                if let LayerData::Overlay {
+                    per_hemi,
+                    style,
+                    auto_style,
+                    ..
+                } = &mut layer.data
+                {
+                    per_hemi.insert(hemi, o);
+                    if *auto_style {
+                        *style = auto_style_for(per_hemi);
+                    }
+                }
+                if !from.embedded {
+                    layer.visible = true; // the user asked for this data: show it
+                }
+                layer.sources.push(what);
+            }
+            None => {
+                let per_hemi: BTreeMap<_, _> = [(hemi, o)].into();
+                let style = auto_style_for(&per_hemi);
+                self.next_id += 1;
+                // Bundled maps start hidden (curv shades the underlay); user files show.
+                let visible = !from.embedded;
+                self.layers.push(Layer {
+                    live: false,
+                    id: self.next_id,
+                    name: name.clone(),
+                    visible,
+                    units,
+                    sources: vec![what],
+                    data: LayerData::Overlay {
+                        per_hemi,
+                        style,
+                        auto_style: true,
+                        frame: 0,
+                    },
+                });
             }
         }
+        self.color_rev += 1;
+        Ok(Added::Data {
+            note,
+            layer: Some(name),
+        })
+    }
+
+    /// Labels (an annotation or a sparse `.label`): a labels layer.
+    fn add_labels(&mut self, lb: Labels, from: &Origin) -> Result<Added, String> {
+        let what = from.what.clone();
+        let n = match &lb.vertex_ids {
+            None => lb.len(),
+            Some(_) => {
+                // sparse .label: any hemisphere whose surfaces hold every listed vertex
+                let max = lb
+                    .vertex_ids
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or(0) as usize;
+                let h = from
+                    .hemisphere
+                    .or_else(|| self.hemis.keys().next().copied());
+                let nv = h
+                    .and_then(|h| self.hemis.get(&h))
+                    .map(HemiGeometry::n_vertices)
+                    .unwrap_or(0);
+                if max >= nv {
+                    return Err(format!(
+                        "{what}: lists vertex {max} but the hemisphere has {nv} vertices"
+                    ));
+                }
+                nv
+            }
+        };
+        let (hemi, note) = self.hemi_for(from.hemisphere, n, &what)?;
+        let name = layer_name(&from.name);
+        let lb = Arc::new(lb);
+        match self
+            .layers
+            .iter_mut()
+            .find(|l| l.name == name && !l.is_overlay())
+        {
+            Some(layer) => {
+                if let LayerData::Labels { per_hemi, .. } = &mut layer.data {
+                    per_hemi.insert(hemi, lb);
+                }
+                layer.sources.push(what);
+            }
+            None => {
+                self.next_id += 1;
+                self.layers.push(Layer {
+                    live: false,
+                    id: self.next_id,
+                    name,
+                    visible: true,
+                    units: None,
+                    sources: vec![what],
+                    data: LayerData::Labels {
+                        per_hemi: [(hemi, lb)].into(),
+                        mode: LabelMode::Filled,
+                        opacity: 0.8,
+                    },
+                });
+            }
+        }
+        self.color_rev += 1;
+        Ok(Added::Data { note, layer: None })
+    }
+
+    /// A vessel graph: replaces the shown one.
+    fn add_vessel_graph(
+        &mut self,
+        g: crate::io::vessels::VesselGraph,
+        from: &Origin,
+    ) -> Result<Added, String> {
+        let what = from.what.clone();
+        let st = g.stats();
+        let rev = self.vessels.as_ref().map_or(1, |v| v.rev + 1);
+        self.vessels = Some(VesselSet {
+            name: from.name.clone(),
+            graph: Arc::new(g),
+            rev,
+        });
+        Ok(Added::note(format!(
+            "{what}: vessel graph, {} nodes, {} segments, {} components, radius {:.3}–{:.3} mm",
+            st.nodes, st.edges, st.components, st.radius_min, st.radius_max
+        )))
+    }
+
+    /// A volume: onto the slices; a series is also sampled onto the surface.
+    fn add_volume_file(&mut self, v: Volume, from: &Origin) -> Result<Added, String> {
+        let what = from.what.clone();
+        super::vol2surf::world_to_voxel(&v).map_err(|e| format!("{what}: {e}"))?;
+        // a plain volume goes on the slices (the panel opens by itself); a series is
+        // also sampled onto the surface, which the note says
+        let note = if v.n_frames() > 1 && !self.hemis.is_empty() {
+            Some(self.add_sampled_series(&from.name, &what, &v)?)
+        } else {
+            None
+        };
+        let series = v.n_frames() > 1;
+        self.add_volume(&from.name, &what, v);
+        if series && note.is_some() {
+            let name = format!("{} (sampled)", layer_name(&from.name));
+            return Ok(Added::Data {
+                note,
+                layer: Some(name),
+            });
+        }
+        Ok(Added::Data { note, layer: None })
+    }
+
+    /// Region centres (the Routing panel's arcs).
+    fn add_region_nodes(
+        &mut self,
+        n: crate::io::regions::Nodes,
+        from: &Origin,
+    ) -> Result<Added, String> {
+        let what = from.what.clone();
+        let note = format!(
+            "{what}: {} region centres (Routing panel: region arcs)",
+            n.names.len()
+        );
+        self.region_nodes = Some((what, Arc::new(n)));
+        Ok(Added::note(note))
+    }
+
+    /// Image-patch routing weights (the Routing panel).
+    fn add_routing_weights(
+        &mut self,
+        w: crate::io::weights::PatchWeights,
+        from: &Origin,
+    ) -> Result<Added, String> {
+        let what = from.what.clone();
+        let note = format!(
+            "{what}: routing weights, {} image(s) × {} queries over a {}×{} grid (Routing panel; choose a query map there)",
+            w.n_images(),
+            w.n_queries(),
+            w.height(),
+            w.width()
+        );
+        self.routing_weights = Some((what, Arc::new(w)));
+        Ok(Added::note(note))
     }
 
     fn add_region_matrix(&mut self, what: String, m: crate::io::regions::RegionMatrix) -> String {

@@ -1023,26 +1023,21 @@ mod tests {
         assert_eq!(s.gallery_for("lh faces").len(), 3);
         assert_eq!(s.gallery_for("FACES").len(), 3);
         // thresholds change who is labelled
-        let before: usize = s
-            .selectivity()
-            .dataset
-            .as_ref()
-            .unwrap()
-            .counts
-            .iter()
-            .sum();
+        let labelled = |s: &Scene| -> usize {
+            s.selectivity()
+                .dataset
+                .as_ref()
+                .unwrap()
+                .counts
+                .iter()
+                .sum()
+        };
+        let before = labelled(&s);
         s.set_selectivity_thresholds(Thresholds {
             min_response: 0.0,
             min_index: 0.3,
         });
-        let after: usize = s
-            .selectivity()
-            .dataset
-            .as_ref()
-            .unwrap()
-            .counts
-            .iter()
-            .sum();
+        let after = labelled(&s);
         assert!(after < before, "{after} < {before}");
         // a caption table naming a vertex that does not exist is refused, the old one stays
         let t = crate::io::captions::parse(b"vertex\tcaption\n99999\tx\n", b'\t', None).unwrap();
