@@ -260,12 +260,7 @@ impl VolumeLayer {
         let inv = super::vol2surf::world_to_voxel(v).ok()?;
         let f = self.frame.min(v.n_frames() - 1);
         let ijk = inv.transform_point3(glam::DVec3::from(p)).to_array();
-        super::vol2surf::value_at(
-            v.frame_values(f),
-            v.dims3(),
-            ijk,
-            super::vol2surf::Interp::Trilinear,
-        )
+        super::vol2surf::value_at(v.frame(f), ijk, super::vol2surf::Interp::Trilinear)
     }
 }
 

@@ -143,14 +143,13 @@ pub fn sample_slice(
     interp: Interp,
 ) -> Result<Vec<f32>, String> {
     let inv = world_to_voxel(vol)?;
-    let dims = vol.dims3();
-    let data = vol.frame_values(frame.min(vol.n_frames() - 1));
+    let data = vol.frame(frame.min(vol.n_frames() - 1));
     let mut out = Vec::with_capacity(grid.width * grid.height);
     for row in 0..grid.height {
         for col in 0..grid.width {
             let w = glam::DVec3::from(grid.world(col as f64, row as f64));
             let v = inv.transform_point3(w).to_array();
-            out.push(value_at(data, dims, v, interp).map_or(f32::NAN, |x| x as f32));
+            out.push(value_at(data, v, interp).map_or(f32::NAN, |x| x as f32));
         }
     }
     Ok(out)

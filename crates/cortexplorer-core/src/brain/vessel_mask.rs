@@ -19,15 +19,15 @@
 //! world coordinates (`A⁻ᵀ ∇_voxel`).
 
 use glam::{DMat3, DMat4, DVec3};
+use ndarray::{Array3, ArrayView1, ArrayView3, Axis, ShapeBuilder, Slice, Zip};
 
 use super::Volume;
 
 /// A signed distance field over a vessel mask.
 #[derive(Clone, Debug)]
 pub struct DistanceField {
-    dims: [usize; 3],
-    /// signed distance (mm) per voxel, x fastest
-    dist: Vec<f32>,
+    /// signed distance (mm) per voxel `[x, y, z]` (Fortran layout, as the mask)
+    dist: Array3<f32>,
     world_to_voxel: DMat4,
     voxel_to_world: DMat4,
     /// A⁻ᵀ (voxel gradient → world gradient)
@@ -103,48 +103,18 @@ fn dt1(f: &[f64], s: f64, d: &mut [f64], v: &mut [usize], z: &mut [f64]) {
     }
 }
 
-/// Squared distance (mm²) from every voxel to the nearest voxel where `seed` is true.
-fn squared_edt(dims: [usize; 3], spacing: [f64; 3], seed: &[bool]) -> Vec<f64> {
-    use rayon::prelude::*;
-    let [nx, ny, nz] = dims;
-    let mut g: Vec<f64> = seed.iter().map(|&b| if b { 0.0 } else { INF }).collect();
-    // along x: contiguous rows
-    g.par_chunks_mut(nx).for_each(|row| {
-        let f = row.to_vec();
-        let (mut v, mut z) = (vec![0usize; nx], vec![0f64; nx + 1]);
-        dt1(&f, spacing[0], row, &mut v, &mut z);
-    });
-    // along y and z: gather lines per slab (z-slices are independent for y)
-    g.par_chunks_mut(nx * ny).for_each(|slab| {
-        let (mut f, mut d) = (vec![0f64; ny], vec![0f64; ny]);
-        let (mut v, mut z) = (vec![0usize; ny], vec![0f64; ny + 1]);
-        for x in 0..nx {
-            for y in 0..ny {
-                f[y] = slab[y * nx + x];
-            }
-            dt1(&f, spacing[1], &mut d, &mut v, &mut z);
-            for y in 0..ny {
-                slab[y * nx + x] = d[y];
-            }
-        }
-    });
-    if nz > 1 {
-        let plane = nx * ny;
-        let columns: Vec<Vec<f64>> = (0..plane)
-            .into_par_iter()
-            .map(|i| {
-                let f: Vec<f64> = (0..nz).map(|zz| g[zz * plane + i]).collect();
-                let mut d = vec![0f64; nz];
-                let (mut v, mut z) = (vec![0usize; nz], vec![0f64; nz + 1]);
-                dt1(&f, spacing[2], &mut d, &mut v, &mut z);
-                d
-            })
-            .collect();
-        for (i, col) in columns.into_iter().enumerate() {
-            for (zz, val) in col.into_iter().enumerate() {
-                g[zz * plane + i] = val;
-            }
-        }
+/// Squared distance (mm²) from every voxel to the nearest voxel where `seed` is true: the
+/// 1-D transform along x, then y, then z (separable), every line of an axis in parallel.
+fn squared_edt(seed: ArrayView3<bool>, spacing: [f64; 3]) -> Array3<f64> {
+    let mut g = seed.map(|&b| if b { 0.0 } else { INF });
+    for (axis, s) in spacing.into_iter().enumerate() {
+        let n = g.len_of(Axis(axis));
+        Zip::from(g.lanes_mut(Axis(axis))).par_for_each(|mut line| {
+            let f = line.to_vec();
+            let (mut d, mut v, mut z) = (vec![0f64; n], vec![0usize; n], vec![0f64; n + 1]);
+            dt1(&f, s, &mut d, &mut v, &mut z);
+            line.assign(&ArrayView1::from(&d));
+        });
     }
     g
 }
@@ -162,10 +132,8 @@ impl DistanceField {
         if !threshold.is_finite() {
             return Err("the mask threshold must be a number".into());
         }
-        let dims = vol.dims3();
-        let first = vol.frame_values(0);
-        let n = first.len();
-        let seed: Vec<bool> = first.iter().map(|&v| v > threshold).collect();
+        let first = vol.frame(0);
+        let seed = first.map(|&v| v > threshold);
         let vessel_voxels = seed.iter().filter(|&&b| b).count();
         if vessel_voxels == 0 {
             let max = first.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -183,38 +151,34 @@ impl DistanceField {
         let sheared = (0..3).any(|i| {
             (i + 1..3).any(|j| cols[i].dot(cols[j]).abs() > 1e-3 * spacing[i] * spacing[j])
         });
-        let outside = squared_edt(dims, spacing, &seed);
-        let not_seed: Vec<bool> = seed.iter().map(|b| !b).collect();
-        let inside = if vessel_voxels < n {
-            squared_edt(dims, spacing, &not_seed)
+        let outside = squared_edt(seed.view(), spacing);
+        let inside = if vessel_voxels < seed.len() {
+            squared_edt(seed.map(|b| !b).view(), spacing)
         } else {
-            vec![INF; n]
+            Array3::from_elem(seed.raw_dim(), INF)
         };
-        let dist: Vec<f32> = (0..n)
-            .map(|i| {
-                if seed[i] {
-                    -(inside[i].min(INF).sqrt() as f32)
+        // negative inside the vessels, in the volume's own (Fortran) layout
+        let mut dist = Array3::<f32>::zeros(seed.raw_dim().f());
+        Zip::from(&mut dist)
+            .and(&seed)
+            .and(&inside)
+            .and(&outside)
+            .for_each(|d, &s, &i, &o| {
+                *d = if s {
+                    -(i.min(INF).sqrt() as f32)
                 } else {
-                    outside[i].sqrt() as f32
+                    o.sqrt() as f32
                 }
-            })
-            .collect();
+            });
         let (mut lo, mut hi) = ([f64::MAX; 3], [f64::MIN; 3]);
-        for z in 0..dims[2] {
-            for y in 0..dims[1] {
-                for x in 0..dims[0] {
-                    if seed[(z * dims[1] + y) * dims[0] + x] {
-                        let w = a.transform_point3(DVec3::new(x as f64, y as f64, z as f64));
-                        for k in 0..3 {
-                            lo[k] = lo[k].min(w[k]);
-                            hi[k] = hi[k].max(w[k]);
-                        }
-                    }
-                }
+        for ((x, y, z), _) in seed.indexed_iter().filter(|(_, s)| **s) {
+            let w = a.transform_point3(DVec3::new(x as f64, y as f64, z as f64));
+            for k in 0..3 {
+                lo[k] = lo[k].min(w[k]);
+                hi[k] = hi[k].max(w[k]);
             }
         }
         Ok(DistanceField {
-            dims,
             dist,
             world_to_voxel: a.inverse(),
             voxel_to_world: a,
@@ -228,12 +192,13 @@ impl DistanceField {
     }
 
     /// Distance (mm, signed) at a voxel.
-    pub fn at_voxel(&self, [x, y, z]: [usize; 3]) -> f32 {
-        self.dist[(z * self.dims[1] + y) * self.dims[0] + x]
+    pub fn at_voxel(&self, ijk: [usize; 3]) -> f32 {
+        self.dist[ijk]
     }
 
     pub fn dims(&self) -> [usize; 3] {
-        self.dims
+        let (x, y, z) = self.dist.dim();
+        [x, y, z]
     }
 
     /// The vessel wall as a triangle mesh in world millimetres: the zero level of the signed
@@ -242,22 +207,26 @@ impl DistanceField {
     /// its border are closed. Normals point out of the vessels.
     pub fn isosurface(&self) -> IsoSurface {
         use fast_surface_nets::ndshape::{RuntimeShape, Shape};
-        let [nx, ny, nz] = self.dims;
+        let [nx, ny, nz] = self.dims();
         let p = [nx + 2, ny + 2, nz + 2];
         let outside = self.spacing.iter().copied().fold(0.0, f64::max) as f32;
-        let mut sdf = vec![outside; p[0] * p[1] * p[2]];
-        for z in 0..nz {
-            for y in 0..ny {
-                let src = (z * ny + y) * nx;
-                let dst = ((z + 1) * p[1] + y + 1) * p[0] + 1;
-                sdf[dst..dst + nx].copy_from_slice(&self.dist[src..src + nx]);
-            }
-        }
+        // padded by one background voxel, x fastest (the order the mesher's shape reads)
+        let mut padded = Array3::from_elem((p[0], p[1], p[2]).f(), outside);
+        // (`s![…]` expands to an `allow(unsafe_code)` the crate forbids)
+        // row by row along x: contiguous in both arrays (a whole-view assign walks them in an
+        // order that is not, and took half as long again)
+        let mut inner = padded.slice_each_axis_mut(|ax| Slice::from(1..ax.len - 1));
+        Zip::from(inner.lanes_mut(Axis(0)))
+            .and(self.dist.lanes(Axis(0)))
+            .for_each(|mut to, from| to.assign(&from));
+        let sdf = padded
+            .as_slice_memory_order()
+            .expect("a new array is contiguous");
         let shape = RuntimeShape::<u32, 3>::new([p[0] as u32, p[1] as u32, p[2] as u32]);
         debug_assert_eq!(shape.usize(), sdf.len());
         let mut buf = fast_surface_nets::SurfaceNetsBuffer::default();
         fast_surface_nets::surface_nets(
-            &sdf,
+            sdf,
             &shape,
             [0; 3],
             [p[0] as u32 - 1, p[1] as u32 - 1, p[2] as u32 - 1],
@@ -295,7 +264,7 @@ impl DistanceField {
         let mut i0 = [0usize; 3];
         let mut t = [0f64; 3];
         for k in 0..3 {
-            let n = self.dims[k];
+            let n = self.dist.len_of(Axis(k));
             if !(q[k] >= -0.5 && q[k] <= n as f64 - 0.5) {
                 return None;
             }
@@ -307,7 +276,7 @@ impl DistanceField {
             i0[k] = f as usize;
             t[k] = c - f;
         }
-        let step = |k: usize| usize::from(self.dims[k] > 1);
+        let step = |k: usize| usize::from(self.dist.len_of(Axis(k)) > 1);
         let v = |dx: usize, dy: usize, dz: usize| {
             self.at_voxel([
                 i0[0] + dx * step(0),
@@ -349,10 +318,11 @@ mod tests {
     use super::*;
 
     fn volume(dims: [usize; 3], affine: [[f64; 4]; 4], on: &[[usize; 3]]) -> Volume {
-        let mut data = vec![0f32; dims[0] * dims[1] * dims[2]];
-        for &[x, y, z] in on {
-            data[(z * dims[1] + y) * dims[0] + x] = 1.0;
+        let mut data = Array3::<f32>::zeros((dims[0], dims[1], dims[2]).f());
+        for &ijk in on {
+            data[ijk] = 1.0;
         }
+        let data = data.into_raw_vec_and_offset().0; // memory order: x fastest
         Volume {
             shape: dims.to_vec(),
             voxel_size_mm: [1.0; 3],

@@ -15,6 +15,8 @@
 //! binary surfaces hold tkregister RAS, so a scanner-space volume of the same subject needs its
 //! c_ras offset; GIFTI and the bundled fsaverage5 are in the template's RAS.
 
+use ndarray::ArrayView3;
+
 use super::data::{Overlay, Volume};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -96,10 +98,10 @@ pub fn sample(
         Some(_) => projection.fractions()?,
         None => vec![0.0],
     };
-    let [nx, ny, nz] = vol.dims3();
     let frames = vol.n_frames();
     let n = white.len();
-    let mut out = vec![f32::NAN; n * frames];
+    // [frame, vertex]: an overlay's frames one after another
+    let mut out = ndarray::Array2::from_elem((frames, n), f32::NAN);
     // voxel coordinates of every sample point, then each frame reads them
     let points: Vec<Vec<[f64; 3]>> = (0..n)
         .map(|i| {
@@ -111,48 +113,47 @@ pub fn sample(
                 .collect()
         })
         .collect();
-    for t in 0..frames {
-        let frame = vol.frame_values(t);
+    for (t, mut row) in out.outer_iter_mut().enumerate() {
+        let frame = vol.frame(t);
         for (i, pts) in points.iter().enumerate() {
             let (mut sum, mut k) = (0.0f64, 0usize);
             for v in pts {
-                if let Some(x) = value_at(frame, [nx, ny, nz], *v, interp).filter(|x| x.is_finite())
-                {
+                if let Some(x) = value_at(frame, *v, interp).filter(|x| x.is_finite()) {
                     sum += x;
                     k += 1;
                 }
             }
             if k > 0 {
-                out[t * n + i] = (sum / k as f64) as f32;
+                row[i] = (sum / k as f64) as f32;
             }
         }
     }
-    let mut o = Overlay::new(n, frames, out);
+    let mut o = Overlay::new(n, frames, out.into_raw_vec_and_offset().0);
     o.tr_seconds = vol.tr_seconds;
     Ok(o)
 }
 
 /// A frame's value at a continuous voxel index (None outside the volume): the voxel the point
 /// falls in (index rounded), or trilinear.
-pub fn value_at(frame: &[f32], dims: [usize; 3], v: [f64; 3], interp: Interp) -> Option<f64> {
+pub fn value_at(frame: ArrayView3<f32>, v: [f64; 3], interp: Interp) -> Option<f64> {
     match interp {
         Interp::Nearest => {
+            let (nx, ny, nz) = frame.dim();
             let r = v.map(|c| c.round());
             r.iter()
-                .zip(dims)
+                .zip([nx, ny, nz])
                 .all(|(c, d)| *c >= 0.0 && *c < d as f64)
-                .then(|| {
-                    frame[r[0] as usize + dims[0] * (r[1] as usize + dims[1] * r[2] as usize)]
-                        as f64
-                })
+                .then(|| frame[[r[0] as usize, r[1] as usize, r[2] as usize]] as f64)
         }
-        Interp::Trilinear => trilinear(frame, dims, v),
+        Interp::Trilinear => trilinear(frame, v),
     }
 }
 
 /// Trilinear interpolation at a continuous voxel index; None outside [0, d − 1] on any axis
 /// (a single-voxel axis only accepts 0).
-fn trilinear(frame: &[f32], dims: [usize; 3], v: [f64; 3]) -> Option<f64> {
+fn trilinear(frame: ArrayView3<f32>, v: [f64; 3]) -> Option<f64> {
+    let (nx, ny, nz) = frame.dim();
+    let dims = [nx, ny, nz];
     let mut lo = [0usize; 3];
     let mut w = [0.0f64; 3];
     for a in 0..3 {
@@ -165,7 +166,6 @@ fn trilinear(frame: &[f32], dims: [usize; 3], v: [f64; 3]) -> Option<f64> {
         lo[a] = l;
         w[a] = if d == 1 { 0.0 } else { c - l as f64 };
     }
-    let [nx, ny, _] = dims;
     let mut s = 0.0;
     for corner in 0..8 {
         let o = [corner & 1, (corner >> 1) & 1, (corner >> 2) & 1];
@@ -177,7 +177,7 @@ fn trilinear(frame: &[f32], dims: [usize; 3], v: [f64; 3]) -> Option<f64> {
             weight *= if o[a] == 1 { w[a] } else { 1.0 - w[a] };
         }
         if weight != 0.0 {
-            s += weight * frame[idx[0] + nx * (idx[1] + ny * idx[2])] as f64;
+            s += weight * frame[idx] as f64;
         }
     }
     Some(s)

@@ -123,7 +123,9 @@ pub fn write(dir: &Path, seed: u64) -> Result<(), String> {
     };
     // voxel (i, j, k) has its centre at lo' + delta·index, lo' = centre − delta·dims/2
     let origin: [f64; 3] = std::array::from_fn(|k| centre[k] - delta[k] * dims[k] as f64 / 2.0);
-    let mut data = vec![0f32; dims[0] * dims[1] * dims[2]];
+    // [x, y, z], x fastest in memory as MGH stores it
+    let mut data =
+        ndarray::Array3::<f32>::zeros(ndarray::ShapeBuilder::f((dims[0], dims[1], dims[2])));
     for (e, r) in g.edges.iter().zip(&g.radius) {
         let (a, b) = (nodes[e[0] as usize], nodes[e[1] as usize]);
         if !posterior(&g.nodes[e[0] as usize]) && !posterior(&g.nodes[e[1] as usize]) {
@@ -149,7 +151,7 @@ pub fn write(dir: &Path, seed: u64) -> Result<(), String> {
                             .map(|k| (origin[k] + delta[k] * v[k] as f64 - p[k]).powi(2))
                             .sum();
                         if d2 <= reach * reach {
-                            data[(z * dims[1] + y) * dims[0] + x] = 1.0;
+                            data[[x, y, z]] = 1.0;
                         }
                     }
                 }
@@ -158,7 +160,11 @@ pub fn write(dir: &Path, seed: u64) -> Result<(), String> {
     }
     write(
         dir.join("vessels_mask.mgz"),
-        &gzip(&mgh::write_volume(&mask_header, &data)),
+        &gzip(&mgh::write_volume(
+            &mask_header,
+            data.as_slice_memory_order()
+                .expect("a new array is contiguous"),
+        )),
     )?;
     write(
         dir.join("README.txt"),
