@@ -289,7 +289,7 @@ fn the_screenshots_are_the_scripts_and_its_commands_parse() {
         let text = std::fs::read_to_string(&md).unwrap();
         for t in link_targets(&text) {
             if let Some(name) = t.split("images/").nth(1)
-                && t.contains("docs/images/") | md.starts_with(root().join("docs"))
+                && (t.contains("docs/images/") || md.starts_with(root().join("docs")))
             {
                 assert!(
                     made.iter().any(|m| m == name),

@@ -5,8 +5,9 @@
 //! routing tables: [`Scene::add_data`]); a feature's kinds go to the feature, which keeps them
 //! in its slot on the scene (`crate::brain::features`). A layer with frames is offered to the
 //! features that build on one (selectivity's responses). A new kind of file therefore adds a
-//! reader in `cortexplorer-formats`, a `Content` variant, and one arm here or in `add_data` —
-//! never a branch inside a feature, and the scene never imports a feature.
+//! reader in `cortexplorer-formats`, a `Content` variant, and a handler with one arm — here
+//! for a feature's kind, in `Scene::add_content` (`brain/scene.rs`) for the scene's own — and
+//! the scene never imports a feature.
 
 use crate::brain::scene::{Added, Input, Scene};
 use crate::io::{Content, Loaded};

@@ -203,14 +203,6 @@ impl Volume {
             .expect("a volume's array is contiguous")
     }
 
-    /// Every value in memory order, for changing in place.
-    #[inline]
-    pub fn values_mut(&mut self) -> &mut [f32] {
-        self.data
-            .as_slice_memory_order_mut()
-            .expect("a volume's array is contiguous")
-    }
-
     /// One frame as a `[x, y, z]` view.
     #[inline]
     pub fn frame(&self, f: usize) -> ndarray::ArrayView3<'_, f32> {

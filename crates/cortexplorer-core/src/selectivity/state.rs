@@ -297,8 +297,9 @@ impl Scene {
             "{name}{tag}: {} categories; vertices preferring each (SI ≥ {}, response ≥ {}): {counts_note}",
             n_cat, d.thresholds.min_index, d.thresholds.min_response
         );
-        self.selectivity_mut().dataset = Some(d);
-        self.selectivity_mut().names = None;
+        let doc = self.selectivity_mut();
+        doc.dataset = Some(d);
+        doc.names = None;
         self.redraw_preferred();
         self.show_selectivity(Shown::Preferred);
         self.reattach_captions();
@@ -415,8 +416,9 @@ impl Scene {
         if let Some(id) = self.newest_layer_with_frames(n) {
             return self.selectivity_from_layer(id, names, source);
         }
-        self.selectivity_mut().names = Some((source.to_string(), names));
-        self.selectivity_mut().rev += 1;
+        let doc = self.selectivity_mut();
+        doc.names = Some((source.to_string(), names));
+        doc.rev += 1;
         Ok(format!(
             "{source}: {n} category names; open the maps with {n} frames (a 4D NIfTI, GIFTI, MGH or NPY) to see the selectivity"
         ))
@@ -616,9 +618,10 @@ impl Scene {
             table.rows.len(),
             c.n_vertices
         );
-        self.selectivity_mut().captions = Some(c);
-        self.selectivity_mut().table = Some((source.to_string(), table));
-        self.selectivity_mut().search = None;
+        let doc = self.selectivity_mut();
+        doc.captions = Some(c);
+        doc.table = Some((source.to_string(), table));
+        doc.search = None;
         self.remove_layers_named(&[MATCHES]);
         self.selectivity_mut().rev += 1;
         Ok(note)
@@ -731,8 +734,9 @@ impl Scene {
             matches,
             per_roi,
         };
-        self.selectivity_mut().search = Some(r.clone());
-        self.selectivity_mut().rev += 1;
+        let doc = self.selectivity_mut();
+        doc.search = Some(r.clone());
+        doc.rev += 1;
         Ok(r)
     }
 
@@ -808,13 +812,10 @@ impl Scene {
         self.selectivity_mut().roi_layer = Some(ROIS.into());
         self.add_captions(&format!("captions ({})", super::demo::LABEL), demo.captions)?;
         // the demo's pictures go after any the user opened (which take precedence)
-        self.selectivity_mut()
-            .gallery
-            .retain(|p| !p.name.contains(super::demo::LABEL));
-        self.selectivity_mut()
-            .gallery
-            .extend(demo.pictures.into_iter().map(Arc::new));
-        self.selectivity_mut().rev += 1;
+        let doc = self.selectivity_mut();
+        doc.gallery.retain(|p| !p.name.contains(super::demo::LABEL));
+        doc.gallery.extend(demo.pictures.into_iter().map(Arc::new));
+        doc.rev += 1;
         Ok(note)
     }
 }
