@@ -14,6 +14,7 @@ mod render;
 mod routing;
 mod selectivity;
 mod sessions;
+mod setup;
 mod simulate;
 mod subject;
 mod vessels;
