@@ -35,9 +35,16 @@ OUT=docs/images/viewer.png
 "$BIN" view --view oblique --screenshot "$OUT"
 shrink "$OUT"
 
-# planning: the default plan run at start-up, the left hemisphere's medial side (V1)
+# planning: the default plan run at start-up; the camera frames the electrodes, the panel shows
+# the reading tab (a held-out letter through the plan, coverage and the lattice; the curves)
 OUT=docs/images/planning.png
 "$BIN" view --plan --hemi left --view right --screenshot "$OUT"
+shrink "$OUT"
+
+# reading: the default plan's psychometric curves on held-out letters (ideal observer)
+"$BIN" plan --out "$TMP/plan.json"
+OUT=docs/images/reading_curves.png
+"$BIN" evaluate "$TMP/plan.json" --plot "$OUT"
 shrink "$OUT"
 
 # planning on a (generated) patient: subject folder, vessel mask wall, field plot

@@ -39,6 +39,7 @@ use super::shared::SceneDoc;
 use crate::activity::laplacian::Laplacian;
 use crate::activity::models::{Model, bold_signal, order_parameter};
 use crate::activity::setup::{Setup, specs};
+use crate::activity::show::{self, Pacemaker};
 use crate::brain::Hemisphere;
 use crate::brain::paint::OverlayStyle;
 
@@ -96,6 +97,11 @@ pub struct Sim {
     pub gpu: Option<GpuRun>,
     /// measured wall time of one CPU step (moving average), 0 before the first
     step_cost_s: f64,
+    /// the viewer's periodic stimulus (diffusion, wave: `activity::show`), its next beat
+    /// (simulated s) and how many beats have been given
+    pacemaker: Option<(Pacemaker, f64, usize)>,
+    /// the colour range now (following the activity, `activity::show::follow_range`)
+    range: Option<(f32, f32)>,
 }
 
 impl Sim {
@@ -290,13 +296,10 @@ fn build_sim(doc: &crate::brain::scene::Scene, setup: Setup) -> Result<Sim, Stri
     let aux = setup.aux(n);
     let dt = setup.default_dt(&lap, &aux);
     setup.model.check_step(&lap, dt)?;
-    // diffusion and wave start at rest and wait for a stimulus; the others from their default
-    let state = match setup.model {
-        Model::Diffusion { .. } | Model::Wave { .. } => {
-            setup.initial(&positions, 0, Some(&vec![0.0; n]))
-        }
-        _ => setup.initial(&positions, 0, None),
-    };
+    // a start that moves at once (a spiral pair, a pacemaker, …: `activity::show`)
+    let offsets: Vec<(usize, usize)> = parts.iter().map(|&(_, off, len)| (off, len)).collect();
+    let start = show::start(&setup, &positions, &offsets, &lap.mass);
+    let state = start.state;
     let shown = setup.display(&state, n);
     Ok(Sim {
         parts,
@@ -313,6 +316,8 @@ fn build_sim(doc: &crate::brain::scene::Scene, setup: Setup) -> Result<Sim, Stri
         next_pulse: 0.0,
         gpu: None,
         step_cost_s: 0.0,
+        pacemaker: start.pacemaker.map(|p| (p.clone(), p.period_s, 1)),
+        range: None,
     })
 }
 
@@ -622,6 +627,14 @@ fn step_activity(
                 }
                 _ => false,
             };
+            let beat_now = match &sim.pacemaker {
+                Some((_, next, _)) => {
+                    let until = ((next - sim.t) / sim.dt).ceil().max(0.0) as usize;
+                    chunk = chunk.min(until);
+                    chunk == until
+                }
+                None => false,
+            };
             match (&sim.gpu, link) {
                 (Some(g), Some(link)) => {
                     if chunk > 0 {
@@ -641,6 +654,11 @@ fn step_activity(
             if let (true, Some(k), Some(hz)) = (pulse_now, &electrodes, pulses) {
                 kick(sim, k, link);
                 sim.next_pulse = sim.t + 1.0 / hz as f64;
+            }
+            if beat_now && let Some((p, next, beat)) = sim.pacemaker.take() {
+                let bump = Arc::new(p.stimulus(&sim.positions, beat));
+                kick(sim, &bump, link);
+                sim.pacemaker = Some((p.clone(), next + p.period_s, beat + 1));
             }
         }
         if sim.gpu.is_none() && steps > 0 {
@@ -694,6 +712,10 @@ fn step_activity(
         .iter()
         .map(|&(h, v)| sim.index(h, v).map_or(f32::NAN, |i| sim.shown[i]))
         .collect();
+    // the colour range follows the activity (eased, so it does not flicker)
+    if changed {
+        sim.range = Some(show::follow_range(&sim.setup, &sim.shown, sim.range, 0.25));
+    }
     let layers: Option<(Vec<_>, Option<Vec<_>>, OverlayStyle)> = changed.then(|| {
         let split = |v: &[f32]| -> Vec<(Hemisphere, Vec<f32>)> {
             sim.parts
@@ -707,7 +729,17 @@ fn step_activity(
                 .collect();
             split(&y)
         });
-        let style = sim.setup.display_style();
+        let range = sim.range.unwrap_or((0.0, 1.0));
+        let style = OverlayStyle {
+            min: range.0,
+            max: range.1,
+            threshold: if range.0 < 0.0 {
+                0.0
+            } else {
+                range.0 + 0.01 * (range.1 - range.0)
+            },
+            ..sim.setup.display_style()
+        };
         (split(&sim.shown), bold, style)
     });
     if record {

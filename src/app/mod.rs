@@ -131,6 +131,7 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene, panels: impl Plugin) -> App
             planning::PlanningPlugin {
                 autostart: opts.plan,
                 drag_bench: opts.drag_bench,
+                config: opts.plan_config.clone(),
                 scene: opts.plan_scene.clone(),
             },
             (

@@ -20,6 +20,8 @@ pub struct StartOptions {
     pub screenshot: Option<PathBuf>,
     /// Open the planning panel and run the default plan at start-up.
     pub plan: bool,
+    /// The planning configuration (`view --plan-config`; None: the bundled one).
+    pub plan_config: Option<crate::planning::plan::PlanConfig>,
     /// Planner overrides (`view --plan-retinotopy/--plan-vessels/--plan-areas`): the
     /// configuration's `[scene] retinotopy`, `vessels`, `areas`.
     pub plan_scene: (Option<String>, Option<String>, Option<Vec<String>>),

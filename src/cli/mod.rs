@@ -1,6 +1,7 @@
 //! Command line: no subcommand (or `view`) opens the GUI; `inspect` and `render` work headless.
 //! Every failure is one line on stderr naming the file and the problem, with a non-zero exit.
 
+pub mod evaluate;
 pub mod inspect;
 pub mod planning;
 pub mod routing;
@@ -78,6 +79,9 @@ enum Command {
     Percept(planning::PerceptArgs),
     /// Optimise electrode placement (percept-aware) and compare with baselines.
     Plan(planning::PlanArgs),
+    /// How well a saved plan lets someone read: held-out letters through the plan and its
+    /// baselines (ideal and naive observers, thresholds, electrode equivalent, robustness).
+    Evaluate(evaluate::EvaluateArgs),
     /// Run an activity model on a surface (CPU reference or GPU kernel); --json report.
     Simulate(simulate::SimulateArgs),
     /// Sample a volume (3D or 4D) onto a surface, along the white–pial ribbon (mri_vol2surf).
@@ -131,6 +135,10 @@ struct ViewArgs {
     /// Open the planning panel and run the default plan (assets/plan.toml) at start-up.
     #[arg(long)]
     plan: bool,
+    /// The planning configuration the panel starts with (TOML, as `plan --config`; default:
+    /// the bundled assets/plan.toml).
+    #[arg(long)]
+    plan_config: Option<PathBuf>,
     /// Planner retinotopy: auto | template | a loaded group (benson14, inferred) | A,E,V[,S]
     /// layer names.
     #[arg(long)]
@@ -322,6 +330,7 @@ pub fn main() -> ExitCode {
             view: None,
             screenshot: None,
             plan: false,
+            plan_config: None,
             plan_retinotopy: None,
             plan_vessels: None,
             plan_areas: None,
@@ -354,6 +363,9 @@ pub fn main() -> ExitCode {
         Some(Command::Render(a)) => render(a),
         Some(Command::Percept(a)) => planning::percept(a).map_or_else(fail, |_| ExitCode::SUCCESS),
         Some(Command::Plan(a)) => planning::plan(a).map_or_else(fail, |_| ExitCode::SUCCESS),
+        Some(Command::Evaluate(a)) => {
+            evaluate::evaluate(a).map_or_else(fail, |_| ExitCode::SUCCESS)
+        }
         Some(Command::Simulate(a)) => {
             simulate::simulate(a).map_or_else(fail, |_| ExitCode::SUCCESS)
         }
@@ -412,6 +424,13 @@ fn view(a: ViewArgs) -> ExitCode {
             })
         }
     };
+    let plan_config = match &a.plan_config {
+        Some(p) => match crate::planning::plan::PlanConfig::load(p) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
     // a session file among the files opens as the session (its own inputs, no default scene)
     let (sessions, files): (Vec<PathBuf>, Vec<PathBuf>) = a
         .files
@@ -447,6 +466,7 @@ fn view(a: ViewArgs) -> ExitCode {
         view: a.view,
         screenshot: a.screenshot,
         plan: a.plan,
+        plan_config,
         plan_scene: (a.plan_retinotopy, a.plan_vessels, a.plan_areas),
         drag_bench: a.drag_bench,
         orbit: a.orbit,

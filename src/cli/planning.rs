@@ -13,6 +13,7 @@ use crate::brain::surface::SurfaceKind;
 use crate::io::{self, Content, electrodes};
 use crate::percept::phosphene::{Dynaphos, Model, Phosphene};
 use crate::percept::render::{self, Grid};
+use crate::percept::resolve;
 use crate::percept::retinotopy::WedgeDipole;
 use crate::percept::surface::SurfaceRetinotopy;
 use crate::planning::plan::{self, PlanConfig};
@@ -118,8 +119,9 @@ fn surface_maps(a: &PerceptArgs) -> Result<(Vec<SurfaceRetinotopy>, String, Scen
         let Some(pial) = g.surfaces.get(&SurfaceKind::Pial) else {
             continue;
         };
-        let m = plan::retinotopy(&scene, h, "auto")?;
-        notes.push(m.source.clone());
+        // each hemisphere its own maps, else the template (one rule: `percept::resolve`)
+        let m = resolve::hemisphere(&scene, h, "auto", resolve::Need::Areas)?;
+        notes.push((h, m.source.clone()));
         out.push(SurfaceRetinotopy::new(
             h,
             (**pial).clone(),
@@ -131,12 +133,12 @@ fn surface_maps(a: &PerceptArgs) -> Result<(Vec<SurfaceRetinotopy>, String, Scen
     if out.is_empty() {
         return Err("no pial surface to place the electrodes on".into());
     }
-    notes.dedup();
     let on = match &a.subject {
         Some(d) => format!("{} pial", d.display()),
         None => "fsaverage5 pial".into(),
     };
-    Ok((out, format!("{} on {on}", notes.join("; ")), scene))
+    let note = resolve::note(notes.iter().map(|(h, s)| (*h, s.as_str())));
+    Ok((out, format!("{note} on {on}"), scene))
 }
 
 pub fn percept(a: PerceptArgs) -> Result<(), String> {
@@ -375,68 +377,6 @@ pub struct PlanArgs {
     json: bool,
 }
 
-/// The other hemisphere's file of a per-vertex map (`lh.x` ↔ `rh.x`, `hemi-L` ↔ `hemi-R`,
-/// `_left` ↔ `_right`), when it exists.
-fn other_hemisphere(path: &Path) -> Option<PathBuf> {
-    let name = path.file_name()?.to_string_lossy().into_owned();
-    let swapped = [
-        ("lh.", "rh."),
-        ("rh.", "lh."),
-        ("hemi-L", "hemi-R"),
-        ("hemi-R", "hemi-L"),
-        ("_left", "_right"),
-        ("_right", "_left"),
-    ]
-    .iter()
-    .find_map(|(a, b)| name.contains(a).then(|| name.replacen(a, b, 1)))?;
-    let p = path.with_file_name(swapped);
-    p.is_file().then_some(p)
-}
-
-/// `--retinotopy A,E,V[,S]` with files: load them (and the other hemisphere's) into the scene
-/// and return the choice by layer names.
-fn load_retinotopy_files(scene: &mut Scene, spec: &str) -> Result<String, String> {
-    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-    if !parts.iter().any(|p| Path::new(p).is_file()) {
-        return Ok(spec.to_string());
-    }
-    if !(3..=4).contains(&parts.len()) {
-        return Err(format!(
-            "--retinotopy {spec:?}: give ANGLE,ECCEN,VAREA[,SIGMA] files"
-        ));
-    }
-    let mut names = Vec::new();
-    for (k, part) in parts.iter().enumerate() {
-        let path = Path::new(part);
-        let role = ["angle", "eccen", "varea", "sigma"][k];
-        let mut name = None;
-        for p in std::iter::once(path.to_path_buf()).chain(other_hemisphere(path)) {
-            let mut l = io::load(&p).map_err(|e| e.to_string())?;
-            if let Content::Volume(v) = &l.content
-                && v.shape.iter().skip(1).all(|&d| d == 1)
-            {
-                let mut o = crate::brain::Overlay::new(v.shape[0], 1, v.values().to_vec());
-                o.units = Some("deg".into());
-                l.content = Content::Overlay(o);
-            }
-            if !matches!(l.content, Content::Overlay(_)) {
-                return Err(format!(
-                    "{}: the {role} map must be a per-vertex map, found {}",
-                    p.display(),
-                    l.content.kind()
-                ));
-            }
-            // one layer per map (both hemispheres), named after its role
-            let layer = format!("retinotopy {role}");
-            l.name = layer.clone();
-            scene.add(l).map_err(|e| format!("{}: {e}", p.display()))?;
-            name = Some(layer);
-        }
-        names.push(name.unwrap());
-    }
-    Ok(names.join(","))
-}
-
 pub fn plan(a: PlanArgs) -> Result<(), String> {
     let mut cfg = match &a.config {
         Some(p) => PlanConfig::load(p)?,
@@ -460,14 +400,17 @@ pub fn plan(a: PlanArgs) -> Result<(), String> {
         None => fsaverage5::scene()?,
     };
     crate::brain::subject::plannable(&scene, &cfg.scene.hemispheres)?;
-    cfg.scene.retinotopy = load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
+    let asked = cfg.scene.retinotopy.clone();
+    cfg.scene.retinotopy = super::scene::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
     let quiet = a.json;
-    let (report, saved) = plan::run(&cfg, &scene, &mut |p| {
+    let (report, mut saved) = plan::run(&cfg, &scene, &mut |p| {
         if !quiet && p.iteration % 50 == 0 {
             eprintln!("iteration {:4}  loss {:.6}", p.iteration, p.loss);
         }
         true
     })?;
+    // the saved plan names the maps as given (files), so `evaluate` can load them again
+    saved.config.scene.retinotopy = asked;
     if let Some(out) = &a.out {
         export::write_plan_json(&saved, out)?;
     }
@@ -555,29 +498,71 @@ pub fn plan(a: PlanArgs) -> Result<(), String> {
             report.vessels.detail,
             report.coordinates
         );
-        for (name, s) in [
-            ("percept-aware", &report.percept_aware),
-            ("coverage baseline", &report.coverage_baseline),
-            ("random baseline", &report.random_baseline),
-        ]
-        .into_iter()
-        .chain(
-            report
-                .independent_snapped
-                .as_ref()
-                .map(|s| ("independent, snapped", s)),
-        ) {
-            println!(
-                "{name:>22}: SSIM {:?}  MSE {:?}  margin violations {}  min vessel distance {:?} mm  grey-matter violations {}  coverage {:.1}%",
-                s.ssim,
-                s.mse,
-                s.margin_violations,
-                s.min_vessel_distance_mm
-                    .map(|d| (d * 100.0).round() / 100.0),
-                s.gray_matter_violations,
-                100.0 * s.coverage
-            );
+        println!("{}", score_table(&report));
+        if let Some(r) = &report.reading {
+            print!("{}", super::evaluate::text(r));
         }
     }
     Ok(())
+}
+
+/// The layouts of a report as a small aligned table: SSIM and MSE per task, vessel-margin
+/// violations, the smallest contact–vessel distance (mm, 2 decimals), grey-matter violations
+/// and coverage (what `plan` prints without `--json`).
+pub fn score_table(report: &crate::planning::plan::Report) -> String {
+    use comfy_table::{CellAlignment, Table, presets};
+    let rows: Vec<(&str, &crate::planning::optimize::Scores)> = [
+        ("percept-aware", &report.percept_aware),
+        ("coverage", &report.coverage_baseline),
+        ("random", &report.random_baseline),
+    ]
+    .into_iter()
+    .chain(
+        report
+            .independent_snapped
+            .as_ref()
+            .map(|s| ("independent, snapped", s)),
+    )
+    .collect();
+    let tasks: Vec<&String> = report.percept_aware.ssim.keys().collect();
+    let mut table = Table::new();
+    table.load_style(presets::ASCII_HORIZONTAL_ONLY);
+    let mut header = vec!["layout".to_string()];
+    header.extend(tasks.iter().map(|t| format!("SSIM {t}")));
+    header.extend(tasks.iter().map(|t| format!("MSE {t}")));
+    header.extend(
+        [
+            "margin viol.",
+            "min vessel mm",
+            "grey-matter viol.",
+            "coverage",
+        ]
+        .map(String::from),
+    );
+    table.set_header(header);
+    for (name, s) in rows {
+        let mut row = vec![name.to_string()];
+        row.extend(
+            tasks
+                .iter()
+                .map(|t| s.ssim.get(*t).map_or("–".into(), |v| format!("{v:.3}"))),
+        );
+        row.extend(
+            tasks
+                .iter()
+                .map(|t| s.mse.get(*t).map_or("–".into(), |v| format!("{v:.4}"))),
+        );
+        row.push(s.margin_violations.to_string());
+        row.push(
+            s.min_vessel_distance_mm
+                .map_or("–".into(), |d| format!("{d:.2}")),
+        );
+        row.push(s.gray_matter_violations.to_string());
+        row.push(format!("{:.1}%", 100.0 * s.coverage));
+        table.add_row(row);
+    }
+    for c in table.column_iter_mut().skip(1) {
+        c.set_cell_alignment(CellAlignment::Right);
+    }
+    table.to_string()
 }

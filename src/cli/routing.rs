@@ -17,7 +17,8 @@
 //! (`.npy`) or the left hemisphere's values (`.mgh`, `lh.`/`rh.` files when the name starts
 //! with neither… see README).
 //!
-//! JSON keys — heatmap: `source` (`prf` | `weights`), `model` (where the pRFs came from),
+//! JSON keys — heatmap: `source` (`prf` | `weights`), `model` (where the pRFs came from, per
+//! hemisphere: `{"left": …, "right": …}`, each the hemisphere's own maps or the template),
 //! `hemisphere`, `vertex`, `roi`, `query`, `grid` ([rows, cols]), `peak` ({`row`, `col`}),
 //! `centroid` ([x, y] in fractions of the image, origin top-left), `spread` (RMS radius in
 //! fractions of the width), and for the pRF model `peak_deg` / `centroid_deg` ([x, y] in the
@@ -291,7 +292,13 @@ pub fn routing(a: RoutingArgs) -> Result<(), String> {
         let (px, py) = g.pixel_centre(c, r);
         let (x0, y0) = g.origin();
         let span = [g.fov_deg, g.pixel_deg() * g.height as f64];
-        m.insert("model".into(), json!(model.source));
+        // per hemisphere: its own maps or the template (`percept::resolve`)
+        let per_hemi: serde_json::Map<String, Value> = model
+            .source
+            .iter()
+            .map(|(h, s)| (h.name().to_string(), json!(s)))
+            .collect();
+        m.insert("model".into(), Value::Object(per_hemi));
         m.insert("peak_deg".into(), json!([px, py]));
         m.insert(
             "centroid_deg".into(),

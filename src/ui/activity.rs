@@ -468,3 +468,31 @@ pub fn traces_window(
     pb.traces_open = open;
     Ok(())
 }
+
+/// Presenter mode hides the panels but keeps a small legend over the view: the colour bar of
+/// what is drawn and, while a model runs, its name, what is shown and the simulated time.
+pub fn presenter_legend(
+    mut contexts: EguiContexts,
+    doc: Res<SceneDoc>,
+    state: Res<ActivityState>,
+    presenter: Res<crate::app::presenter::Presenter>,
+) -> Result {
+    if !presenter.hide_panels {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?.clone();
+    let note = state.sim.as_ref().map(|s| {
+        let label = MODELS
+            .iter()
+            .find(|m| m.0 == s.setup.name)
+            .map_or(s.setup.name.as_str(), |m| m.1);
+        let (quantity, ..) = s.setup.display_quantity();
+        format!(
+            "{label} · {quantity} · t = {:.2} s simulated{}",
+            s.t,
+            if state.running { "" } else { " (paused)" }
+        )
+    });
+    super::colorbar::colorbar_with_note(&ctx, &doc.0, 0.0, 0.0, note.as_deref());
+    Ok(())
+}

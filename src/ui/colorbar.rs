@@ -8,6 +8,18 @@ use crate::brain::colormap::Colormap;
 use crate::brain::scene::{LayerData, Scene};
 
 pub fn colorbar_overlay(ctx: &egui::Context, scene: &Scene, left: f32, bottom: f32) {
+    colorbar_with_note(ctx, scene, left, bottom, None);
+}
+
+/// The colour bar, with a line under its title (presenter mode: the model and the simulated
+/// time).
+pub fn colorbar_with_note(
+    ctx: &egui::Context,
+    scene: &Scene,
+    left: f32,
+    bottom: f32,
+    note: Option<&str>,
+) {
     let Some(layer) = scene.colorbar_layer() else {
         return;
     };
@@ -22,9 +34,11 @@ pub fn colorbar_overlay(ctx: &egui::Context, scene: &Scene, left: f32, bottom: f
     } else {
         (style.min, style.max)
     };
-    let screen = ctx.viewport_rect();
     egui::Area::new(egui::Id::new("colorbar"))
-        .fixed_pos(egui::pos2(left + 16.0, screen.bottom() - bottom - 70.0))
+        .anchor(
+            egui::Align2::LEFT_BOTTOM,
+            egui::vec2(left + 16.0, -(bottom + 16.0)),
+        )
         .interactable(false)
         .show(ctx, |ui| {
             egui::Frame::popup(ui.style()).show(ui, |ui| {
@@ -34,6 +48,9 @@ pub fn colorbar_overlay(ctx: &egui::Context, scene: &Scene, left: f32, bottom: f
                     .map(|u| format!(" ({u})"))
                     .unwrap_or_default();
                 ui.label(egui::RichText::new(format!("{}{units}", layer.name)).strong());
+                if let Some(n) = note {
+                    ui.label(n);
+                }
                 let (rect, _) =
                     ui.allocate_exact_size(egui::vec2(240.0, 14.0), egui::Sense::hover());
                 let n = 64;
@@ -53,7 +70,11 @@ pub fn colorbar_overlay(ctx: &egui::Context, scene: &Scene, left: f32, bottom: f
                 }
                 ui.horizontal(|ui| {
                     ui.set_width(240.0);
-                    ui.label(fmt(lo));
+                    // an end within a thousandth of the range of 0 is 0 (a range that follows
+                    // the activity can end at −7.5e-31)
+                    let tiny = 1e-3 * (hi - lo).abs();
+                    let end = |v: f32| if v.abs() < tiny { 0.0 } else { v };
+                    ui.label(fmt(end(lo)));
                     if style.threshold > 0.0 {
                         ui.label(
                             egui::RichText::new(format!("|v| < {} hidden", fmt(style.threshold)))
@@ -62,7 +83,7 @@ pub fn colorbar_overlay(ctx: &egui::Context, scene: &Scene, left: f32, bottom: f
                         );
                     }
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        ui.label(fmt(hi))
+                        ui.label(fmt(end(hi)))
                     });
                 });
             });

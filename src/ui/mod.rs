@@ -50,6 +50,7 @@ impl Plugin for UiPlugin {
                     panels,
                     activity::activity_window,
                     activity::traces_window,
+                    activity::presenter_legend,
                 )
                     .chain(),
             );

@@ -13,9 +13,16 @@ pub struct PlanUi {
     pub open: bool,
     target_tex: Option<egui::TextureHandle>,
     percept_tex: Option<egui::TextureHandle>,
+    /// the read preview's textures (letter, then one per layout) and the preview they show
+    preview_tex: Vec<(String, egui::TextureHandle)>,
+    preview_key: Option<(char, u64)>,
     shown: (u64, usize, usize),
     export_dir: String,
     import_path: String,
+    /// the panel shows the reading report (true) or the live percept (false)
+    pub reading_tab: bool,
+    /// the reading report last switched to (a new one brings its tab forward)
+    reading_seen: usize,
 }
 
 fn grey_image(pixels: &[f32], w: usize, h: usize) -> egui::ColorImage {
@@ -252,6 +259,9 @@ pub fn planning_window(
         ui.horizontal(|ui| {
             ui.checkbox(&mut state.drag_mode, "drag electrodes").on_hover_text("press on an electrode in the 3D view and move it over the cortex");
             ui.checkbox(&mut state.show_electrodes, "show electrodes");
+            if ui.button("🎥 look at electrodes").on_hover_text("camera on the electrodes: posterior-medial view of the planned hemisphere (the other hidden), or from behind for both").clicked() {
+                out.push(PlanCommand::ShowElectrodes);
+            }
             ui.checkbox(&mut state.show_margin, "show vessel margin")
                 .on_hover_text("translucent keep-out shells (vessel radius + margin) around the vessels near the contacts");
         });
@@ -262,6 +272,23 @@ pub fn planning_window(
             let pts: PlotPoints = state.curve.iter().enumerate().map(|(i, &l)| [i as f64, l]).collect();
             Plot::new("loss").height(110.0).allow_scroll(false).show(ui, |p| p.line(Line::new("loss", pts)));
         }
+        // a new reading report brings its tab forward; dragging brings the live percept back
+        let seen = state.reading.as_ref().map_or(0, |r| std::sync::Arc::as_ptr(r) as usize);
+        if seen != 0 && seen != ui_state.reading_seen {
+            ui_state.reading_seen = seen;
+            ui_state.reading_tab = true;
+        }
+        if state.drag_mode {
+            ui_state.reading_tab = false;
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut ui_state.reading_tab, false, "live percept");
+            ui.selectable_value(&mut ui_state.reading_tab, true, "reading (held-out letters)");
+        });
+        if ui_state.reading_tab {
+            reading_section(ui, ctx, state, ui_state, out);
+        } else {
         // targets and live percept
         if let Some(problem) = state.problem.clone() {
             ui.separator();
@@ -359,6 +386,7 @@ pub fn planning_window(
                 ui.end_row();
             });
         }
+        }
         ui.separator();
         ui.horizontal(|ui| {
             if ui_state.export_dir.is_empty() {
@@ -379,4 +407,226 @@ pub fn planning_window(
         });
     });
     ui_state.open = open;
+}
+
+/// Colours of the layouts in the reading plots.
+fn layout_colour(name: &str) -> egui::Color32 {
+    match name {
+        "percept_aware" => egui::Color32::from_rgb(230, 70, 60),
+        "coverage" => egui::Color32::from_rgb(80, 150, 230),
+        "lattice" => egui::Color32::from_rgb(170, 170, 170),
+        "random" => egui::Color32::from_rgb(90, 190, 90),
+        "coverage_central" => egui::Color32::from_rgb(60, 200, 210),
+        _ => egui::Color32::from_rgb(170, 120, 220),
+    }
+}
+
+/// Reading: psychometric curves of the held-out letters per layout (ideal observer), the
+/// electrode-equivalent line, and a held-out letter as each layout shows it.
+fn reading_section(
+    ui: &mut egui::Ui,
+    ctx: &egui::Context,
+    state: &mut PlanState,
+    ui_state: &mut PlanUi,
+    out: &mut Vec<PlanCommand>,
+) {
+    use egui_plot::{HLine, Legend, Points, VLine};
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.strong("Reading (held-out letters)");
+        if state.reading_running {
+            ui.spinner();
+            ui.label("measuring…");
+        } else if ui
+            .button("Measure")
+            .on_hover_text("26 capitals of a font the planner never saw (DejaVu Serif), 14 sizes × 3 positions, read by an ideal observer through this layout and its baselines")
+            .clicked()
+        {
+            out.push(PlanCommand::MeasureReading);
+        }
+    });
+    let Some(view) = state.reading.clone() else {
+        ui.label("Run a plan, or press Measure, to see how the layout reads.");
+        return;
+    };
+    if state.layout.as_ref() != Some(&view.layout) {
+        ui.colored_label(
+            egui::Color32::from_rgb(230, 180, 80),
+            "measured on an earlier layout: press Measure again",
+        );
+    }
+    let r = &view.report;
+    // the read preview
+    if let Some(pv) = &view.preview {
+        let key = (pv.letter, pv.size_deg.to_bits());
+        if ui_state.preview_key != Some(key) {
+            ui_state.preview_key = Some(key);
+            ui_state.preview_tex.clear();
+            let mut add = |name: &str, px: &[f32]| {
+                // each percept stretched to its own brightest pixel (a dim layout's dots are
+                // seen, as a patient's gain would be set)
+                let top = px.iter().fold(0f32, |m, v| m.max(*v));
+                let scaled: Vec<f32> = if top > 0.0 {
+                    px.iter().map(|v| v / top).collect()
+                } else {
+                    px.to_vec()
+                };
+                let img = grey_image(&scaled, pv.width, pv.height);
+                let tex =
+                    ctx.load_texture(format!("read-{name}"), img, egui::TextureOptions::LINEAR);
+                ui_state.preview_tex.push((name.to_string(), tex));
+            };
+            add("letter", &pv.stimulus);
+            for name in ["percept_aware", "coverage", "lattice"] {
+                if let Some((_, px)) = pv.percepts.iter().find(|(n, _)| n == name) {
+                    add(name, px);
+                }
+            }
+        }
+        ui.horizontal(|ui| {
+            ui.label(format!("a held-out letter at {:.2}°:", pv.size_deg));
+            egui::ComboBox::from_id_salt("preview-letter")
+                .selected_text(pv.letter.to_string())
+                .width(40.0)
+                .show_ui(ui, |ui| {
+                    for c in crate::planning::reading::LETTERS {
+                        if ui.selectable_label(pv.letter == c, c.to_string()).clicked() {
+                            out.push(PlanCommand::PreviewLetter(c));
+                        }
+                    }
+                });
+        });
+        ui.horizontal(|ui| {
+            for (name, tex) in &ui_state.preview_tex {
+                ui.vertical(|ui| {
+                    let label = match name.as_str() {
+                        "letter" => "the letter".to_string(),
+                        "percept_aware" => "this layout".to_string(),
+                        n => n.to_string(),
+                    };
+                    ui.label(egui::RichText::new(label).color(if name == "letter" {
+                        egui::Color32::WHITE
+                    } else {
+                        layout_colour(name)
+                    }));
+                    ui.image((tex.id(), egui::vec2(110.0, 110.0)));
+                });
+            }
+        });
+    }
+    let sizes = &r.observer.options.sizes_deg;
+    let order = [
+        "percept_aware",
+        "coverage",
+        "coverage_central",
+        "lattice",
+        "random",
+    ];
+    Plot::new("reading")
+        .height(170.0)
+        .allow_scroll(false)
+        .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+        .x_axis_label("letter size, log₁₀ degrees")
+        .y_axis_label("correct")
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |p| {
+            for name in order {
+                let Some(l) = r.layouts.get(name) else {
+                    continue;
+                };
+                let c = layout_colour(name);
+                let pts: PlotPoints = sizes
+                    .iter()
+                    .zip(&l.ideal.accuracy)
+                    .map(|(s, a)| [s.log10(), *a])
+                    .collect();
+                // one legend entry per layout: its points, curve and threshold share the label
+                let label = match l.ideal.threshold_deg {
+                    Some(t) => format!(
+                        "{name}: {t:.2}° ({:.2} logMAR)",
+                        l.ideal.threshold_logmar.unwrap_or(f64::NAN)
+                    ),
+                    None => name.to_string(),
+                };
+                p.points(Points::new(label.clone(), pts).color(c).radius(2.5));
+                if let Some(f) = l.ideal.fit {
+                    let (lo, hi) = (sizes[0].log10(), sizes[sizes.len() - 1].log10());
+                    let curve: PlotPoints = (0..100)
+                        .map(|k| {
+                            let x = lo + (hi - lo) * k as f64 / 99.0;
+                            [x, f.p(10f64.powf(x))]
+                        })
+                        .collect();
+                    p.line(Line::new(label.clone(), curve).color(c));
+                }
+                if let Some(t) = l.ideal.threshold_deg {
+                    p.vline(VLine::new(label.clone(), t.log10()).color(c.gamma_multiply(0.5)));
+                }
+            }
+            p.hline(HLine::new("50%", 0.5).color(egui::Color32::GRAY));
+        });
+    if let Some(a) = &r.at_coverage_threshold {
+        ui.label(format!(
+            "At {:.2}° ({:.2} logMAR), where coverage reads 50%: this layout {:.0}% ({:+.1} pp, 95% CI {}), the lattice {:.0}%.",
+            a.size_deg,
+            a.size_logmar,
+            100.0 * a.accuracy.get("percept_aware").copied().unwrap_or(f64::NAN),
+            a.gain_vs_coverage_pp.mean,
+            a.gain_vs_coverage_pp.ci95.map_or("–".into(), |c| format!("{:+.1} to {:+.1}", c[0], c[1])),
+            100.0 * a.accuracy.get("lattice").copied().unwrap_or(f64::NAN),
+        ));
+    }
+    // the electrode-equivalent line: coverage thresholds against devices, and the plan's
+    if let Some(e) = &r.electrode_equivalent {
+        let plan_t = r
+            .layouts
+            .get("percept_aware")
+            .and_then(|l| l.ideal.threshold_deg);
+        let pts: Vec<[f64; 2]> = e
+            .coverage_devices
+            .iter()
+            .zip(&e.coverage_thresholds_deg)
+            .filter_map(|(n, t)| t.map(|t| [*n as f64, t]))
+            .collect();
+        if !pts.is_empty() {
+            Plot::new("equivalent")
+                .height(110.0)
+                .allow_scroll(false)
+                .x_axis_label("coverage electrodes")
+                .y_axis_label("threshold °")
+                .show(ui, |p| {
+                    p.line(
+                        Line::new("coverage", PlotPoints::from(pts.clone()))
+                            .color(layout_colour("coverage")),
+                    );
+                    p.points(
+                        Points::new("coverage points", PlotPoints::from(pts))
+                            .color(layout_colour("coverage"))
+                            .radius(3.0),
+                    );
+                    if let Some(t) = plan_t {
+                        p.hline(HLine::new("this layout", t).color(layout_colour("percept_aware")));
+                    }
+                    if let Some(n) = e.equivalent_devices {
+                        p.vline(
+                            VLine::new("equivalent", n)
+                                .color(layout_colour("percept_aware").gamma_multiply(0.6)),
+                        );
+                    }
+                });
+        }
+        let devices = r.layouts.get("percept_aware").map_or(0, |l| l.devices);
+        ui.label(match (e.equivalent_devices, e.beyond_range) {
+            (Some(n), _) => format!(
+                "{devices} planned electrodes read like {n:.0} coverage electrodes ({:.2}×)",
+                n / devices.max(1) as f64
+            ),
+            (None, true) => format!(
+                "{devices} planned read better than {} coverage electrodes",
+                e.coverage_devices.last().unwrap_or(&0)
+            ),
+            (None, false) => "coverage electrodes of the same count already read as well".into(),
+        });
+    }
 }

@@ -279,7 +279,9 @@ fn body(ui: &mut egui::Ui, ctx: &egui::Context, st: &mut RoutingUi, scene: &mut 
     if let Some(m) = &model {
         ui.small(format!(
             "{}; σ = {:.1}° + {:.2}·eccentricity (V1); the image spans {FOV}°",
-            m.source, m.sizes.v1[0], m.sizes.v1[1]
+            m.source_note(),
+            m.sizes.v1[0],
+            m.sizes.v1[1]
         ));
     }
     let mut qmap = None;

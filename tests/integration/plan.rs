@@ -76,23 +76,65 @@ fn default_plan_beats_coverage_and_exports_round_trip() {
     }
     assert!(f(&r["iterations"]) >= 1.0 && f(&r["seconds"]) > 0.0);
     let (pa, cov) = (&r["percept_aware"], &r["coverage_baseline"]);
-    for t in ["letters", "images"] {
-        assert!(
-            f(&pa["ssim"][t]) > f(&cov["ssim"][t]),
-            "{t}: SSIM {} vs coverage {}",
-            pa["ssim"][t],
-            cov["ssim"][t]
-        );
-        assert!(f(&pa["mse"][t]) < f(&cov["mse"][t]), "{t}: MSE");
-    }
     assert_eq!(pa["margin_violations"], 0);
     assert_eq!(pa["gray_matter_violations"], 0);
-    // the paired, per-target comparison (whole image and reachable region, three seeds)
+    assert!(
+        f(&cov["margin_violations"]) > 0.0,
+        "the vessels constrain the plan"
+    );
+    // the claims of the reading evaluation (issue 28's goal), on letters the planner never saw:
+    // at the size where coverage reads 50 %, ≥ +10 percentage points over coverage and over the
+    // lattice (95 % intervals above 0); a threshold ≥ 0.1 logMAR smaller; ≥ 1.4× electrode
+    // equivalent; the advantage kept under 1° jitter and 20 % dropout
+    let reading = &r["reading"];
+    let at = &reading["at_coverage_threshold"];
+    for k in ["gain_vs_coverage_pp", "gain_vs_lattice_pp"] {
+        assert!(
+            f(&at[k]["mean"]) >= 10.0 && f(&at[k]["ci95"][0]) > 0.0,
+            "{k}: {at}"
+        );
+    }
+    for k in ["coverage", "lattice"] {
+        let g = &reading["threshold_gain_logmar"][k];
+        assert!(f(&g["mean"]) >= 0.1 && f(&g["ci95"][0]) > 0.0, "{k}: {g}");
+    }
+    assert!(
+        f(&reading["electrode_equivalent"]["ratio"]) >= 1.4,
+        "{}",
+        reading["electrode_equivalent"]
+    );
+    for x in reading["robustness"].as_array().unwrap() {
+        if (x["kind"] == "jitter" && f(&x["amount"]) <= 1.0) || x["kind"] == "dropout" {
+            assert!(
+                f(&x["gain_pp"]["mean"]) > 0.0 && f(&x["gain_pp"]["ci95"][0]) > 0.0,
+                "{x}"
+            );
+        }
+    }
+    // every layout scored, with its phosphenes; the seeds of the comparison all gain
+    for k in [
+        "percept_aware",
+        "coverage",
+        "coverage_central",
+        "random",
+        "lattice",
+    ] {
+        let l = &reading["layouts"][k];
+        assert_eq!(l["ideal"]["accuracy"].as_array().unwrap().len(), 14, "{k}");
+        assert!(l["phosphenes_deg"].as_array().unwrap().len() >= 90, "{k}");
+        assert!(l["ideal"]["threshold_ci95_deg"].is_array(), "{k}");
+        assert!(l["naive"]["threshold_deg"].is_number(), "{k}");
+    }
+    for sd in reading["seeds"]["per_seed"].as_array().unwrap() {
+        assert!(f(&sd["gain_vs_coverage_logmar"]) >= 0.1, "{sd}");
+    }
+    assert_eq!(reading["images"].as_object().unwrap().len(), 5);
+    // the paired SSIM comparison keeps its keys
     let c = &r["comparison"];
     for t in ["letters", "images"] {
         for region in ["whole_image", "reachable_region"] {
             let x = &c["tasks"][t][region];
-            assert!(f(&x["mean"]) > 0.0, "{t} {region}: {x}");
+            assert!(f(&x["mean"]).is_finite(), "{t} {region}: {x}");
             assert_eq!(x["per_target"][0]["per_seed"].as_array().unwrap().len(), 3);
         }
     }
@@ -197,23 +239,78 @@ fn default_plan_beats_coverage_and_exports_round_trip() {
 
 #[test]
 fn thread_co_optimisation_beats_snapped_per_contact_placement() {
-    let r = run_ok(
-        &["plan", "--json", "--config"],
-        &[&asset("plan_threads.toml")],
-    );
+    // the bundled thread configuration with one seed and the main reading figures only (the
+    // full run is in docs/planning.md)
+    let dir = scratch("plan-threads");
+    let cfg = std::fs::read_to_string(asset("plan_threads.toml"))
+        .unwrap()
+        .replace("seed = 7", "seed = 7\ncomparison_seeds = 1")
+        + "\n[evaluation]\nfull = false\n";
+    let path = dir.join("threads.toml");
+    std::fs::write(&path, cfg).unwrap();
+    let r = run_ok(&["plan", "--json", "--config"], &[&path]);
     let (co, snap) = (&r["percept_aware"], &r["independent_snapped"]);
     assert_eq!(co["margin_violations"], 0);
     assert_eq!(snap["margin_violations"], 0);
-    assert!(f(&co["ssim"]["letters"]) > f(&snap["ssim"]["letters"]));
-    assert!(f(&co["mse"]["letters"]) < f(&snap["mse"]["letters"]));
-    // images: the joint optimisation trades a little of one task for the other; within 1%
-    assert!(f(&co["mse"]["images"]) <= 1.01 * f(&snap["mse"]["images"]));
+    // held-out letters: the jointly optimised threads read smaller letters than the same
+    // contacts optimised one by one and snapped onto threads, and than coverage
+    let l = &r["reading"]["layouts"];
+    let t = |k: &str| f(&l[k]["ideal"]["threshold_deg"]);
+    assert!(
+        t("percept_aware") < t("independent_snapped"),
+        "{} vs {}",
+        t("percept_aware"),
+        t("independent_snapped")
+    );
+    assert!(t("percept_aware") < t("coverage"));
     // the budget: 8 threads of 32 contacts
     let els = r["electrodes"].as_array().unwrap();
     assert_eq!(els.len(), 8 * 32);
     let threads: std::collections::BTreeSet<u64> =
         els.iter().map(|e| e["thread"].as_u64().unwrap()).collect();
     assert_eq!(threads.len(), 8);
+}
+
+/// `plan` without `--json` prints an aligned table (no Rust debug output such as `Some(…)`
+/// or a map's braces), with the vessel distance in mm to two decimals.
+#[test]
+fn plan_prints_an_aligned_table() {
+    // the quick configuration: one seed, no reading evaluation
+    let path = crate::data("plan_quick.toml");
+    let o = bin()
+        .args(["plan", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(!out.contains("Some(") && !out.contains('{'), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("layout") && l.contains("SSIM letters"))
+        .unwrap_or_else(|| panic!("no table header in:\n{out}"));
+    for col in ["MSE images", "margin viol.", "min vessel mm", "coverage"] {
+        assert!(lines[header].contains(col), "{col}: {}", lines[header]);
+    }
+    let row = |name: &str| {
+        *lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in:\n{out}"))
+    };
+    let pa = row("percept-aware");
+    // every row as wide as the header (aligned columns)
+    for r in [pa, row("coverage"), row("random")] {
+        assert_eq!(r.chars().count(), lines[header].chars().count(), "{r}");
+    }
+    // the min vessel distance: a number with two decimals under its header
+    let cells: Vec<&str> = pa.split_whitespace().collect();
+    let dist = cells
+        .iter()
+        .find(|c| c.split_once('.').is_some_and(|(_, d)| d.len() == 2) && c.parse::<f64>().is_ok())
+        .unwrap_or_else(|| panic!("no 2-decimal distance in {pa}"));
+    assert!(dist.parse::<f64>().unwrap() >= 1.0, "{pa}");
 }
 
 #[test]

@@ -387,3 +387,75 @@ fn region_matrices_with_node_files_and_their_errors() {
         "{e}"
     );
 }
+
+/// `routing lh.benson14_*.mgz …`: maps for the left hemisphere only are used for the left
+/// hemisphere (not the template for both because the right has none), and the JSON says per
+/// hemisphere which maps each used.
+#[test]
+fn maps_for_one_hemisphere_are_used_for_that_hemisphere() {
+    use cortexplorer::brain::{Hemisphere, Overlay, SurfaceKind};
+    let d = scratch("routing-one-hemi");
+    let scene = cortexplorer::brain::fsaverage5::scene().unwrap();
+    let t = cortexplorer::percept::template::evaluate(
+        Hemisphere::Left,
+        &scene.hemis[&Hemisphere::Left].surfaces[&SurfaceKind::Sphere],
+    );
+    // the template's maps with the upper and lower field swapped: told apart from the template
+    let flipped: Vec<f32> = t.angle.iter().map(|a| 180.0 - a).collect();
+    let mut files = Vec::new();
+    for (name, v) in [
+        ("angle", &flipped),
+        ("eccen", &t.eccen),
+        ("varea", &t.varea),
+    ] {
+        let p = d.join(format!("lh.benson14_{name}.mgz"));
+        let o = Overlay::new(v.len(), 1, v.clone());
+        std::fs::write(&p, cortexplorer::io::mgh::write_overlay(&o)).unwrap();
+        files.push(p.to_str().unwrap().to_string());
+    }
+    // a V1 vertex of the upper field at 3–5° (template): the maps put it in the lower field
+    let v = (0..t.len())
+        .find(|&i| {
+            t.area(i) == Some(1)
+                && (3.0..5.0).contains(&t.eccen[i])
+                && t.field(i).is_some_and(|(p, _)| p.y > 1.5)
+        })
+        .unwrap();
+    let (ty, tx) = {
+        let (p, _) = t.field(v).unwrap();
+        (p.y, p.x)
+    };
+    let vs = v.to_string();
+    let out = d.join("heat.png");
+    let mut args: Vec<&str> = files.iter().map(String::as_str).collect();
+    args.extend([
+        "--vertex",
+        &vs,
+        "--hemi",
+        "lh",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    let (ok, j, e) = run(&args);
+    assert!(ok, "{e}");
+    assert!(
+        j["model"]["left"]
+            .as_str()
+            .unwrap()
+            .contains("benson14_angle"),
+        "{j}"
+    );
+    assert!(
+        j["model"]["right"].as_str().unwrap().contains("template"),
+        "{j}"
+    );
+    let (x, y) = (
+        j["prf"]["x"].as_f64().unwrap(),
+        j["prf"]["y"].as_f64().unwrap(),
+    );
+    assert!(
+        (y + ty).abs() < 0.05 && (x - tx).abs() < 0.05,
+        "{j} vs template ({tx}, {ty})"
+    );
+}

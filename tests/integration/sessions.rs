@@ -58,7 +58,10 @@ fn pattern(dir: &Path) -> PathBuf {
 fn plan_file(dir: &Path) -> PathBuf {
     let p = dir.join("plan.json");
     if !p.exists() {
-        ok(&["plan", "--json", "--out"], &[&p]);
+        ok(
+            &["plan", "--json", "--config"],
+            &[&crate::data("plan_quick.toml"), Path::new("--out"), &p],
+        );
     }
     p
 }

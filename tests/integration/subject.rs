@@ -42,9 +42,17 @@ fn s(p: &Path) -> &str {
 #[test]
 fn a_subject_plans_like_the_embedded_scene_and_exports_scanner_ras() {
     let subj = generated("subject-same");
-    let (ok, sub, e) = run(&["plan", "--json", "--subject", s(&subj)]);
+    let quick = crate::data("plan_quick.toml");
+    let (ok, sub, e) = run(&[
+        "plan",
+        "--json",
+        "--config",
+        s(&quick),
+        "--subject",
+        s(&subj),
+    ]);
     assert!(ok, "{e}");
-    let (ok, emb, e) = run(&["plan", "--json"]);
+    let (ok, emb, e) = run(&["plan", "--json", "--config", s(&quick)]);
     assert!(ok, "{e}");
     assert_eq!(sub["subject"], s(&subj));
     assert!(
@@ -103,21 +111,17 @@ fn a_subject_plans_around_a_vessel_mask_and_round_trips_through_slicer() {
     assert!(ok, "{e}");
     assert_eq!(r["vessels"]["kind"], "mask");
     let (pa, cov) = (&r["percept_aware"], &r["coverage_baseline"]);
-    for t in ["letters", "images"] {
-        assert!(f(&pa["ssim"][t]) > f(&cov["ssim"][t]), "{t}");
-        assert!(f(&pa["mse"][t]) < f(&cov["mse"][t]), "{t}");
-    }
-    // the paired comparison over seeds: a gain on both tasks, in both regions, beyond the
-    // spread a different seed gives
-    let c = &r["comparison"];
-    assert_eq!(c["seeds"].as_array().unwrap().len(), 3);
-    for t in ["letters", "images"] {
-        for region in ["whole_image", "reachable_region"] {
-            let x = &c["tasks"][t][region];
-            assert!(f(&x["mean"]) > 0.0, "{t} {region}: {x}");
-            assert!(f(&x["mean"]) > 2.0 * f(&x["sd_over_seeds"]), "{t} {region}");
-            assert!(f(&x["fraction_improved"]) >= 0.5, "{t} {region}");
-        }
+    // held-out letters read better through the plan than through coverage, for every seed
+    let reading = &r["reading"];
+    let gain = &reading["threshold_gain_logmar"]["coverage"];
+    assert!(
+        f(&gain["mean"]) >= 0.1 && f(&gain["ci95"][0]) > 0.0,
+        "{gain}"
+    );
+    let seeds = reading["seeds"]["per_seed"].as_array().unwrap();
+    assert_eq!(seeds.len(), 3);
+    for sd in seeds {
+        assert!(f(&sd["gain_vs_coverage_logmar"]) > 0.0, "{sd}");
     }
     // measured in the mask's distance field
     assert_eq!(pa["margin_violations"], 0);
@@ -323,7 +327,8 @@ fn an_fmriprep_anat_folder_is_a_subject() {
     let cfg = scratch("subject-fmriprep").join("quick.toml");
     std::fs::write(
         &cfg,
-        "[tasks]\nletters = [\"A\"]\nimages = false\n[optimizer]\nmax_iterations = 40\ncomparison_seeds = 1\n",
+        "[tasks]\nletters = [\"A\"]\nimages = false\n[objective]\nreading = 0.0\nletters = 1.0\n\
+         [optimizer]\nmax_iterations = 40\ncomparison_seeds = 1\n[evaluation]\nreading = false\n",
     )
     .unwrap();
     let (ok, r, e) = run(&["plan", "--json", "--config", s(&cfg), "--subject", s(&dir)]);
@@ -366,11 +371,77 @@ fn neuropythy_named_maps_drive_routing() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (ok, j, e) = run(&args);
     assert!(ok, "{e}");
-    assert!(
-        j["model"].as_str().unwrap().contains("benson14_angle"),
-        "{j}"
-    );
+    for h in ["left", "right"] {
+        assert!(
+            j["model"][h].as_str().unwrap().contains("benson14_angle"),
+            "{j}"
+        );
+    }
     assert_eq!(j["prf"]["area"], 1);
     // the template's V1 vertex 3920 sees the upper right field
     assert!(f(&j["prf"]["x"]) > 0.0 && f(&j["prf"]["y"]) > 0.0, "{j}");
+}
+
+/// A subject with retinotopy for its left hemisphere only: the planner and `percept --map
+/// surface` use the left maps for the left hemisphere and the template for the right (one
+/// rule, `percept::resolve`), and say so per hemisphere.
+#[test]
+fn maps_for_one_hemisphere_plan_and_percept_per_hemisphere() {
+    let subj = generated("subject-one-hemi");
+    for name in ["angle", "eccen", "varea"] {
+        std::fs::remove_file(subj.join(format!("surf/rh.template_{name}.mgz"))).unwrap();
+    }
+    let dir = subj.parent().unwrap().to_path_buf();
+    let cfg = dir.join("quick.toml");
+    std::fs::write(
+        &cfg,
+        "[field]\nsize = 64\noptimize_size = 32\n[tasks]\nletters = [\"A\"]\nimages = false\n\
+         [objective]\nreading = 0.0\nletters = 1.0\n\
+         [optimizer]\nmax_iterations = 3\ncomparison_seeds = 1\n[evaluation]\nreading = false\n",
+    )
+    .unwrap();
+    let out = dir.join("plan.json");
+    let (ok, r, e) = run(&[
+        "plan",
+        "--json",
+        "--config",
+        s(&cfg),
+        "--subject",
+        s(&subj),
+        "--out",
+        s(&out),
+    ]);
+    assert!(ok, "{e}");
+    let note = r["retinotopy"].as_str().unwrap();
+    assert!(
+        note.starts_with("left: template_angle") && note.contains("right: approximate template"),
+        "{note}"
+    );
+    let hemis: Vec<&str> = r["electrodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["hemisphere"].as_str().unwrap())
+        .collect();
+    assert!(
+        hemis.contains(&"left") && hemis.contains(&"right"),
+        "{hemis:?}"
+    );
+    let (ok, p, e) = run(&[
+        "percept",
+        "--map",
+        "surface",
+        "--subject",
+        s(&subj),
+        "--electrodes",
+        s(&out),
+        "--json",
+    ]);
+    assert!(ok, "{e}");
+    let note = p["retinotopy"].as_str().unwrap();
+    assert!(
+        note.starts_with("left: template_angle") && note.contains("right: approximate template"),
+        "{note}"
+    );
+    assert!(p["phosphenes"].as_array().unwrap().len() >= 50, "{p}");
 }

@@ -13,6 +13,13 @@ pub enum Hemisphere {
 }
 
 impl Hemisphere {
+    /// `"left"` or `"right"` (the JSON and TOML spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            Hemisphere::Left => "left",
+            Hemisphere::Right => "right",
+        }
+    }
     pub fn short(self) -> &'static str {
         match self {
             Hemisphere::Left => "lh",

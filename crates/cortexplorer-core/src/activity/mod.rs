@@ -13,6 +13,7 @@
 pub mod laplacian;
 pub mod models;
 pub mod setup;
+pub mod show;
 
 use crate::brain::surface::Surface;
 

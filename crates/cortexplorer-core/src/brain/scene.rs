@@ -558,7 +558,7 @@ impl Scene {
                 {
                     per_hemi.insert(hemi, o);
                     if *auto_style {
-                        *style = auto_style_for(per_hemi);
+                        *style = style_for(&name, per_hemi);
                     }
                 }
                 if !from.embedded {
@@ -568,7 +568,7 @@ impl Scene {
             }
             None => {
                 let per_hemi: BTreeMap<_, _> = [(hemi, o)].into();
-                let style = auto_style_for(&per_hemi);
+                let style = style_for(&name, &per_hemi);
                 self.next_id += 1;
                 // Bundled maps start hidden (curv shades the underlay); user files show.
                 let visible = !from.embedded;
@@ -1044,6 +1044,18 @@ impl Scene {
             path: dir.to_string_lossy().into_owned(),
         });
         self.subject = Some(Arc::new(info));
+        // A subject's retinotopy shows as its visual areas, tinted only inside them over the
+        // curvature; its angle, eccentricity and pRF-size maps start hidden (one click in the
+        // Layers panel). Drawn all at once they cover the whole cortex with the top one.
+        use super::retino_names::{Role, role_of_layer};
+        for l in &mut self.layers {
+            if let Some((role, _)) = role_of_layer(&l.name)
+                && l.is_overlay()
+            {
+                l.visible = role == Role::Area;
+            }
+        }
+        self.color_rev += 1;
     }
 
     /// Show generated vessels over every loaded hemisphere (the default scene's).
@@ -1417,6 +1429,31 @@ impl Scene {
             })
             .unwrap_or_default()
     }
+}
+
+/// The starting style of an overlay layer: a map of visual areas (`varea`, `benson14_varea`,
+/// …: 0 outside the mapped areas, 1 = V1, 2 = V2, …) is drawn only where there is an area,
+/// each area its own colour of `turbo`, translucent over the curvature; any other layer gets
+/// [`OverlayStyle::auto`].
+fn style_for(name: &str, per_hemi: &BTreeMap<Hemisphere, Arc<Overlay>>) -> OverlayStyle {
+    use super::retino_names::{Role, role_of_layer};
+    if matches!(role_of_layer(name), Some((Role::Area, _))) {
+        let top = per_hemi
+            .values()
+            .flat_map(|o| o.frame(0).iter().copied())
+            .filter(|v| v.is_finite())
+            .fold(1.0f32, f32::max)
+            .min(25.0);
+        return OverlayStyle {
+            colormap: "turbo".into(),
+            min: 0.5,
+            max: top.round() + 0.5,
+            threshold: 0.5,
+            symmetric: false,
+            opacity: 0.45,
+        };
+    }
+    auto_style_for(per_hemi)
 }
 
 fn auto_style_for(per_hemi: &BTreeMap<Hemisphere, Arc<Overlay>>) -> OverlayStyle {

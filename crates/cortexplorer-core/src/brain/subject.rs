@@ -365,6 +365,57 @@ mod tests {
         );
     }
 
+    /// Opening a subject shows its visual areas only inside V1–V3 (outside them the cortex keeps
+    /// the curvature underlay's colour), and hides its angle and eccentricity maps.
+    #[test]
+    fn a_subjects_visual_areas_tint_only_v1_to_v3() {
+        use crate::brain::Hemisphere;
+        let dir = tempfile::tempdir().unwrap();
+        let subj = dir.path().join("subj");
+        crate::planning::generated_subject::write(&subj, 1).unwrap();
+        let scene = scene(&subj).unwrap();
+        let h = Hemisphere::Left;
+        let names: Vec<(&str, bool)> = scene
+            .layers
+            .iter()
+            .map(|l| (l.name.as_str(), l.visible))
+            .collect();
+        let shown = |needle: &str| {
+            names
+                .iter()
+                .find(|(n, _)| n.contains(needle))
+                .unwrap_or_else(|| panic!("no {needle} layer in {names:?}"))
+                .1
+        };
+        assert!(shown("varea"), "{names:?}");
+        assert!(!shown("angle") && !shown("eccen"), "{names:?}");
+        let varea_name = names.iter().find(|(n, _)| n.contains("varea")).unwrap().0;
+        let varea = scene.overlay_frame(varea_name, h).unwrap().to_vec();
+        let with = scene.colors(h);
+        // the same scene with the visual areas hidden: the underlay alone
+        let mut bare = scene.clone();
+        for l in &mut bare.layers {
+            if l.name == varea_name {
+                l.visible = false;
+            }
+        }
+        let under = bare.colors(h);
+        let (mut inside, mut outside, mut tinted, mut kept) = (0, 0, 0, 0);
+        for (i, &v) in varea.iter().enumerate() {
+            let same = (0..3).all(|k| (with[i][k] - under[i][k]).abs() < 1e-6);
+            if v >= 0.5 {
+                inside += 1;
+                tinted += usize::from(!same);
+            } else {
+                outside += 1;
+                kept += usize::from(same);
+            }
+        }
+        assert!(inside > 100 && outside > 1000, "{inside} / {outside}");
+        assert_eq!(kept, outside, "outside V1–V3 the underlay shows");
+        assert_eq!(tinted, inside, "inside V1–V3 the areas tint the cortex");
+    }
+
     #[test]
     fn folders_that_are_not_subjects_are_refused() {
         let dir = tempfile::tempdir().unwrap();

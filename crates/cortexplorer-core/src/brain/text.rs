@@ -1,5 +1,7 @@
-//! Text drawn into pixel buffers with the bundled DejaVu Sans Bold (`ab_glyph`): the letters
-//! and words of the planning tasks, and the captions burnt into exported tour frames.
+//! Text drawn into pixel buffers with the bundled fonts (`ab_glyph`): DejaVu Sans Bold for the
+//! letters and words the planner trains on and the captions burnt into exported tour frames;
+//! DejaVu Serif (a different design: thin strokes, serifs) for the held-out letters of the
+//! reading evaluation, which the planner never sees.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
@@ -8,8 +10,51 @@ const FONT: &[u8] = include_bytes!(concat!(
     "/../../assets/fonts/DejaVuSans-Bold.ttf"
 ));
 
+const SERIF: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/fonts/DejaVuSerif.ttf"
+));
+
 pub fn font() -> Result<FontRef<'static>, String> {
     FontRef::try_from_slice(FONT).map_err(|e| format!("bundled font: {e}"))
+}
+
+/// DejaVu Serif: the held-out font of the reading evaluation.
+pub fn serif() -> Result<FontRef<'static>, String> {
+    FontRef::try_from_slice(SERIF).map_err(|e| format!("bundled serif font: {e}"))
+}
+
+/// Rasterise one letter as text is set: its advance box centred horizontally on `cx`, the
+/// cap-height box (baseline to the top of "H") centred vertically on `cy` — so letters share a
+/// baseline (Q's tail and J's descent go below it, as in print) and letters that differ only
+/// in one part (P/R, O/Q) are drawn alike elsewhere. `cap_px` is the cap height in pixels;
+/// `plot(x, y, coverage)` for every covered pixel.
+pub fn draw_letter(
+    font: &FontRef<'_>,
+    c: char,
+    cap_px: f32,
+    cx: f32,
+    cy: f32,
+    plot: impl FnMut(i64, i64, f32),
+) {
+    let em = cap_px / cap_ratio(font);
+    let mut buf = [0u8; 4];
+    let s: &str = c.encode_utf8(&mut buf);
+    let x0 = cx - width(font, s, em) / 2.0;
+    draw(font, s, em, x0, cy + cap_px / 2.0, plot);
+}
+
+/// The cap height of a font per pixel of em: the height of the ink of "H".
+pub fn cap_ratio(font: &FontRef<'_>) -> f32 {
+    let id = font.glyph_id('H');
+    let g = id.with_scale_and_position(PxScale::from(1000.0), ab_glyph::point(0.0, 0.0));
+    font.outline_glyph(g)
+        .map(|o| {
+            let b = o.px_bounds();
+            (b.max.y - b.min.y) / 1000.0
+        })
+        .unwrap_or(0.72)
+        .max(0.1)
 }
 
 /// Advance width of `text` at `px` pixels per em.

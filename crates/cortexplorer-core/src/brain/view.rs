@@ -86,6 +86,40 @@ pub fn framing(lo: Vec3, hi: Vec3, aspect: f32) -> (Vec3, f32) {
     (centre, 0.75 * half_diag / tan)
 }
 
+/// Where to look at a set of electrodes (RAS mm) of the given hemispheres: (focus in world
+/// coordinates, yaw, pitch, radius). Electrodes of one hemisphere are seen posterior-medially
+/// (the camera behind and on the other hemisphere's side, a little below: the calcarine cortex
+/// and the occipital pole face it — hide the other hemisphere to see them); of both
+/// hemispheres, from behind. The radius fits the electrodes' bounding sphere, at least
+/// `context_mm` across, in a view of the given aspect ratio.
+pub fn electrodes_pose(
+    points: &[Vec3],
+    left: bool,
+    right: bool,
+    aspect: f32,
+    context_mm: f32,
+) -> Option<(Vec3, f32, f32, f32)> {
+    if points.is_empty() {
+        return None;
+    }
+    let centre = points.iter().copied().sum::<Vec3>() / points.len() as f32;
+    let reach = points
+        .iter()
+        .map(|p| p.distance(centre))
+        .fold(0.0f32, f32::max)
+        .max(context_mm / 2.0);
+    let (yaw, pitch) = match (left, right) {
+        (true, false) => (0.95, -0.15),
+        (false, true) => (-0.95, -0.15),
+        _ => (0.0, 0.05),
+    };
+    let tan_v = (FOV_Y / 2.0).tan();
+    let tan = tan_v.min(tan_v * aspect.max(0.1));
+    // the bounding sphere fits the narrower field of view with a 15 % margin
+    let radius = 1.15 * reach / tan.atan().sin();
+    Some((ras_to_world_rotation() * centre, yaw, pitch, radius))
+}
+
 /// Camera rotation and position for an orbit pose.
 pub fn orbit_pose(focus: Vec3, yaw: f32, pitch: f32, radius: f32) -> (Quat, Vec3) {
     let rot = Quat::from_rotation_y(yaw) * Quat::from_rotation_x(-pitch);
@@ -131,6 +165,45 @@ mod tests {
                 "{v:?}: {x} {y}"
             );
         }
+    }
+
+    #[test]
+    fn the_electrodes_pose_keeps_every_electrode_in_the_picture() {
+        // a cluster on the left occipital pole, medial side
+        let pts: Vec<Vec3> = (0..50)
+            .map(|i| {
+                let a = i as f32 * 0.7;
+                Vec3::new(
+                    -8.0 + 3.0 * a.cos(),
+                    -95.0 + 10.0 * a.sin(),
+                    2.0 + 8.0 * (0.3 * a).sin(),
+                )
+            })
+            .collect();
+        let (w, h) = (1280u32, 800u32);
+        let (focus, yaw, pitch, r) =
+            electrodes_pose(&pts, true, false, w as f32 / h as f32, 40.0).unwrap();
+        let pose = orbit_pose(focus, yaw, pitch, r);
+        for p in &pts {
+            let (x, y) = project(*p, pose, w, h).unwrap();
+            assert!(
+                (0.0..w as f32).contains(&x) && (0.0..h as f32).contains(&y),
+                "{x} {y}"
+            );
+        }
+        // the camera is behind (posterior) and on the medial (right) side of the left hemisphere
+        let (origin, _) = camera_ray_ras(pose, pts[0]);
+        let c = pts.iter().copied().sum::<Vec3>() / pts.len() as f32;
+        assert!(origin.y < c.y - 10.0 && origin.x > c.x + 10.0, "{origin:?}");
+        // not absurdly far: the cluster fills a fair part of the view
+        let xs: Vec<f32> = pts
+            .iter()
+            .map(|p| project(*p, pose, w, h).unwrap().0)
+            .collect();
+        let span = xs.iter().cloned().fold(f32::MIN, f32::max)
+            - xs.iter().cloned().fold(f32::MAX, f32::min);
+        assert!(span > 0.1 * w as f32, "{span}");
+        assert!(electrodes_pose(&[], true, false, 1.6, 40.0).is_none());
     }
 
     #[test]

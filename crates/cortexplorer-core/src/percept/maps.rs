@@ -4,7 +4,7 @@
 //! else is outside the early visual areas), optional pRF size `sigma` in degrees.
 //!
 //! The same type carries a user's maps (neuropythy's `benson14_*`/`inferred_*` files, their
-//! own pRF fits) and the built-in template's ([`crate::planning::template`]), so the planner,
+//! own pRF fits) and the built-in template's ([`super::template`]), so the planner,
 //! `percept --map surface` and routing treat both alike.
 
 use super::retinotopy::FieldPoint;

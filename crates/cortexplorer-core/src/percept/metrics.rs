@@ -65,6 +65,12 @@ pub fn ssim(a: &[f32], b: &[f32], w: usize, h: usize) -> f64 {
 /// SSIM averaged over the pixels where `mask` is true (the whole image when `None`); NaN for
 /// an empty mask. The local statistics still use the full window around each pixel.
 pub fn ssim_in(a: &[f32], b: &[f32], w: usize, h: usize, mask: Option<&[bool]>) -> f64 {
+    ssim_both(a, b, w, h, mask).1
+}
+
+/// SSIM over the whole image and over `mask` (as [`ssim_in`]) from one set of local
+/// statistics.
+pub fn ssim_both(a: &[f32], b: &[f32], w: usize, h: usize, mask: Option<&[bool]>) -> (f64, f64) {
     assert_eq!(a.len(), w * h);
     assert_eq!(b.len(), w * h);
     let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
@@ -76,19 +82,23 @@ pub fn ssim_in(a: &[f32], b: &[f32], w: usize, h: usize, mask: Option<&[bool]>) 
     let yy: Vec<f64> = y.iter().map(|v| v * v).collect();
     let xy: Vec<f64> = x.iter().zip(&y).map(|(p, q)| p * q).collect();
     let (sxx, syy, sxy) = (blur(&xx, w, h), blur(&yy, w, h), blur(&xy, w, h));
-    let (mut total, mut n) = (0.0, 0usize);
+    let (mut all, mut total, mut n) = (0.0, 0.0, 0usize);
     for i in 0..w * h {
-        if mask.is_some_and(|m| !m[i]) {
-            continue;
-        }
         let vx = sxx[i] - mx[i] * mx[i];
         let vy = syy[i] - my[i] * my[i];
         let cxy = sxy[i] - mx[i] * my[i];
-        total += ((2.0 * mx[i] * my[i] + c1) * (2.0 * cxy + c2))
+        let v = ((2.0 * mx[i] * my[i] + c1) * (2.0 * cxy + c2))
             / ((mx[i] * mx[i] + my[i] * my[i] + c1) * (vx + vy + c2));
-        n += 1;
+        all += v;
+        if mask.is_none_or(|m| m[i]) {
+            total += v;
+            n += 1;
+        }
     }
-    if n == 0 { f64::NAN } else { total / n as f64 }
+    (
+        all / (w * h).max(1) as f64,
+        if n == 0 { f64::NAN } else { total / n as f64 },
+    )
 }
 
 #[cfg(test)]

@@ -70,26 +70,41 @@ impl Grid {
     }
 }
 
-const SQRT_2: f64 = std::f64::consts::SQRT_2;
-
-fn cdf(t: f64) -> f64 {
-    0.5 * (1.0 + libm::erf(t / SQRT_2))
-}
-
-fn pdf(t: f64) -> f64 {
-    (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt()
+/// The standard normal's distribution function Φ(t) and density φ(t) together, sharing one
+/// exponential: Φ from the rational approximation of erf in Abramowitz & Stegun 7.1.26
+/// (absolute error ≤ 1.5·10⁻⁷, far below the f32 images it feeds), whose e^{−x²} at
+/// x = t/√2 is e^{−t²/2}, φ's own exponential.
+fn cdf_pdf(t: f64) -> (f64, f64) {
+    const P: f64 = 0.327_591_1;
+    const A: [f64; 5] = [
+        0.254_829_592,
+        -0.284_496_736,
+        1.421_413_741,
+        -1.453_152_027,
+        1.061_405_429,
+    ];
+    let g = (-0.5 * t * t).exp();
+    let x = t.abs() * std::f64::consts::FRAC_1_SQRT_2;
+    let k = 1.0 / (1.0 + P * x);
+    let poly = k * (A[0] + k * (A[1] + k * (A[2] + k * (A[3] + k * A[4]))));
+    let erf = 1.0 - poly * g;
+    let cdf = 0.5 * (1.0 + erf.copysign(t));
+    (cdf, g / (2.0 * std::f64::consts::PI).sqrt())
 }
 
 /// Per-axis pixel integrals of one phosphene: for each pixel index in `first..first+len`,
 /// `Φ(t_hi) − Φ(t_lo)` and the pdf values at both edges (for derivatives).
+/// (Inline up to 32 pixels: a phosphene up to σ ≈ 3.6 px needs no allocation.)
 struct Axis {
     first: usize,
-    mass: Vec<f64>,
-    pdf_lo: Vec<f64>,
-    pdf_hi: Vec<f64>,
-    t_lo: Vec<f64>,
-    t_hi: Vec<f64>,
+    mass: Lane,
+    pdf_lo: Lane,
+    pdf_hi: Lane,
+    t_lo: Lane,
+    t_hi: Lane,
 }
+
+type Lane = smallvec::SmallVec<[f64; 32]>;
 
 /// `edge(i)` is the low edge of pixel i along the axis, increasing with i in "centre units":
 /// we pass centre offsets so both axes can be handled alike.
@@ -104,21 +119,26 @@ fn axis(centre_px: f64, sigma_px: f64, n: usize) -> Option<Axis> {
     let len = last - first + 1;
     let mut a = Axis {
         first,
-        mass: Vec::with_capacity(len),
-        pdf_lo: Vec::with_capacity(len),
-        pdf_hi: Vec::with_capacity(len),
-        t_lo: Vec::with_capacity(len),
-        t_hi: Vec::with_capacity(len),
+        mass: Lane::with_capacity(len),
+        pdf_lo: Lane::with_capacity(len),
+        pdf_hi: Lane::with_capacity(len),
+        t_lo: Lane::with_capacity(len),
+        t_hi: Lane::with_capacity(len),
     };
+    // pixel i spans [i − 0.5, i + 0.5] in pixel-centre coordinates; neighbours share an edge,
+    // so each edge's Φ and φ are evaluated once
+    let edge = |i: usize| (i as f64 - 0.5 - centre_px) / sigma_px;
+    let mut t_lo = edge(first);
+    let (mut c_lo, mut p_lo) = cdf_pdf(t_lo);
     for i in first..=last {
-        // pixel i spans [i − 0.5, i + 0.5] in pixel-centre coordinates
-        let t_lo = (i as f64 - 0.5 - centre_px) / sigma_px;
-        let t_hi = (i as f64 + 0.5 - centre_px) / sigma_px;
-        a.mass.push(cdf(t_hi) - cdf(t_lo));
-        a.pdf_lo.push(pdf(t_lo));
-        a.pdf_hi.push(pdf(t_hi));
+        let t_hi = edge(i + 1);
+        let (c_hi, p_hi) = cdf_pdf(t_hi);
+        a.mass.push((c_hi - c_lo).max(0.0));
+        a.pdf_lo.push(p_lo);
+        a.pdf_hi.push(p_hi);
         a.t_lo.push(t_lo);
         a.t_hi.push(t_hi);
+        (t_lo, c_lo, p_lo) = (t_hi, c_hi, p_hi);
     }
     Some(a)
 }
@@ -146,7 +166,7 @@ pub fn accumulate(grid: &Grid, phosphenes: &[Phosphene], out: &mut [f32]) {
             continue;
         };
         let scale = (p.brightness * 2.0 * std::f64::consts::PI * s * s) as f32;
-        let mx: Vec<f32> = ax.mass.iter().map(|&m| m as f32).collect();
+        let mx: smallvec::SmallVec<[f32; 32]> = ax.mass.iter().map(|&m| m as f32).collect();
         for (j, &my) in ay.mass.iter().enumerate() {
             let row = (ay.first + j) * grid.width + ax.first;
             let f = scale * my as f32;
@@ -184,13 +204,13 @@ pub fn backprop(grid: &Grid, phosphenes: &[Phosphene], dloss_dsum: &[f32]) -> Ve
             };
             let c = 2.0 * std::f64::consts::PI * s * s;
             // derivatives of the axis masses with respect to the centre (pixel units) and σ
-            let dmx_dc: Vec<f64> = ax
+            let dmx_dc: Lane = ax
                 .pdf_lo
                 .iter()
                 .zip(&ax.pdf_hi)
                 .map(|(lo, hi)| (lo - hi) / s)
                 .collect();
-            let dmx_ds: Vec<f64> = (0..ax.mass.len())
+            let dmx_ds: Lane = (0..ax.mass.len())
                 .map(|i| -(ax.pdf_hi[i] * ax.t_hi[i] - ax.pdf_lo[i] * ax.t_lo[i]) / s)
                 .collect();
             let (mut gx, mut gy, mut gs, mut gb) = (0.0, 0.0, 0.0, 0.0);
@@ -224,6 +244,20 @@ pub fn backprop(grid: &Grid, phosphenes: &[Phosphene], dloss_dsum: &[f32]) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_normal_cdf_matches_libm() {
+        let mut worst = (0.0f64, 0.0f64);
+        for i in -4000..=4000 {
+            let t = i as f64 * 0.002;
+            let (c, p) = cdf_pdf(t);
+            let exact = 0.5 * (1.0 + libm::erf(t / std::f64::consts::SQRT_2));
+            let pe = (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt();
+            worst.0 = worst.0.max((c - exact).abs());
+            worst.1 = worst.1.max((p - pe).abs());
+        }
+        assert!(worst.0 < 2e-7 && worst.1 < 1e-15, "{worst:?}");
+    }
 
     fn ph(x: f64, y: f64, s: f64, b: f64) -> Phosphene {
         Phosphene {

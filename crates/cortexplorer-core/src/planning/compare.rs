@@ -58,6 +58,9 @@ pub struct Comparison {
     pub reachable_region: String,
     pub reachable_fraction: f64,
     pub tasks: std::collections::BTreeMap<String, TaskComparison>,
+    /// the layout of each seed (the first is the plan): the reading report measures them too
+    #[serde(skip)]
+    pub runs: Vec<Layout>,
 }
 
 impl Problem {
@@ -209,5 +212,6 @@ pub fn compare(
         ),
         reachable_fraction: n_in as f64 / region.len().max(1) as f64,
         tasks,
+        runs,
     }
 }

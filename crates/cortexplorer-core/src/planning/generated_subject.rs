@@ -61,7 +61,7 @@ pub fn write(dir: &Path, seed: u64) -> Result<(), String> {
                 &freesurfer::write_curv(v, n_faces),
             )?;
         }
-        let m = crate::planning::template::evaluate(h, &g.surfaces[&SurfaceKind::Sphere]);
+        let m = crate::percept::template::evaluate(h, &g.surfaces[&SurfaceKind::Sphere]);
         for (name, v) in [
             ("angle", &m.angle),
             ("eccen", &m.eccen),

@@ -1,4 +1,4 @@
-//! Percept-aware planning of visual-prosthesis electrodes: the approximate V1 template, the
+//! Percept-aware planning of visual-prosthesis electrodes: the
 //! cortical sheet the electrodes live on, electrode devices, target tasks, the optimiser and
 //! baselines, planning runs from TOML, and plan import/export. No Bevy, no egui.
 
@@ -7,9 +7,10 @@
 pub mod compare;
 pub mod domain;
 pub mod electrodes;
+pub mod evaluate;
 pub mod export;
 pub mod generated_subject;
 pub mod optimize;
 pub mod plan;
+pub mod reading;
 pub mod tasks;
-pub mod template;

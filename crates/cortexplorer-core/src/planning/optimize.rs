@@ -1,20 +1,27 @@
 //! Percept-aware placement (after Pogoncheff, Wang, Granley & Beyeler 2026): electrode
 //! placements are parameters optimised end-to-end through the differentiable forward model.
 //!
-//! For every target image `T` of the task set, each active contact (in grey matter and V1)
-//! gives a phosphene at the field point of its sheet position; the stimulus encodes the target
-//! at that point (`t = T(x, y)`; scoreboard amplitude `t`, dynaphos current `t·I_max`). The
-//! percept `P = clamp(Σ phosphenes)` is compared with `T`:
+//! Each active contact (in grey matter and a target area) gives a phosphene at the field point
+//! of its sheet position. The stimulus it carries is the image averaged over its **receptive
+//! field**: a Gaussian at its phosphene of σ = half the distance to the nearest other phosphene
+//! (at least the phosphene's own size, at most 1°) — the camera image downsampled onto the
+//! implant (`tasks::sample_rf`; scoreboard amplitude `t`, dynaphos current `t·I_max`). The
+//! percept is `P = clamp(Σ phosphenes)`. The objective:
 //!
 //! ```text
-//! loss = mean_tasks mean_T MSE(P, T) + w_v · Σ_contacts max(0, margin − d_vessel)²
+//! loss = w_read · mean_c L_c                          (ReadingTask: letters kept apart)
+//!      + Σ_tasks w_task · mean_T MSE(P_T, T)          (pixel error: images, optionally letters)
+//!      + w_v · Σ_contacts max(0, margin − d_vessel)²  (vessel margin)
 //! ```
 //!
 //! and the gradient flows analytically through the renderer (`percept::render::backprop`), the
-//! phosphene size σ(r), the encoding (target gradient), the inverse retinotopic map
-//! (Jacobian), the device geometry and, for the vessel term, the sheet's 3D embedding and the
-//! distance to the nearest vessel. Grey-matter feasibility holds by construction for single
-//! contacts (depth kept within 0.05..0.95) and is counted for arrays and threads.
+//! phosphene size σ(r), the encoding (image gradient, and the receptive field's size through the
+//! nearest neighbour's position), the inverse retinotopic map (Jacobian), the device geometry
+//! and, for the vessel term, the sheet's 3D embedding and the distance to the nearest vessel.
+//! Grey-matter feasibility holds by construction for single contacts (depth kept within
+//! 0.05..0.95) and is counted for arrays and threads. The reading term's conditions are taken
+//! half at a time, in turn (a stochastic batch); the best layout of the final sharp stage is
+//! judged on all of them.
 //!
 //! Optimiser: Adam (Kingma & Ba 2015) with a cosine-decaying step; the encoding samples a
 //! Gaussian-blurred target whose blur shrinks from 8.5 to 0.5 px (coarse to fine), which gives a
@@ -82,7 +89,113 @@ pub struct Problem {
     pub margin_mm: f64,
     pub avoid_vessels: bool,
     pub vessel_weight: f64,
+    /// weight of each optimisation task's pixel error (same order as `opt_tasks`)
+    pub task_weights: Vec<f64>,
+    /// the letter-discriminability term (`[objective] reading`), when its weight is > 0
+    pub reading: Option<ReadingTask>,
 }
+
+/// The reading objective: keep the percepts of different letters apart. For each training
+/// condition `c` (a letter size and position drawn once from the training distribution) the
+/// 26 capitals of the *training* font are encoded and rendered, and
+///
+/// ```text
+/// L_c = (1/26) Σ_i Σ_{j≠i} exp(−‖P_i − P_j‖² / (8σ_c²))
+/// ```
+///
+/// is the union bound of the ideal observer's error (the chance a letter is taken for another,
+/// summed over the others, `Q(d/2σ) ≤ ½·exp(−d²/8σ²)`) under the evaluation's noise model (σ_c
+/// per pixel of the condition's grid, the same per unit area). The term is `weight · mean_c L_c`;
+/// its gradient flows through the clamp, the renderer, the encoding and the retinotopy like
+/// the pixel error's.
+pub struct ReadingTask {
+    pub conditions: Vec<super::reading::Condition>,
+    /// per condition, its grid: the evaluation's region on coarser pixels (`TRAIN_PIXELS`
+    /// across the letter's height, at most 0.08°)
+    pub grids: Vec<Grid>,
+    /// per condition, the 26 training letters on its grid
+    pub letters: Vec<Vec<Vec<f32>>>,
+    /// observer noise per 0.05° pixel
+    pub noise: f64,
+    pub weight: f64,
+    /// conditions per optimisation step: each step uses the next `batch` of them in turn
+    pub batch: usize,
+}
+
+/// Pixels across a letter's height on the reading term's grids.
+pub const TRAIN_PIXELS: f64 = 24.0;
+
+impl ReadingTask {
+    /// `n` conditions: sizes log-uniform in `sizes_deg`, centres uniform in a disc of
+    /// `radius_deg` about `centre` (seeded), letters of the training font (DejaVu Sans Bold).
+    pub fn new(
+        n: usize,
+        sizes_deg: [f64; 2],
+        radius_deg: f64,
+        centre: [f64; 2],
+        noise: f64,
+        weight: f64,
+        seed: u64,
+    ) -> Result<ReadingTask, String> {
+        let font = crate::brain::text::font()?;
+        let mut rng = SplitMix::new(seed ^ 0x7EAD);
+        let conditions: Vec<super::reading::Condition> = (0..n)
+            .map(|_| {
+                let s = sizes_deg[0] * (sizes_deg[1] / sizes_deg[0]).powf(rng.unit());
+                let r = radius_deg * rng.unit().sqrt();
+                let a = rng.unit() * std::f64::consts::TAU;
+                super::reading::Condition {
+                    size_deg: s,
+                    centre: [centre[0] + r * a.cos(), centre[1] + r * a.sin()],
+                }
+            })
+            .collect();
+        let grids: Vec<Grid> = conditions
+            .iter()
+            .map(|c| c.grid_with((c.size_deg / TRAIN_PIXELS).min(0.08)))
+            .collect();
+        let letters = conditions
+            .iter()
+            .zip(&grids)
+            .map(|(c, g)| {
+                super::reading::LETTERS
+                    .iter()
+                    .map(|&l| super::reading::letter_image_on(&font, l, c, g))
+                    .collect()
+            })
+            .collect();
+        Ok(ReadingTask {
+            batch: n.div_ceil(2).max(1),
+            conditions,
+            grids,
+            letters,
+            noise,
+            weight,
+        })
+    }
+}
+
+/// The targets as the encoding samples them at one blur: each optimisation task's images, and
+/// each reading condition's letters.
+pub struct Blurred {
+    pub tasks: Vec<Vec<Vec<f32>>>,
+    pub reading: Vec<Vec<Vec<f32>>>,
+}
+
+/// A contact of a layout with what its derivatives need.
+struct Contact {
+    dev: usize,
+    du: [f64; N_PARAMS],
+    dv: [f64; N_PARAMS],
+    depth_param: bool,
+    sheet: Option<super::domain::SheetPoint>,
+    depth: f64,
+    field: Option<super::domain::Retino>,
+}
+
+/// Per phosphene: (Jacobian of the field point w.r.t. (u, v), ∂σ/∂(u, v), ∂σ/∂t, ∂B/∂t,
+/// ∂t/∂(x, y), ∂t/∂(receptive-field σ)).
+type PhosAux = ([[f64; 2]; 2], [f64; 2], f64, f64, [f64; 2], f64);
 
 /// A contact located on the sheet.
 #[derive(Clone, Debug)]
@@ -158,6 +271,14 @@ impl Default for OptOptions {
 }
 
 impl Problem {
+    /// The stimulus encoding of this problem's phosphene model (for the reading evaluation).
+    pub fn encoding(&self) -> super::reading::Encoding {
+        super::reading::Encoding {
+            model: self.model,
+            max_current_ua: self.max_current_ua,
+        }
+    }
+
     fn domain(&self, h: Hemisphere) -> Option<&Domain> {
         self.domains.iter().find(|d| d.hemi == h)
     }
@@ -238,20 +359,33 @@ impl Problem {
         }
     }
 
-    /// Phosphenes of the active contacts for one target (`blurred` is what the encoding samples).
+    /// Phosphenes of the active contacts for one target (`blurred` is what the encoding
+    /// samples, over each electrode's receptive field: [`tasks::receptive_fields`]).
     pub fn phosphenes(
         &self,
         contacts: &[Resolved],
         grid: &Grid,
         blurred: &[f32],
     ) -> Vec<(usize, Phosphene)> {
-        contacts
+        let active: Vec<usize> = (0..contacts.len())
+            .filter(|&i| contacts[i].active())
+            .collect();
+        let rf = self.receptive_fields(
+            &active
+                .iter()
+                .map(|&i| {
+                    let f = contacts[i].field.unwrap();
+                    (f.x, f.y, contacts[i].magnification)
+                })
+                .collect::<Vec<_>>(),
+        );
+        active
             .iter()
-            .enumerate()
-            .filter(|(_, c)| c.active())
-            .map(|(i, c)| {
+            .zip(rf)
+            .map(|(&i, rf)| {
+                let c = &contacts[i];
                 let p = c.field.unwrap();
-                let (t, _) = tasks::sample(grid, blurred, p.x, p.y);
+                let (t, _) = tasks::sample_rf(grid, blurred, p.x, p.y, rf);
                 let (b, _, s_mm, _) = self.encode(t);
                 let m = c.magnification;
                 (
@@ -267,27 +401,17 @@ impl Problem {
             .collect()
     }
 
-    /// Loss and gradient w.r.t. every placement's parameters.
-    pub fn loss_and_grad(
-        &self,
-        layout: &Layout,
-        blur_px: f64,
-        blurred: &[Vec<Vec<f32>>],
-    ) -> (f64, Vec<[f64; N_PARAMS]>) {
-        let grid = &self.opt_grid;
-        let n_dev = layout.placements.len();
-        let mut grad = vec![[0.0; N_PARAMS]; n_dev];
-        let _ = blur_px;
-        // contacts with their derivative information
-        struct C {
-            dev: usize,
-            du: [f64; N_PARAMS],
-            dv: [f64; N_PARAMS],
-            depth_param: bool,
-            sheet: Option<super::domain::SheetPoint>,
-            depth: f64,
-            field: Option<super::domain::Retino>,
-        }
+    /// The receptive field of each phosphene (x, y, magnification): half the distance to its
+    /// nearest neighbour, at least its own size (`tasks::receptive_fields`).
+    pub fn receptive_fields(&self, points: &[(f64, f64, f64)]) -> Vec<f64> {
+        let (_, _, s_mm, _) = self.encode(1.0);
+        let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1)).collect();
+        let floor: Vec<f64> = points.iter().map(|p| s_mm / p.2.max(1e-6)).collect();
+        tasks::receptive_fields(&xy, &floor)
+    }
+
+    /// Every contact of a layout, located, and which of them give a phosphene.
+    fn contacts(&self, layout: &Layout) -> (Vec<Contact>, Vec<usize>) {
         let mut cs = Vec::new();
         for (di, p) in layout.placements.iter().enumerate() {
             let Some(dom) = self.domain(p.hemisphere) else {
@@ -303,7 +427,7 @@ impl Problem {
                     Some(sp) if (0.0..=1.0).contains(&depth) => dom.retino(sp),
                     _ => None,
                 };
-                cs.push(C {
+                cs.push(Contact {
                     dev: di,
                     du: c.du,
                     dv: c.dv,
@@ -314,68 +438,221 @@ impl Problem {
                 });
             }
         }
-        let active: Vec<usize> = (0..cs.len()).filter(|&i| cs[i].field.is_some()).collect();
-        let mut total = 0.0;
-        // every task counts equally, whatever its number of targets
-        let n_tasks = self.opt_tasks.len().max(1);
-        for (ti, task) in self.opt_tasks.iter().enumerate() {
-            let n_targets = task.targets.len() * n_tasks;
-            for (k, target) in task.targets.iter().enumerate() {
-                let enc = &blurred[ti][k];
-                let mut phos = Vec::with_capacity(active.len());
-                let mut aux = Vec::with_capacity(active.len());
-                for &i in &active {
-                    let r = cs[i].field.unwrap();
-                    let (p, jac) = (r.field, r.jac);
-                    let (t, dt) = tasks::sample(grid, enc, p.x, p.y);
-                    let (b, db, s_mm, ds) = self.encode(t);
-                    let (m, gm) = (r.mag, r.dmag);
-                    let sigma = s_mm / m;
-                    phos.push(Phosphene {
-                        x_deg: p.x,
-                        y_deg: p.y,
-                        sigma_deg: sigma,
-                        brightness: b,
-                    });
-                    // ∂σ/∂(u, v) through the magnification, and dσ/dt, dB/dt through the encoding
-                    let dsig = [-s_mm * gm[0] / (m * m), -s_mm * gm[1] / (m * m)];
-                    aux.push((jac, dsig, ds / m, db, dt));
-                }
-                let mut sum = vec![0f32; grid.len()];
-                render::accumulate(grid, &phos, &mut sum);
-                let n = grid.len() as f32;
-                let mut dl = vec![0f32; grid.len()];
-                let mut loss = 0.0f64;
-                for i in 0..sum.len() {
-                    let p = sum[i].clamp(0.0, 1.0);
-                    let e = p - target.pixels[i];
-                    loss += (e * e) as f64;
-                    dl[i] = if sum[i] > 0.0 && sum[i] < 1.0 {
-                        2.0 * e / n
-                    } else if (sum[i] >= 1.0 && e < 0.0) || (sum[i] <= 0.0 && e > 0.0) {
-                        0.0
-                    } else {
-                        2.0 * e / n
-                    };
-                }
-                total += loss / n as f64 / n_targets as f64;
-                let g = render::backprop(grid, &phos, &dl);
-                for (j, &i) in active.iter().enumerate() {
-                    let (jac, dsig, dsig_dt, db_dt, dt) = aux[j];
-                    let gp = g[j];
-                    let gx = gp.x_deg + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[0];
-                    let gy = gp.y_deg + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[1];
-                    let gu = (gx * jac[0][0] + gy * jac[1][0] + gp.sigma_deg * dsig[0])
-                        / n_targets as f64;
-                    let gv = (gx * jac[0][1] + gy * jac[1][1] + gp.sigma_deg * dsig[1])
-                        / n_targets as f64;
-                    let c = &cs[i];
-                    for (k, g) in grad[c.dev].iter_mut().enumerate() {
-                        *g += gu * c.du[k] + gv * c.dv[k];
-                    }
-                }
+        let active = (0..cs.len()).filter(|&i| cs[i].field.is_some()).collect();
+        (cs, active)
+    }
+
+    /// The phosphenes of `which` contacts for an encoding image on `grid`, with what the chain
+    /// rule needs and the contact of each. A contact whose receptive field sees only dark
+    /// pixels is left out: it draws nothing and every derivative through it is zero.
+    /// `windows`: the receptive fields of `which` on `grid`, when they are reused for many
+    /// images (else computed here).
+    fn phosphenes_for(
+        &self,
+        cs: &[Contact],
+        which: &[usize],
+        grid: &Grid,
+        enc: &[f32],
+        rf: &[f64],
+        windows: Option<&[tasks::RfWindow]>,
+    ) -> (Vec<Phosphene>, Vec<PhosAux>, Vec<usize>) {
+        let mut phos = Vec::with_capacity(which.len());
+        let mut aux = Vec::with_capacity(which.len());
+        let mut lit = Vec::with_capacity(which.len());
+        for (k, &i) in which.iter().enumerate() {
+            let r = cs[i].field.expect("active");
+            let (p, jac) = (r.field, r.jac);
+            let (t, dt, dt_drf) = match windows {
+                Some(w) => w[k].sample(grid, enc, p.x, p.y),
+                None => tasks::sample_rf_with_size(grid, enc, p.x, p.y, rf[i]),
+            };
+            if t <= 0.0 && dt == [0.0, 0.0] && dt_drf == 0.0 {
+                continue;
+            }
+            lit.push(i);
+            let (b, db, s_mm, ds) = self.encode(t);
+            let (m, gm) = (r.mag, r.dmag);
+            phos.push(Phosphene {
+                x_deg: p.x,
+                y_deg: p.y,
+                sigma_deg: s_mm / m,
+                brightness: b,
+            });
+            // ∂σ/∂(u, v) through the magnification, and dσ/dt, dB/dt through the encoding
+            let dsig = [-s_mm * gm[0] / (m * m), -s_mm * gm[1] / (m * m)];
+            aux.push((jac, dsig, ds / m, db, dt, dt_drf));
+        }
+        (phos, aux, lit)
+    }
+
+    /// Add `scale` × the gradient of a pixel loss (`dl` per pixel) through the renderer, the
+    /// encoding and the retinotopy to the placements' gradients, and its derivative w.r.t. each
+    /// contact's receptive field to `rf_grad` (distributed over positions by [`Self::rf_chain`]).
+    #[allow(clippy::too_many_arguments)]
+    fn chain(
+        &self,
+        cs: &[Contact],
+        which: &[usize],
+        grid: &Grid,
+        phos: &[Phosphene],
+        aux: &[PhosAux],
+        dl: &[f32],
+        scale: f64,
+        grad: &mut [[f64; N_PARAMS]],
+        rf_grad: &mut [f64],
+    ) {
+        let g = render::backprop(grid, phos, dl);
+        for (j, &i) in which.iter().enumerate() {
+            let (jac, dsig, dsig_dt, db_dt, dt, dt_drf) = aux[j];
+            let gp = g[j];
+            rf_grad[i] += (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt_drf * scale;
+            let gx = gp.x_deg + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[0];
+            let gy = gp.y_deg + (gp.brightness * db_dt + gp.sigma_deg * dsig_dt) * dt[1];
+            let gu = (gx * jac[0][0] + gy * jac[1][0] + gp.sigma_deg * dsig[0]) * scale;
+            let gv = (gx * jac[0][1] + gy * jac[1][1] + gp.sigma_deg * dsig[1]) * scale;
+            let c = &cs[i];
+            for (k, g) in grad[c.dev].iter_mut().enumerate() {
+                *g += gu * c.du[k] + gv * c.dv[k];
             }
         }
+    }
+
+    /// Loss and gradient w.r.t. every placement's parameters: the weighted pixel error of the
+    /// tasks, the reading term (every condition), the vessel margin.
+    pub fn loss_and_grad(
+        &self,
+        layout: &Layout,
+        blur_px: f64,
+        blurred: &Blurred,
+    ) -> (f64, Vec<[f64; N_PARAMS]>) {
+        self.loss_and_grad_batch(layout, blur_px, blurred, None)
+    }
+
+    /// [`Self::loss_and_grad`] with the reading term on the `step`-th batch of its conditions
+    /// (`None`: all of them).
+    pub fn loss_and_grad_batch(
+        &self,
+        layout: &Layout,
+        blur_px: f64,
+        blurred: &Blurred,
+        step: Option<usize>,
+    ) -> (f64, Vec<[f64; N_PARAMS]>) {
+        let grid = &self.opt_grid;
+        let mut grad = vec![[0.0; N_PARAMS]; layout.placements.len()];
+        let _ = blur_px;
+        let (cs, active) = self.contacts(layout);
+        // receptive fields from this layout's phosphenes: half the distance to the nearest
+        // neighbour (whose position therefore enters the gradient, `rf_chain`)
+        let mut rf = vec![0.0; cs.len()];
+        let mut nn: Vec<Option<usize>> = vec![None; cs.len()];
+        let (_, _, s_mm, _) = self.encode(1.0);
+        let xy: Vec<(f64, f64)> = active
+            .iter()
+            .map(|&i| {
+                let r = cs[i].field.expect("active");
+                (r.field.x, r.field.y)
+            })
+            .collect();
+        let floor: Vec<f64> = active
+            .iter()
+            .map(|&i| s_mm / cs[i].field.expect("active").mag.max(1e-6))
+            .collect();
+        for (&i, (v, j)) in active.iter().zip(tasks::receptive_fields_nn(&xy, &floor)) {
+            rf[i] = v;
+            nn[i] = j.map(|j| active[j]);
+        }
+        let mut rf_grad = vec![0.0; cs.len()];
+        let mut total = 0.0;
+        // the pixel-error tasks, every target in parallel (each its own gradient, summed)
+        let targets: Vec<(usize, usize, f64)> = self
+            .opt_tasks
+            .iter()
+            .enumerate()
+            .filter_map(|(ti, task)| {
+                let w = self.task_weights.get(ti).copied().unwrap_or(1.0);
+                (w > 0.0).then(|| (0..task.targets.len()).map(move |k| (ti, k, w)))
+            })
+            .flatten()
+            .collect();
+        type Part = (f64, Vec<[f64; N_PARAMS]>, Vec<f64>);
+        let parts: Vec<Part> = {
+            use rayon::prelude::*;
+            targets
+                .par_iter()
+                .map(|&(ti, k, w)| {
+                    let task = &self.opt_tasks[ti];
+                    let target = &task.targets[k];
+                    let n_targets = task.targets.len() as f64 / w;
+                    let (phos, aux, lit) =
+                        self.phosphenes_for(&cs, &active, grid, &blurred.tasks[ti][k], &rf, None);
+                    let mut sum = vec![0f32; grid.len()];
+                    render::accumulate(grid, &phos, &mut sum);
+                    let n = grid.len() as f32;
+                    let mut dl = vec![0f32; grid.len()];
+                    let mut loss = 0.0f64;
+                    for i in 0..sum.len() {
+                        let p = sum[i].clamp(0.0, 1.0);
+                        let e = p - target.pixels[i];
+                        loss += (e * e) as f64;
+                        dl[i] = if sum[i] > 0.0 && sum[i] < 1.0 {
+                            2.0 * e / n
+                        } else if (sum[i] >= 1.0 && e < 0.0) || (sum[i] <= 0.0 && e > 0.0) {
+                            0.0
+                        } else {
+                            2.0 * e / n
+                        };
+                    }
+                    let mut g = vec![[0.0; N_PARAMS]; grad.len()];
+                    let mut gr = vec![0.0; rf_grad.len()];
+                    self.chain(
+                        &cs,
+                        &lit,
+                        grid,
+                        &phos,
+                        &aux,
+                        &dl,
+                        1.0 / n_targets,
+                        &mut g,
+                        &mut gr,
+                    );
+                    (loss / n as f64 / n_targets, g, gr)
+                })
+                .collect()
+        };
+        for (l, g, gr) in parts {
+            total += l;
+            for (a, b) in grad.iter_mut().zip(g) {
+                for k in 0..N_PARAMS {
+                    a[k] += b[k];
+                }
+            }
+            for (a, b) in rf_grad.iter_mut().zip(gr) {
+                *a += b;
+            }
+        }
+        if let Some(r) = &self.reading {
+            let n = r.conditions.len();
+            let subset: Vec<usize> = match step {
+                None => (0..n).collect(),
+                Some(k) => {
+                    let b = r.batch.clamp(1, n.max(1));
+                    let batches = n.div_ceil(b).max(1);
+                    let first = (k % batches) * b;
+                    (first..(first + b).min(n)).collect()
+                }
+            };
+            total += self.reading_term(
+                r,
+                &subset,
+                &cs,
+                &active,
+                &rf,
+                &blurred.reading,
+                &mut grad,
+                &mut rf_grad,
+            );
+        }
+        self.rf_chain(&cs, &nn, &rf_grad, &mut grad);
         // vessel margin
         if self.avoid_vessels
             && let Some(vi) = &self.vessels
@@ -407,14 +684,188 @@ impl Problem {
         (total, grad)
     }
 
-    /// Blurred copies of the optimisation targets.
-    pub fn blurred_targets(&self, sigma_px: f64) -> Vec<Vec<Vec<f32>>> {
+    /// A receptive field is half the distance between a phosphene and its nearest neighbour:
+    /// its derivative moves both field points, and through each one's Jacobian its contact.
+    fn rf_chain(
+        &self,
+        cs: &[Contact],
+        nn: &[Option<usize>],
+        rf_grad: &[f64],
+        grad: &mut [[f64; N_PARAMS]],
+    ) {
+        for (i, g) in rf_grad.iter().enumerate() {
+            let (Some(j), true) = (nn[i], *g != 0.0) else {
+                continue;
+            };
+            let (a, b) = (cs[i].field.expect("active"), cs[j].field.expect("active"));
+            let (dx, dy) = (a.field.x - b.field.x, a.field.y - b.field.y);
+            let d = dx.hypot(dy);
+            if d <= 0.0 {
+                continue;
+            }
+            // ∂rf_i/∂p_i = ½ (p_i − p_j)/d, ∂rf_i/∂p_j = −the same
+            let (gx, gy) = (0.5 * g * dx / d, 0.5 * g * dy / d);
+            for (k, sign, r) in [(i, 1.0, a), (j, -1.0, b)] {
+                let jac = r.jac;
+                let gu = sign * (gx * jac[0][0] + gy * jac[1][0]);
+                let gv = sign * (gx * jac[0][1] + gy * jac[1][1]);
+                let c = &cs[k];
+                for (p, v) in grad[c.dev].iter_mut().enumerate() {
+                    *v += gu * c.du[p] + gv * c.dv[p];
+                }
+            }
+        }
+    }
+
+    /// The reading term (see [`ReadingTask`]): its value, its gradient added to `grad` (and to
+    /// `rf_grad` through the receptive fields). The conditions run in parallel, each on the
+    /// contacts whose receptive field reaches its grid.
+    #[allow(clippy::too_many_arguments)]
+    fn reading_term(
+        &self,
+        r: &ReadingTask,
+        subset: &[usize],
+        cs: &[Contact],
+        active: &[usize],
+        rf: &[f64],
+        letters: &[Vec<Vec<f32>>],
+        grad: &mut [[f64; N_PARAMS]],
+        rf_grad: &mut [f64],
+    ) -> f64 {
+        use rayon::prelude::*;
+        let n_cond = subset.len().max(1) as f64;
+        type Part = (f64, Vec<[f64; N_PARAMS]>, Vec<f64>);
+        let parts: Vec<Part> = subset
+            .par_iter()
+            .map(|&c| {
+                let (g, imgs) = (r.grids[c], &letters[c]);
+                let mut local = vec![[0.0; N_PARAMS]; grad.len()];
+                let mut local_rf = vec![0.0; rf_grad.len()];
+                let (x0, y0) = g.origin();
+                let (x1, y1) = (x0 + g.fov_deg, y0 - g.pixel_deg() * g.height as f64);
+                let which: Vec<usize> = active
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let p = cs[i].field.expect("active").field;
+                        let m = 3.0 * rf[i];
+                        p.x >= x0 - m && p.x <= x1 + m && p.y <= y0 + m && p.y >= y1 - m
+                    })
+                    .collect();
+                let k = imgs.len();
+                let mut sums = Vec::with_capacity(k);
+                let mut phs = Vec::with_capacity(k);
+                let windows: Vec<tasks::RfWindow> = which
+                    .iter()
+                    .map(|&i| {
+                        let p = cs[i].field.expect("active").field;
+                        tasks::RfWindow::new(&g, p.x, p.y, rf[i])
+                    })
+                    .collect();
+                for img in imgs {
+                    let (phos, aux, lit) =
+                        self.phosphenes_for(cs, &which, &g, img, rf, Some(&windows));
+                    let mut sum = vec![0f32; g.len()];
+                    render::accumulate(&g, &phos, &mut sum);
+                    sums.push(sum);
+                    phs.push((phos, aux, lit));
+                }
+                // the pixels any letter's percept touches (most of the grid is dark for all)
+                let support: Vec<usize> = (0..g.len())
+                    .filter(|&px| sums.iter().any(|s| s[px] > 0.0))
+                    .collect();
+                let ps: Vec<Vec<f32>> = sums
+                    .iter()
+                    .map(|s| support.iter().map(|&px| s[px].clamp(0.0, 1.0)).collect())
+                    .collect();
+                let sigma = super::reading::pixel_noise(r.noise, &g);
+                let inv = 1.0 / (8.0 * sigma * sigma);
+                // pairwise weights e_ij = exp(−d²/8σ²)
+                let mut e = vec![0.0f64; k * k];
+                let mut loss = 0.0;
+                for i in 0..k {
+                    for j in (i + 1)..k {
+                        let d2: f64 = ps[i]
+                            .iter()
+                            .zip(&ps[j])
+                            .map(|(a, b)| ((a - b) * (a - b)) as f64)
+                            .sum();
+                        let v = (-d2 * inv).exp();
+                        e[i * k + j] = v;
+                        e[j * k + i] = v;
+                        loss += 2.0 * v;
+                    }
+                }
+                loss /= k as f64;
+                // ∂L/∂P_i = −(1/k)(1/2σ²) Σ_j e_ij (P_i − P_j), through the clamp
+                let coef = -(1.0 / k as f64) * 4.0 * inv;
+                let mut compact = vec![0f32; support.len()];
+                let mut dl = vec![0f32; g.len()];
+                for i in 0..k {
+                    compact.iter_mut().for_each(|d| *d = 0.0);
+                    let mut any = false;
+                    for j in 0..k {
+                        let w = e[i * k + j];
+                        if j == i || w < 1e-12 {
+                            continue;
+                        }
+                        any = true;
+                        let w = (coef * w) as f32;
+                        for ((d, a), b) in compact.iter_mut().zip(&ps[i]).zip(&ps[j]) {
+                            *d += w * (a - b);
+                        }
+                    }
+                    if !any {
+                        continue;
+                    }
+                    for (&px, d) in support.iter().zip(&compact) {
+                        let s = sums[i][px];
+                        dl[px] = if s > 0.0 && s < 1.0 { *d } else { 0.0 };
+                    }
+                    let (phos, aux, lit) = &phs[i];
+                    self.chain(
+                        cs,
+                        lit,
+                        &g,
+                        phos,
+                        aux,
+                        &dl,
+                        r.weight / n_cond,
+                        &mut local,
+                        &mut local_rf,
+                    );
+                    for &px in &support {
+                        dl[px] = 0.0;
+                    }
+                }
+                (r.weight * loss / n_cond, local, local_rf)
+            })
+            .collect();
+        let mut total = 0.0;
+        for (l, g, gr) in parts {
+            total += l;
+            for (a, b) in grad.iter_mut().zip(g) {
+                for k in 0..N_PARAMS {
+                    a[k] += b[k];
+                }
+            }
+            for (a, b) in rf_grad.iter_mut().zip(gr) {
+                *a += b;
+            }
+        }
+        total
+    }
+
+    /// Blurred copies of the optimisation targets (σ in pixels of the optimisation grid; the
+    /// reading letters get the same blur in degrees).
+    pub fn blurred_targets(&self, sigma_px: f64) -> Blurred {
         self.blurred(sigma_px)
     }
 
-    fn blurred(&self, sigma_px: f64) -> Vec<Vec<Vec<f32>>> {
+    fn blurred(&self, sigma_px: f64) -> Blurred {
         use rayon::prelude::*;
-        self.opt_tasks
+        let tasks = self
+            .opt_tasks
             .iter()
             .map(|t| {
                 t.targets
@@ -422,7 +873,28 @@ impl Problem {
                     .map(|x| tasks::blur(&self.opt_grid, &x.pixels, sigma_px))
                     .collect()
             })
-            .collect()
+            .collect();
+        // the reading letters get the same blur in degrees (at most a quarter of the letter, so
+        // they stay letters): early on it reaches electrodes far from the letters and draws
+        // them in; below a tenth of a degree the letters are left sharp
+        let blur_deg = sigma_px * self.opt_grid.pixel_deg();
+        let reading = self.reading.as_ref().map_or(Vec::new(), |r| {
+            r.conditions
+                .par_iter()
+                .zip(&r.grids)
+                .zip(&r.letters)
+                .map(|((c, g), imgs)| {
+                    let deg = blur_deg.min(c.size_deg / 4.0);
+                    if deg < 0.1 {
+                        return imgs.clone();
+                    }
+                    imgs.iter()
+                        .map(|img| tasks::blur(g, img, deg / g.pixel_deg()))
+                        .collect()
+                })
+                .collect()
+        });
+        Blurred { tasks, reading }
     }
 
     /// Is every contact of a placement on the sheet, and its centre in V1?
@@ -456,7 +928,7 @@ impl Problem {
             opts.step_rad,
         ];
         let mut curve = Vec::new();
-        let mut blur_cache: Option<(f64, Vec<Vec<Vec<f32>>>)> = None;
+        let mut blur_cache: Option<(f64, Blurred)> = None;
         let mut best = (f64::INFINITY, layout.clone());
         for it in 0..opts.max_iterations {
             let frac = it as f64 / opts.max_iterations.max(1) as f64;
@@ -466,11 +938,20 @@ impl Problem {
             if blur_cache.as_ref().is_none_or(|(b, _)| *b != blur) {
                 blur_cache = Some((blur, self.blurred(blur)));
             }
-            let (loss, grad) = self.loss_and_grad(&layout, blur, &blur_cache.as_ref().unwrap().1);
+            let blurred = &blur_cache.as_ref().unwrap().1;
+            let (loss, grad) = self.loss_and_grad_batch(&layout, blur, blurred, Some(it));
             curve.push(loss);
-            // losses at different blurs are not comparable: keep the best of the sharp stage
-            if blur <= 0.5 && loss < best.0 {
-                best = (loss, layout.clone());
+            // losses at different blurs are not comparable: keep the best of the sharp stage,
+            // judged on every reading condition (a step's batch is only part of them)
+            if blur <= 0.5 && (it % 10 == 0 || it + 1 == opts.max_iterations) {
+                let full = if self.reading.is_some() {
+                    self.loss_and_grad(&layout, blur, blurred).0
+                } else {
+                    loss
+                };
+                if full < best.0 {
+                    best = (full, layout.clone());
+                }
             }
             if it % 5 == 0
                 && !progress(&Progress {
@@ -663,12 +1144,19 @@ impl Problem {
     /// (a hexagonal lattice, thinned by farthest-point sampling), mapped onto V1 — uniform
     /// coverage of the field, blind to the task and to vessels.
     pub fn coverage_layout(&self, device: Device, n: usize) -> Layout {
+        self.coverage_layout_in(device, n, 1.0)
+    }
+
+    /// The coverage layout over the central `fraction` of the field of view (the same centre,
+    /// `fraction` of its width and height): uniform coverage of a smaller field.
+    pub fn coverage_layout_in(&self, device: Device, n: usize, fraction: f64) -> Layout {
         let mut placements = Vec::new();
-        let (x0, y0) = self.grid.origin();
-        let (w, h) = (
-            self.grid.fov_deg,
-            self.grid.pixel_deg() * self.grid.height as f64,
-        );
+        let field = Grid {
+            fov_deg: self.grid.fov_deg * fraction,
+            ..self.grid
+        };
+        let (x0, y0) = field.origin();
+        let (w, h) = (field.fov_deg, field.pixel_deg() * field.height as f64);
         for (hemi, count) in self.split(n) {
             let Some(dom) = self.domain(hemi) else {
                 continue;
@@ -798,13 +1286,17 @@ mod tests {
     use crate::planning::plan::{self, PlanConfig};
 
     /// The analytic gradient through the map-based retinotopy (positions, piecewise-constant
-    /// Jacobians, magnification) and the vessel margin equals central finite differences.
+    /// Jacobians, magnification), the pixel error, the reading term and the vessel margin
+    /// equals central finite differences.
     #[test]
     fn gradient_through_map_retinotopy_matches_finite_differences() {
         let scene = crate::brain::fsaverage5::scene().unwrap();
         let mut cfg = PlanConfig::try_embedded_default().unwrap();
         cfg.tasks.images = false;
         cfg.tasks.letters = vec!["A".into(), "O".into()];
+        cfg.objective.letters = 1.0;
+        cfg.objective.reading = 1.0;
+        cfg.objective.reading_conditions = 2;
         cfg.field.size = 48;
         cfg.field.optimize_size = 48;
         cfg.electrodes.count = 12;

@@ -11,14 +11,14 @@ use super::domain::Domain;
 use super::electrodes::{Device, Placement};
 use super::optimize::{Layout, OptOptions, Problem, Scores, Vessels};
 use super::tasks;
-use super::template;
 use crate::brain::Hemisphere;
 use crate::brain::scene::Scene;
 use crate::brain::surface::SurfaceKind;
 use crate::brain::vessels::{VesselGraph, VesselIndex};
-use crate::percept::maps::{self, RetinoMaps};
+use crate::percept::maps::RetinoMaps;
 use crate::percept::phosphene::{Dynaphos, Model};
 use crate::percept::render::Grid;
+use crate::percept::resolve;
 use crate::percept::retinotopy::WedgeDipole;
 
 /// The whole configuration (`assets/plan.toml` is the default). Unknown keys are errors.
@@ -32,6 +32,66 @@ pub struct PlanConfig {
     pub constraints: Constraints,
     pub tasks: TaskConfig,
     pub optimizer: OptOptions,
+    pub objective: ObjectiveConfig,
+    pub evaluation: EvaluationConfig,
+}
+
+/// What the optimiser minimises (`[objective]`): weights of the terms and the reading term's
+/// training distribution. See `docs/prosthesis-model.md`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ObjectiveConfig {
+    /// weight of the letter-discriminability term (`optimize::ReadingTask`); 0 turns it off
+    pub reading: f64,
+    /// weight of the pixel error on `[tasks] letters`
+    pub letters: f64,
+    /// weight of the pixel error on the natural images (bundled and `user_images`)
+    pub images: f64,
+    /// reading term: training conditions (letter size and position pairs), drawn once
+    pub reading_conditions: usize,
+    /// reading term: letter sizes (cap height, degrees), log-uniform between these
+    pub reading_sizes_deg: [f64; 2],
+    /// reading term: letter centres uniform in a disc of this radius about fixation (degrees)
+    pub reading_radius_deg: f64,
+    /// reading term: the observer noise it assumes (per 0.05° pixel, as `[evaluation.observer]`)
+    pub reading_noise: f64,
+}
+
+impl Default for ObjectiveConfig {
+    fn default() -> Self {
+        ObjectiveConfig {
+            reading: 1.0,
+            letters: 0.0,
+            images: 0.25,
+            reading_conditions: 10,
+            reading_sizes_deg: [1.5, 5.0],
+            reading_radius_deg: 2.2,
+            reading_noise: 1.0,
+        }
+    }
+}
+
+/// What the report measures besides the training tasks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvaluationConfig {
+    /// the `reading` block: held-out letters read by the ideal and naive observers
+    /// (`planning::reading`, `planning::evaluate`)
+    pub reading: bool,
+    /// also the electrode equivalent and the robustness checks (jitter, dropout)
+    pub full: bool,
+    /// the observers, sizes, positions, trials and bootstrap
+    pub observer: super::reading::ReadingOptions,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        EvaluationConfig {
+            reading: true,
+            full: true,
+            observer: Default::default(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,7 +101,8 @@ pub struct SceneConfig {
     /// A FreeSurfer subject directory or fMRIPrep anat folder to plan on (none: the embedded
     /// fsaverage5). Read by the CLI, which loads it before planning.
     pub subject: Option<PathBuf>,
-    /// "auto" (the subject's or scene's maps when there are any, else the template),
+    /// "auto" (per hemisphere: its own loaded maps when it has any, else the template — the
+    /// rule of `percept::resolve`),
     /// "template", a layer group ("benson14", "inferred"), or "ANGLE,ECCEN,VAREA[,SIGMA]"
     /// (layer names, or files the CLI loads)
     pub retinotopy: String,
@@ -80,6 +141,9 @@ pub struct ElectrodeConfig {
     pub device: String,
     /// number of devices (the insertion budget for arrays and threads)
     pub count: usize,
+    /// threads: contacts per thread (default 32, 50 µm apart)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -135,6 +199,7 @@ impl Default for ElectrodeConfig {
         ElectrodeConfig {
             device: "single".into(),
             count: 100,
+            contacts: None,
         }
     }
 }
@@ -187,6 +252,26 @@ impl PlanConfig {
         if self.scene.hemispheres.is_empty() {
             return Err("scene.hemispheres is empty".into());
         }
+        let o = &self.objective;
+        if ![o.reading, o.letters, o.images, o.reading_noise]
+            .iter()
+            .all(|w| w.is_finite() && *w >= 0.0)
+        {
+            return Err("objective weights and reading_noise must be ≥ 0".into());
+        }
+        if o.reading > 0.0
+            && !(o.reading_noise > 0.0
+                && (1..=64).contains(&o.reading_conditions)
+                && o.reading_sizes_deg[0] > 0.05
+                && o.reading_sizes_deg[1] >= o.reading_sizes_deg[0]
+                && o.reading_sizes_deg[1] <= 30.0
+                && (0.0..=20.0).contains(&o.reading_radius_deg))
+        {
+            return Err("objective: reading_conditions must be 1..64, reading_sizes_deg [lo, hi] with 0.05 < lo ≤ hi ≤ 30, reading_radius_deg 0..20, reading_noise > 0".into());
+        }
+        if o.reading == 0.0 && o.letters == 0.0 && o.images == 0.0 {
+            return Err("objective: every weight is 0 (nothing to optimise)".into());
+        }
         if !(self.field.fov_deg > 0.0 && self.field.fov_deg <= 90.0) {
             return Err(format!(
                 "field.fov_deg {} must be in (0, 90]",
@@ -220,7 +305,14 @@ impl PlanConfig {
         Ok(match self.electrodes.device.as_str() {
             "single" => Device::Single,
             "utah" => Device::utah(),
-            "thread" => Device::thread(),
+            "thread" => match self.electrodes.contacts {
+                None => Device::thread(),
+                Some(c) if (1..=256).contains(&c) => Device::Thread {
+                    contacts: c,
+                    spacing_mm: 0.05,
+                },
+                Some(c) => return Err(format!("electrodes.contacts {c} must be 1..256")),
+            },
             "orion" => Device::orion(),
             d => {
                 return Err(format!(
@@ -298,75 +390,6 @@ pub fn area_name(a: u8) -> &'static str {
     }
 }
 
-/// The retinotopy of one hemisphere as `choice` asks (see [`SceneConfig::retinotopy`]).
-pub fn retinotopy(scene: &Scene, hemi: Hemisphere, choice: &str) -> Result<RetinoMaps, String> {
-    let g = scene
-        .hemis
-        .get(&hemi)
-        .ok_or_else(|| format!("the scene has no {hemi:?} hemisphere"))?;
-    let groups = maps::layer_groups(scene);
-    let from_template = || {
-        let sphere = g.surfaces.get(&SurfaceKind::Sphere).ok_or_else(|| {
-            format!("{hemi:?} hemisphere: the retinotopy template needs the registered sphere (?h.sphere.reg)")
-        })?;
-        if let Some(s) = &scene.subject
-            && s.registered_sphere.get(&hemi) == Some(&false)
-        {
-            return Err(format!(
-                "{hemi:?} hemisphere: the retinotopy template needs ?h.sphere.reg (the registration to fsaverage); {} has only ?h.sphere — give the subject's own maps with --retinotopy",
-                s.path.display()
-            ));
-        }
-        Ok(template::evaluate(hemi, sphere))
-    };
-    match choice.trim() {
-        "template" => from_template(),
-        "auto" | "" => match groups.iter().find(|gr| gr.varea.is_some()) {
-            Some(gr) => maps::from_layers(scene, gr, hemi),
-            None => from_template(),
-        },
-        names if names.contains(',') => {
-            let parts: Vec<&str> = names.split(',').map(str::trim).collect();
-            if !(3..=4).contains(&parts.len()) {
-                return Err(format!(
-                    "retinotopy {names:?}: give ANGLE,ECCEN,VAREA[,SIGMA]"
-                ));
-            }
-            for p in &parts {
-                if scene.layer_by_name(p).is_none() {
-                    return Err(format!("retinotopy: no layer named {p:?} is loaded"));
-                }
-            }
-            let gr = maps::LayerGroup {
-                prefix: String::new(),
-                angle: parts[0].into(),
-                eccen: parts[1].into(),
-                varea: Some(parts[2].into()),
-                sigma: parts.get(3).map(|s| s.to_string()),
-            };
-            maps::from_layers(scene, &gr, hemi)
-        }
-        prefix => {
-            let gr = groups
-                .iter()
-                .find(|gr| gr.prefix == prefix)
-                .ok_or_else(|| {
-                    let have: Vec<String> =
-                        groups.iter().map(|g| format!("{:?}", g.prefix)).collect();
-                    format!(
-                        "retinotopy {prefix:?}: no such group of maps is loaded (loaded: {})",
-                        if have.is_empty() {
-                            "none".into()
-                        } else {
-                            have.join(", ")
-                        }
-                    )
-                })?;
-            maps::from_layers(scene, gr, hemi)
-        }
-    }
-}
-
 /// Build the retinotopy and planning domain of each requested hemisphere.
 pub fn hemispheres(
     scene: &Scene,
@@ -391,7 +414,7 @@ pub fn hemispheres(
                 get(SurfaceKind::White)?,
                 get(SurfaceKind::Sphere)?,
             );
-            let maps = retinotopy(scene, h, choice)?;
+            let maps = resolve::hemisphere(scene, h, choice, resolve::Need::Areas)?;
             let domain = Domain::new(&maps, areas, pial, white, sphere)?;
             Ok(Hemi {
                 hemi: h,
@@ -404,9 +427,7 @@ pub fn hemispheres(
 
 /// One line naming the retinotopy of the planned hemispheres.
 pub fn retinotopy_note(hemis: &[Hemi]) -> String {
-    let mut sources: Vec<&str> = hemis.iter().map(|h| h.maps.source.as_str()).collect();
-    sources.dedup();
-    sources.join("; ")
+    resolve::note(hemis.iter().map(|h| (h.hemi, h.maps.source.as_str())))
 }
 
 /// Generated vessels for the hemispheres of a scene (seeded); see `brain::vessel_gen`.
@@ -571,11 +592,38 @@ pub fn problem(
         }
         Ok(out)
     };
+    let o = &cfg.objective;
+    let opt_tasks = make_tasks(&opt_grid)?;
+    let task_weights = opt_tasks
+        .iter()
+        .map(|t| {
+            if t.name == "letters" {
+                o.letters
+            } else {
+                o.images
+            }
+        })
+        .collect();
+    let reading = (o.reading > 0.0)
+        .then(|| {
+            super::optimize::ReadingTask::new(
+                o.reading_conditions,
+                o.reading_sizes_deg,
+                o.reading_radius_deg,
+                cfg.field.centre_deg,
+                o.reading_noise,
+                o.reading,
+                cfg.optimizer.seed,
+            )
+        })
+        .transpose()?;
     Ok(Problem {
+        task_weights,
+        reading,
         domains: hemis.into_iter().map(|h| h.domain).collect(),
         vessels,
         tasks: make_tasks(&grid)?,
-        opt_tasks: make_tasks(&opt_grid)?,
+        opt_tasks,
         grid,
         opt_grid,
         model: cfg.phosphene_model()?,
@@ -653,7 +701,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub independent_snapped: Option<Scores>,
     pub iterations: usize,
+    /// the whole run: optimisation, the seed comparison and the reading evaluation
     pub seconds: f64,
+    /// the one optimisation that produced the plan (the figure `docs/planning.md` quotes)
+    pub optimize_seconds: f64,
     pub loss_curve: Vec<f64>,
     pub electrodes: Vec<ElectrodeOut>,
     /// the subject folder, or "fsaverage5 (embedded)"
@@ -669,6 +720,10 @@ pub struct Report {
     pub start: String,
     /// paired per-target comparison with the coverage baseline over several seeds
     pub comparison: super::compare::Comparison,
+    /// held-out letters and images read through every layout (`planning::evaluate`); absent
+    /// when `[evaluation] reading = false`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<super::evaluate::ReadingReport>,
 }
 
 /// Which vessels constrained the plan.
@@ -701,11 +756,11 @@ pub fn run(
 ) -> Result<(Report, SavedPlan), String> {
     let start = Instant::now();
     let areas = cfg.areas()?;
-    let hemis = hemispheres(scene, &cfg.scene.hemispheres, &cfg.scene.retinotopy, &areas)?;
-    let retinotopy_note = retinotopy_note(&hemis);
-    let (vessels, vessels_note, _) = load_vessels(cfg, scene)?;
-    check_vessels_near(&vessels, &hemis)?;
-    let p = problem(cfg, hemis, vessels)?;
+    let Built {
+        problem: p,
+        retinotopy: retinotopy_note,
+        vessels: vessels_note,
+    } = build(cfg, scene)?;
     let device = cfg.device()?;
     let n = cfg.electrodes.count;
     let coverage = p.coverage_layout(device, n);
@@ -744,9 +799,27 @@ pub fn run(
     } else {
         "coverage layout"
     };
+    let t_opt = Instant::now();
     let (best, curve) = p.optimize(&start_layout, &cfg.optimizer, progress);
+    let optimize_seconds = t_opt.elapsed().as_secs_f64();
     let independent_snapped = snapped.as_ref().map(|s| p.evaluate(s));
     let comparison = super::compare::compare(&p, &coverage, &start_layout, &best, &cfg.optimizer);
+    let reading = if cfg.evaluation.reading {
+        let extra: Vec<(&str, &Layout)> = snapped
+            .as_ref()
+            .map(|s| ("independent_snapped", s))
+            .into_iter()
+            .collect();
+        let seeds: Vec<(u64, Layout)> = comparison
+            .seeds
+            .iter()
+            .copied()
+            .zip(comparison.runs.iter().cloned())
+            .collect();
+        Some(reading_report(cfg, &p, &best, &extra, &seeds)?)
+    } else {
+        None
+    };
     let report = Report {
         percept_aware: p.evaluate(&best),
         coverage_baseline: p.evaluate(&coverage),
@@ -754,6 +827,7 @@ pub fn run(
         independent_snapped,
         iterations: curve.len(),
         seconds: start.elapsed().as_secs_f64(),
+        optimize_seconds,
         loss_curve: curve,
         electrodes: electrodes_of(&p, &best, &|q| export_point(scene, q)),
         subject: scene
@@ -768,6 +842,7 @@ pub fn run(
         vessels: vessels_note,
         coordinates: coordinates(scene),
         comparison,
+        reading,
     };
     let saved = SavedPlan {
         format: "cortexplorer-plan/1".into(),
@@ -777,6 +852,49 @@ pub fn run(
         layout: best,
     };
     Ok((report, saved))
+}
+
+/// A planning problem built on a scene, with what it was built from.
+pub struct Built {
+    pub problem: Problem,
+    /// which maps each hemisphere uses
+    pub retinotopy: String,
+    pub vessels: VesselsNote,
+}
+
+/// Build the problem a configuration describes on a scene: retinotopy and planning domain of
+/// each hemisphere, the vessels (checked to lie near the cortex), the tasks.
+pub fn build(cfg: &PlanConfig, scene: &Scene) -> Result<Built, String> {
+    let areas = cfg.areas()?;
+    let hemis = hemispheres(scene, &cfg.scene.hemispheres, &cfg.scene.retinotopy, &areas)?;
+    let retinotopy = retinotopy_note(&hemis);
+    let (vessels, note, _) = load_vessels(cfg, scene)?;
+    check_vessels_near(&vessels, &hemis)?;
+    Ok(Built {
+        problem: problem(cfg, hemis, vessels)?,
+        retinotopy,
+        vessels: note,
+    })
+}
+
+/// The reading report of a layout planned with `cfg` (its baselines built the same way as
+/// the report's: coverage and random of as many devices, the lattice from the configuration's
+/// cortical model).
+pub fn reading_report(
+    cfg: &PlanConfig,
+    p: &Problem,
+    layout: &Layout,
+    extra: &[(&str, &Layout)],
+    seeds: &[(u64, Layout)],
+) -> Result<super::evaluate::ReadingReport, String> {
+    use super::evaluate::{self, Depth, Layouts};
+    let layouts = Layouts::standard(p, layout, cfg.optimizer.seed, &cfg.wedge()?, extra);
+    let depth = if cfg.evaluation.full {
+        Depth::Full
+    } else {
+        Depth::Main
+    };
+    evaluate::report(p, layout, &layouts, &cfg.evaluation.observer, depth, seeds)
 }
 
 /// Are the scene's surfaces the embedded fsaverage5's?

@@ -37,6 +37,46 @@ pub const IMAGES: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// Natural images the planner never sees (`assets/images/held_out/`): the reading report's
+/// image scores.
+pub const HELD_OUT_IMAGES: &[(&str, &[u8])] = &[
+    (
+        "rocket",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/images/held_out/rocket.png"
+        )),
+    ),
+    (
+        "hubble_deep_field",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/images/held_out/hubble_deep_field.png"
+        )),
+    ),
+    (
+        "gravel",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/images/held_out/gravel.png"
+        )),
+    ),
+    (
+        "brick",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/images/held_out/brick.png"
+        )),
+    ),
+    (
+        "grass",
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/images/held_out/grass.png"
+        )),
+    ),
+];
+
 /// Default reading set: single letters of varied shape and two short words.
 pub const LETTERS: &[&str] = &[
     "A", "E", "H", "K", "N", "O", "R", "S", "X", "Z", "CAT", "SUN",
@@ -181,6 +221,186 @@ pub fn sample(grid: &Grid, img: &[f32], x: f64, y: f64) -> (f64, [f64; 2]) {
     (val, [dcx / px, -dcy / px])
 }
 
+/// The stimulus as an electrode encodes it: the image averaged over a Gaussian receptive field
+/// of σ `rf_deg` degrees at a field point (outside the grid counts as dark), and its gradient
+/// (per degree) w.r.t. the point. Below half a pixel this is the bilinear [`sample`].
+pub fn sample_rf(grid: &Grid, img: &[f32], x: f64, y: f64, rf_deg: f64) -> (f64, [f64; 2]) {
+    let (v, g, _) = sample_rf_with_size(grid, img, x, y, rf_deg);
+    (v, g)
+}
+
+/// [`sample_rf`] and the derivative of the value w.r.t. the field's σ (per degree; 0 below
+/// half a pixel).
+pub fn sample_rf_with_size(
+    grid: &Grid,
+    img: &[f32],
+    x: f64,
+    y: f64,
+    rf_deg: f64,
+) -> (f64, [f64; 2], f64) {
+    RfWindow::new(grid, x, y, rf_deg).sample(grid, img, x, y)
+}
+
+/// A receptive field's Gaussian weights on a grid (separable: one row and one column of
+/// weights), reusable for every image on that grid — the reading term samples 26 letters
+/// through the same fields.
+pub struct RfWindow {
+    /// None: below half a pixel (bilinear sampling)
+    win: Option<Window>,
+}
+
+struct Window {
+    c0: i64,
+    r0: i64,
+    step: i64,
+    /// per column / row of the window: offset from the centre (pixels) and weight
+    dx: Vec<f64>,
+    wx: Vec<f64>,
+    dy: Vec<f64>,
+    wy: Vec<f64>,
+    s: f64,
+    z: f64,
+    zs: f64,
+    d: f64,
+}
+
+impl RfWindow {
+    pub fn new(grid: &Grid, x: f64, y: f64, rf_deg: f64) -> RfWindow {
+        let d = grid.pixel_deg();
+        // (NaN included: no window)
+        if rf_deg.partial_cmp(&(0.5 * d)) != Some(std::cmp::Ordering::Greater) {
+            return RfWindow { win: None };
+        }
+        let (cx, cy) = grid.to_pixel(x, y);
+        let s = rf_deg / d;
+        // a wide field is sampled every `step` pixels (a third of σ: the weights stay smooth)
+        let step = ((s / 3.0).floor() as i64).max(1);
+        let r = (3.0 * s / step as f64).ceil() as i64 * step;
+        // the sampled columns/rows lie on the grid's own multiples of `step`, so moving the
+        // field moves the weights, not the pixels sampled (smooth in the centre)
+        let (c0, r0) = (
+            ((cx - r as f64) / step as f64).floor() as i64 * step,
+            ((cy - r as f64) / step as f64).floor() as i64 * step,
+        );
+        let n = (2 * r / step + 2) as usize;
+        let k = 1.0 / (2.0 * s * s);
+        let dx: Vec<f64> = (0..n).map(|i| (c0 + i as i64 * step) as f64 - cx).collect();
+        let dy: Vec<f64> = (0..n).map(|i| (r0 + i as i64 * step) as f64 - cy).collect();
+        let wx: Vec<f64> = dx.iter().map(|v| (-v * v * k).exp()).collect();
+        let wy: Vec<f64> = dy.iter().map(|v| (-v * v * k).exp()).collect();
+        // z = Σw and Σw·r² over the whole window (outside the grid counts as dark)
+        let (sx, sy) = (wx.iter().sum::<f64>(), wy.iter().sum::<f64>());
+        let sx2: f64 = wx.iter().zip(&dx).map(|(w, v)| w * v * v).sum();
+        let sy2: f64 = wy.iter().zip(&dy).map(|(w, v)| w * v * v).sum();
+        RfWindow {
+            win: Some(Window {
+                c0,
+                r0,
+                step,
+                dx,
+                wx,
+                dy,
+                wy,
+                s,
+                z: sx * sy,
+                zs: sx2 * sy + sx * sy2,
+                d,
+            }),
+        }
+    }
+
+    /// The image averaged over the field, its gradient w.r.t. the field's centre (per degree)
+    /// and its derivative w.r.t. σ (per degree). (`x`, `y`) is the centre (for the bilinear
+    /// case).
+    pub fn sample(&self, grid: &Grid, img: &[f32], x: f64, y: f64) -> (f64, [f64; 2], f64) {
+        let Some(w) = &self.win else {
+            let (v, g) = sample(grid, img, x, y);
+            return (v, g, 0.0);
+        };
+        if w.z <= 0.0 {
+            return (0.0, [0.0, 0.0], 0.0);
+        }
+        let (gw, gh) = (grid.width as i64, grid.height as i64);
+        let (mut v, mut gx, mut gy, mut vs) = (0.0, 0.0, 0.0, 0.0);
+        for (j, (&wyj, &dyj)) in w.wy.iter().zip(&w.dy).enumerate() {
+            let row = w.r0 + j as i64 * w.step;
+            if row < 0 || row >= gh || wyj < 1e-12 {
+                continue;
+            }
+            let line = &img[row as usize * grid.width..(row as usize + 1) * grid.width];
+            // columns of the window inside the grid
+            let i0 = ((-w.c0 + w.step - 1).max(0) / w.step) as usize;
+            let i1 = ((gw - 1 - w.c0).div_euclid(w.step) + 1)
+                .min(w.wx.len() as i64)
+                .max(0) as usize;
+            let (mut a, mut ax, mut ax2) = (0.0, 0.0, 0.0);
+            for i in i0..i1 {
+                let p = line[(w.c0 + i as i64 * w.step) as usize] as f64;
+                if p == 0.0 {
+                    continue;
+                }
+                let t = w.wx[i] * p;
+                a += t;
+                ax += t * w.dx[i];
+                ax2 += t * w.dx[i] * w.dx[i];
+            }
+            v += wyj * a;
+            gx += wyj * ax;
+            gy += wyj * dyj * a;
+            vs += wyj * (ax2 + dyj * dyj * a);
+        }
+        let m = v / w.z;
+        let s2 = w.s * w.s;
+        // ∂w/∂cx = w·dx/s² (pixels → degrees: columns grow with x, rows as y falls);
+        // ∂m/∂s = (Σ w r² p − m Σ w r²) / (s³ z)
+        let dm_ds = (vs - m * w.zs) / (s2 * w.s) / w.z;
+        (m, [gx / s2 / w.z / w.d, -gy / s2 / w.z / w.d], dm_ds / w.d)
+    }
+}
+
+/// Each electrode's receptive field (σ, degrees) for [`sample_rf`]: half the distance from its
+/// phosphene to the nearest other phosphene of the layout — the share of the field it stands
+/// for, as a camera image downsampled onto the implant — at least `floor[i]` (its phosphene's
+/// own size) and at most 1°.
+pub fn receptive_fields(points: &[(f64, f64)], floor: &[f64]) -> Vec<f64> {
+    receptive_fields_nn(points, floor)
+        .into_iter()
+        .map(|(rf, _)| rf)
+        .collect()
+}
+
+/// [`receptive_fields`] and, where the field is half the nearest-neighbour distance (not at
+/// the floor or the cap), that neighbour's index (for gradients).
+pub fn receptive_fields_nn(points: &[(f64, f64)], floor: &[f64]) -> Vec<(f64, Option<usize>)> {
+    use rstar::RTree;
+    use rstar::primitives::GeomWithData;
+    // a k-d query per point (1,000 electrodes: a million distance pairs would be the brute force)
+    let tree = RTree::bulk_load(
+        points
+            .iter()
+            .enumerate()
+            .map(|(j, p)| GeomWithData::new([p.0, p.1], j))
+            .collect(),
+    );
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (nn, j) = tree
+                .nearest_neighbor_iter_with_distance_2([p.0, p.1])
+                .find(|(q, _)| q.data != i)
+                .map_or((f64::INFINITY, usize::MAX), |(q, d2)| (d2.sqrt(), q.data));
+            let f = floor.get(i).copied().unwrap_or(0.0);
+            let half = 0.5 * nn;
+            if half > f && half < 1.0 && nn > 0.0 {
+                (half, Some(j))
+            } else {
+                (half.min(1.0).max(f), None)
+            }
+        })
+        .collect()
+}
+
 /// Separable Gaussian blur (σ in pixels), used to give the optimiser a smooth encoding signal.
 pub fn blur(grid: &Grid, img: &[f32], sigma_px: f64) -> Vec<f32> {
     if sigma_px < 0.3 {
@@ -190,21 +410,31 @@ pub fn blur(grid: &Grid, img: &[f32], sigma_px: f64) -> Vec<f32> {
     let k: Vec<f64> = (-r..=r)
         .map(|i| (-(i * i) as f64 / (2.0 * sigma_px * sigma_px)).exp())
         .collect();
-    let (w, h) = (grid.width as i64, grid.height as i64);
+    let (w, h) = (grid.width, grid.height);
+    let r = r as usize;
+    // one line of `len` samples `stride` apart; taps outside the image are left out and the
+    // kernel renormalised (no branch per tap: the valid tap range is computed per sample)
+    let line = |src: &[f32], out: &mut [f32], start: usize, stride: usize, len: usize| {
+        for x in 0..len {
+            let lo = r.saturating_sub(x);
+            let hi = (2 * r).min(len - 1 + r - x);
+            let (mut s, mut n) = (0.0f64, 0.0f64);
+            for (j, kv) in k.iter().enumerate().take(hi + 1).skip(lo) {
+                s += kv * src[start + (x + j - r) * stride] as f64;
+                n += kv;
+            }
+            out[start + x * stride] = (s / n) as f32;
+        }
+    };
     let pass = |src: &[f32], horizontal: bool| -> Vec<f32> {
         let mut out = vec![0f32; src.len()];
-        for y in 0..h {
+        if horizontal {
+            for y in 0..h {
+                line(src, &mut out, y * w, 1, w);
+            }
+        } else {
             for x in 0..w {
-                let (mut s, mut n) = (0.0, 0.0);
-                for (j, kv) in k.iter().enumerate() {
-                    let o = j as i64 - r;
-                    let (xx, yy) = if horizontal { (x + o, y) } else { (x, y + o) };
-                    if xx >= 0 && yy >= 0 && xx < w && yy < h {
-                        s += kv * src[(yy * w + xx) as usize] as f64;
-                        n += kv;
-                    }
-                }
-                out[(y * w + x) as usize] = (s / n) as f32;
+                line(src, &mut out, x, w, h);
             }
         }
         out
@@ -237,6 +467,81 @@ mod tests {
         // shrunk to fit: no ink in the outer columns
         for row in 0..64 {
             assert_eq!(word[row * 64], 0.0);
+        }
+    }
+
+    #[test]
+    fn receptive_field_sampling_averages_and_has_the_right_gradient() {
+        let g = Grid {
+            width: 64,
+            height: 64,
+            fov_deg: 8.0,
+            centre: [0.0, 0.0],
+        };
+        // a ramp in x: the average over a symmetric field is the value at its centre
+        let ramp: Vec<f32> = (0..g.len()).map(|i| (i % 64) as f32 / 63.0).collect();
+        let (v, grad) = sample_rf(&g, &ramp, 0.3, 0.2, 0.5);
+        let (b, _) = sample(&g, &ramp, 0.3, 0.2);
+        assert!((v - b).abs() < 0.01, "{v} {b}");
+        assert!(
+            (grad[0] - 1.0 / 63.0 / g.pixel_deg()).abs() < 0.03 * grad[0].abs(),
+            "{grad:?}"
+        );
+        // finite differences on a blob
+        let blob: Vec<f32> = (0..g.len())
+            .map(|i| {
+                let (x, y) = g.pixel_centre(i % 64, i / 64);
+                (-((x - 0.5).powi(2) + (y + 0.3).powi(2)) / 0.5).exp() as f32
+            })
+            .collect();
+        let (_, gr) = sample_rf(&g, &blob, 0.1, 0.2, 0.4);
+        let h = 1e-4;
+        let fx = (sample_rf(&g, &blob, 0.1 + h, 0.2, 0.4).0
+            - sample_rf(&g, &blob, 0.1 - h, 0.2, 0.4).0)
+            / (2.0 * h);
+        let fy = (sample_rf(&g, &blob, 0.1, 0.2 + h, 0.4).0
+            - sample_rf(&g, &blob, 0.1, 0.2 - h, 0.4).0)
+            / (2.0 * h);
+        assert!(
+            (gr[0] - fx).abs() < 0.02 * fx.abs().max(1e-3),
+            "{gr:?} vs {fx} {fy}"
+        );
+        assert!(
+            (gr[1] - fy).abs() < 0.02 * fy.abs().max(1e-3),
+            "{gr:?} vs {fx} {fy}"
+        );
+        let (_, _, ds) = sample_rf_with_size(&g, &blob, 0.1, 0.2, 0.4);
+        let fs = (sample_rf(&g, &blob, 0.1, 0.2, 0.4 + h).0
+            - sample_rf(&g, &blob, 0.1, 0.2, 0.4 - h).0)
+            / (2.0 * h);
+        assert!((ds - fs).abs() < 0.02 * fs.abs().max(1e-3), "{ds} vs {fs}");
+        // a thin line half a field away still lights an electrode that point sampling misses
+        let line: Vec<f32> = (0..g.len())
+            .map(|i| if i % 64 == 40 { 1.0 } else { 0.0 })
+            .collect();
+        let (x_line, _) = g.pixel_centre(40, 0);
+        assert_eq!(sample(&g, &line, x_line - 0.3, 0.0).0, 0.0);
+        assert!(sample_rf(&g, &line, x_line - 0.3, 0.0, 0.4).0 > 0.05);
+        // receptive fields: half the nearest-neighbour distance, floored, capped
+        let rf = receptive_fields(&[(0.0, 0.0), (1.0, 0.0), (5.0, 5.0)], &[0.1, 0.7, 0.0]);
+        assert_eq!(rf, vec![0.5, 0.7, 1.0]);
+    }
+
+    #[test]
+    fn a_receptive_field_off_the_grid_samples_nothing() {
+        let g = Grid {
+            width: 32,
+            height: 32,
+            fov_deg: 4.0,
+            centre: [0.0, 0.0],
+        };
+        let img = vec![1f32; g.len()];
+        // fields centred far outside on every side, wide (strided) and narrow
+        for (x, y) in [(9.0, 0.0), (-9.0, 0.0), (0.0, 9.0), (0.0, -9.0), (2.3, 2.3)] {
+            for rf in [0.2, 1.0] {
+                let (v, _, _) = sample_rf_with_size(&g, &img, x, y, rf);
+                assert!((0.0..=1.0).contains(&v), "{x} {y} {rf}: {v}");
+            }
         }
     }
 

@@ -13,9 +13,9 @@
 //!   — a circular Gaussian at the vertex's visual-field position (x, y) with size
 //!   σ = σ₀ + s·eccentricity — evaluated over the stimulus grid (the image spans `fov_deg`
 //!   horizontally, centred on fixation) and normalised to sum 1. Positions come from the
-//!   scene's `angle`/`eccen` overlays when present (neuropythy's conventions, e.g. a user's
-//!   Benson-2014 maps, with `varea` 1–3 for V1–V3), else from the approximate V1 template of
-//!   the planner (`planning::template`: V1 only). Default sizes, approximately the linear
+//!   hemisphere's `angle`/`eccen` overlays when it has them (neuropythy's conventions, e.g. a
+//!   user's Benson-2014 maps, with `varea` 1–3 for V1–V3), else from the approximate V1–V3
+//!   template (`percept::template`), per hemisphere (`percept::resolve`). Default sizes, approximately the linear
 //!   size–eccentricity fits of Dumoulin & Wandell (2008, NeuroImage 39:647, Fig. 9) — V1
 //!   σ = 0.5° + 0.10·ecc, V2 0.6° + 0.15·ecc, V3 0.8° + 0.25·ecc — adjustable.
 
@@ -186,8 +186,8 @@ impl PrfSizes {
 #[derive(Clone, Debug, Default)]
 pub struct PrfModel {
     pub per_hemi: BTreeMap<Hemisphere, Vec<Option<Prf>>>,
-    /// where the positions came from
-    pub source: String,
+    /// where the positions came from, per hemisphere
+    pub source: BTreeMap<Hemisphere, String>,
     pub sizes: PrfSizes,
 }
 
@@ -196,7 +196,7 @@ impl PrfModel {
     pub fn from_field(
         per_hemi: BTreeMap<Hemisphere, Vec<Option<(FieldPoint, u8)>>>,
         sizes: PrfSizes,
-        source: &str,
+        source: BTreeMap<Hemisphere, String>,
     ) -> PrfModel {
         let per_hemi = per_hemi
             .into_iter()
@@ -217,9 +217,14 @@ impl PrfModel {
             .collect();
         PrfModel {
             per_hemi,
-            source: source.to_string(),
+            source,
             sizes,
         }
+    }
+
+    /// Where the positions came from, in one line (see `percept::resolve::note`).
+    pub fn source_note(&self) -> String {
+        crate::percept::resolve::note(self.source.iter().map(|(h, s)| (*h, s.as_str())))
     }
 
     pub fn prf(&self, h: Hemisphere, v: usize) -> Option<Prf> {
@@ -452,7 +457,7 @@ mod tests {
         let m = PrfModel::from_field(
             [(Hemisphere::Left, vec![Some((p, 1)), None])].into(),
             PrfSizes::default(),
-            "test",
+            [(Hemisphere::Left, "test".to_string())].into(),
         );
         let g = grid();
         let h = m.heatmap(Hemisphere::Left, 0, &g).unwrap();

@@ -1,60 +1,30 @@
-//! Routing models from a scene: the pRF model from the scene's retinotopy (its `angle` and
-//! `eccen` overlays, neuropythy conventions, with `varea` when loaded) or, without one, from
-//! the planner's approximate V1 template; and a file query map matched against the scene.
+//! Routing models from a scene: the pRF model from each hemisphere's retinotopy (its `angle`
+//! and `eccen` overlays, neuropythy conventions, with `varea` when loaded, or the built-in
+//! template where a hemisphere has none — `percept::resolve`); and a file query map matched
+//! against the scene.
 
 use std::collections::BTreeMap;
 
 use super::{PrfModel, PrfSizes, QueryMap};
 use crate::brain::scene::{LayerData, Scene};
 use crate::brain::{Hemisphere, SurfaceKind};
-use crate::percept::maps::field_from_angle;
+use crate::percept::resolve;
 
-/// The pRF model of every hemisphere of the scene.
+/// The pRF model of every hemisphere of the scene, each from its own retinotopy by the rule
+/// of [`crate::percept::resolve`] (`auto`: its loaded maps, else the template); the model says
+/// per hemisphere which was used.
 pub fn prf_model(scene: &Scene, sizes: PrfSizes) -> Result<PrfModel, String> {
     let hemis: Vec<Hemisphere> = scene.hemis.keys().copied().collect();
     if hemis.is_empty() {
         return Err("the pRF routing model needs a cortical surface".into());
     }
-    // the scene's own maps, by neuropythy-style names (angle/eccen, benson14_*, inferred_*)
-    let groups = crate::percept::maps::layer_groups(scene);
-    let complete = groups.iter().find(|g| {
-        hemis.iter().all(|h| {
-            scene.overlay_frame(&g.angle, *h).is_some()
-                && scene.overlay_frame(&g.eccen, *h).is_some()
-        })
-    });
-    if let Some(g) = complete {
-        let mut per_hemi = BTreeMap::new();
-        for &h in &hemis {
-            let angle = scene.overlay_frame(&g.angle, h).expect("checked");
-            let eccen = scene.overlay_frame(&g.eccen, h).expect("checked");
-            let varea = g.varea.as_deref().and_then(|v| scene.overlay_frame(v, h));
-            let f = (0..angle.len())
-                .map(|i| {
-                    let area = varea.map_or(1.0, |v| v[i]);
-                    let (a, e) = (angle[i] as f64, eccen[i] as f64);
-                    ((1.0..=3.0).contains(&area) && e > 0.0 && a.is_finite() && e.is_finite())
-                        .then(|| (field_from_angle(h, a, e), area as u8))
-                })
-                .collect();
-            per_hemi.insert(h, f);
-        }
-        return Ok(PrfModel::from_field(
-            per_hemi,
-            sizes,
-            &format!("the scene's retinotopy ({})", g.label()),
-        ));
-    }
     let mut per_hemi = BTreeMap::new();
-    for &h in &hemis {
-        let m = crate::planning::plan::retinotopy(scene, h, "template")?;
-        per_hemi.insert(h, (0..m.len()).map(|i| m.field(i)).collect());
+    let mut sources = BTreeMap::new();
+    for m in resolve::hemispheres(scene, &hemis, "auto", resolve::Need::Field)? {
+        per_hemi.insert(m.hemi, (0..m.len()).map(|i| m.field(i)).collect());
+        sources.insert(m.hemi, m.source);
     }
-    Ok(PrfModel::from_field(
-        per_hemi,
-        sizes,
-        crate::planning::template::SOURCE,
-    ))
+    Ok(PrfModel::from_field(per_hemi, sizes, sources))
 }
 
 /// A query map from a per-vertex overlay layer of the scene.
@@ -174,7 +144,7 @@ mod tests {
     fn v1_vertices_route_from_the_right_part_of_the_field() {
         let scene = crate::brain::fsaverage5::scene().unwrap();
         let m = prf_model(&scene, PrfSizes::default()).unwrap();
-        assert!(m.source.contains("approximate"));
+        assert!(m.source.values().all(|s| s.contains("approximate")));
         let grid = crate::percept::render::Grid {
             width: 64,
             height: 64,

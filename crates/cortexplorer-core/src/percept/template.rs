@@ -29,7 +29,7 @@
 //!
 //! The template covers eccentricities up to about 30° (the fitted region).
 
-use super::super::percept::maps::{RetinoMaps, polar_angle_deg};
+use super::maps::{RetinoMaps, polar_angle_deg};
 use crate::brain::Hemisphere;
 use crate::brain::surface::Surface;
 use crate::percept::retinotopy::WedgeDipole;
