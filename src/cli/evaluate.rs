@@ -342,14 +342,7 @@ pub fn plot(r: &ReadingReport, out: &Path) -> Result<(), String> {
                     (s, f.p(s))
                 })
                 .collect();
-            let label = match l.ideal.threshold_deg {
-                Some(t) => format!(
-                    "{name} ({:.2}°, {:.2} logMAR)",
-                    t,
-                    l.ideal.threshold_logmar.unwrap_or(f64::NAN)
-                ),
-                None => name.clone(),
-            };
+            let label = l.ideal.label(name);
             chart
                 .draw_series(LineSeries::new(curve, c.stroke_width(2)))
                 .map_err(|x| e(&x))?

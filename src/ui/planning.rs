@@ -542,13 +542,7 @@ fn reading_section(
                     .map(|(s, a)| [s.log10(), *a])
                     .collect();
                 // one legend entry per layout: its points, curve and threshold share the label
-                let label = match l.ideal.threshold_deg {
-                    Some(t) => format!(
-                        "{name}: {t:.2}° ({:.2} logMAR)",
-                        l.ideal.threshold_logmar.unwrap_or(f64::NAN)
-                    ),
-                    None => name.to_string(),
-                };
+                let label = l.ideal.label(name);
                 p.points(Points::new(label.clone(), pts).color(c).radius(2.5));
                 if let Some(f) = l.ideal.fit {
                     let (lo, hi) = (sizes[0].log10(), sizes[sizes.len() - 1].log10());

@@ -874,6 +874,19 @@ pub struct Curve {
     pub threshold_within_sizes: bool,
 }
 
+impl Curve {
+    /// A layout's legend entry: `name: 2.55° (1.49 logMAR)`, or the name without a threshold.
+    pub fn label(&self, name: &str) -> String {
+        match self.threshold_deg {
+            Some(t) => format!(
+                "{name}: {t:.2}° ({:.2} logMAR)",
+                self.threshold_logmar.unwrap_or(f64::NAN)
+            ),
+            None => name.to_string(),
+        }
+    }
+}
+
 /// Bootstrap replicates shared by every layout of a comparison: the letters drawn for each
 /// replicate (the trial redraws use the replicate's own seed).
 pub struct Replicates {
