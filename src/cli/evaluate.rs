@@ -310,14 +310,7 @@ pub fn plot(r: &ReadingReport, out: &Path) -> Result<(), String> {
         RGBColor(44, 160, 44),
         RGBColor(148, 103, 189),
     ];
-    let order = [
-        "percept_aware",
-        "coverage",
-        "coverage_central",
-        "lattice",
-        "random",
-        "independent_snapped",
-    ];
+    let order = crate::planning::evaluate::LAYOUT_ORDER;
     let mut names: Vec<&String> = r.layouts.keys().collect();
     names.sort_by_key(|n| order.iter().position(|o| o == n).unwrap_or(99));
     for (i, name) in names.into_iter().enumerate() {

@@ -515,13 +515,8 @@ fn reading_section(
         });
     }
     let sizes = &r.observer.options.sizes_deg;
-    let order = [
-        "percept_aware",
-        "coverage",
-        "coverage_central",
-        "lattice",
-        "random",
-    ];
+    // the single-contact layouts (the panel does not draw the snapped thread layout)
+    let order = &crate::planning::evaluate::LAYOUT_ORDER[..5];
     Plot::new("reading")
         .height(170.0)
         .allow_scroll(false)
@@ -531,7 +526,7 @@ fn reading_section(
         .include_y(0.0)
         .include_y(1.0)
         .show(ui, |p| {
-            for name in order {
+            for &name in order {
                 let Some(l) = r.layouts.get(name) else {
                     continue;
                 };

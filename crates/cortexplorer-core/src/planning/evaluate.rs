@@ -358,6 +358,16 @@ pub fn edge_correlation(a: &[f32], b: &[f32], w: usize, h: usize) -> f64 {
 /// than crowd its electrodes towards fixation?
 pub const CENTRAL: f64 = 0.5;
 
+/// The order every report and plot lists the layouts in (the plan first).
+pub const LAYOUT_ORDER: [&str; 6] = [
+    "percept_aware",
+    "coverage",
+    "coverage_central",
+    "lattice",
+    "random",
+    "independent_snapped",
+];
+
 /// The layouts of a report, by name, with their device counts.
 #[derive(Clone, Debug)]
 pub struct Layouts {

@@ -619,17 +619,7 @@ impl Problem {
                 })
                 .collect()
         };
-        for (l, g, gr) in parts {
-            total += l;
-            for (a, b) in grad.iter_mut().zip(g) {
-                for k in 0..N_PARAMS {
-                    a[k] += b[k];
-                }
-            }
-            for (a, b) in rf_grad.iter_mut().zip(gr) {
-                *a += b;
-            }
-        }
+        total += sum_parts(parts, &mut grad, &mut rf_grad);
         if let Some(r) = &self.reading {
             let n = r.conditions.len();
             let subset: Vec<usize> = match step {
@@ -841,19 +831,7 @@ impl Problem {
                 (r.weight * loss / n_cond, local, local_rf)
             })
             .collect();
-        let mut total = 0.0;
-        for (l, g, gr) in parts {
-            total += l;
-            for (a, b) in grad.iter_mut().zip(g) {
-                for k in 0..N_PARAMS {
-                    a[k] += b[k];
-                }
-            }
-            for (a, b) in rf_grad.iter_mut().zip(gr) {
-                *a += b;
-            }
-        }
-        total
+        sum_parts(parts, grad, rf_grad)
     }
 
     /// Blurred copies of the optimisation targets (σ in pixels of the optimisation grid; the
@@ -1278,6 +1256,28 @@ impl Problem {
 /// Timing helper for reports.
 pub fn seconds_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
+}
+
+/// Sum per-target (or per-condition) parts computed in parallel — (loss, device gradient,
+/// receptive-field gradient) — into the shared gradients; returns the summed loss.
+fn sum_parts(
+    parts: Vec<(f64, Vec<[f64; N_PARAMS]>, Vec<f64>)>,
+    grad: &mut [[f64; N_PARAMS]],
+    rf_grad: &mut [f64],
+) -> f64 {
+    let mut total = 0.0;
+    for (l, g, gr) in parts {
+        total += l;
+        for (a, b) in grad.iter_mut().zip(g) {
+            for k in 0..N_PARAMS {
+                a[k] += b[k];
+            }
+        }
+        for (a, b) in rf_grad.iter_mut().zip(gr) {
+            *a += b;
+        }
+    }
+    total
 }
 
 #[cfg(test)]
