@@ -112,7 +112,7 @@ impl Default for Lif {
     fn default() -> Self {
         Lif {
             tau_m: 0.020,
-            d: 200.0,
+            d: 50.0,
             t_ref: 0.002,
             tau_flash: 0.030,
             j: 0.5,

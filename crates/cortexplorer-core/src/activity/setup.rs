@@ -75,11 +75,11 @@ const WILSON_COWAN: &[ParamSpec] = &[
 ];
 const LIF: &[ParamSpec] = &[
     p("tau_m", 0.020, 0.002, 0.2, "s", true),
-    p("D", 200.0, 0.0, 2000.0, "mm²/s", false),
+    p("D", 50.0, 0.0, 2000.0, "mm²/s", false),
     p("t_ref", 0.002, 0.0, 0.02, "s", false),
     p("tau_flash", 0.030, 0.005, 0.3, "s", true),
     p("J", 0.5, 0.0, 1.5, "", false),
-    p("I0", 1.0, 0.0, 3.0, "", false),
+    p("I0", 1.2, 0.0, 3.0, "", false),
     p("spread", 0.05, 0.0, 0.5, "", false),
 ];
 

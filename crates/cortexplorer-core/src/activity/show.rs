@@ -9,7 +9,7 @@
 //! | wave | a bump at the occipital pole of each hemisphere | the same poles pulse every 0.5 s, each pulse zero-mean over its hemisphere (mass-weighted: a damped wave keeps its mean for ever, so plain bumps would lift the whole cortex into one colour): rings spread at c |
 //! | Kuramoto | seeded random phases | the oscillators keep turning while coupling forms patches and waves |
 //! | Wilson–Cowan | a **spiral pair**: each vertex on the model's own limit cycle at a phase that winds once around each of two points of the hemisphere (opposite senses), seen from the side | a phase singularity of an oscillatory medium rotates and persists |
-//! | LIF | seeded random potentials | vertices driven over threshold keep firing; spikelets spread it |
+//! | LIF | a **spiral pair** of potentials: V = 0.98·φ with φ the phase winding around two points (as Wilson–Cowan's) | every vertex fires on its own (I0 1.2, ≈ 27 Hz); the firing order keeps winding around the cores, so the firing sweeps round as rotating waves (neighbour correlation ≈ 0.9) instead of the cortex flashing as one |
 //!
 //! A sheet of limit-cycle oscillators coupled by diffusion (Wilson–Cowan with P = 1.25)
 //! synchronises from almost any start — the whole cortex then flashes as one, which is what
@@ -135,6 +135,18 @@ pub fn start(
                 pacemaker: None,
             },
         },
+        Model::Lif(_) => {
+            // the potential climbs to threshold with the phase: firing order winds around
+            // the two cores, so the volleys rotate (see the module docs)
+            let v: Vec<f32> = spiral_phase(positions, parts)
+                .iter()
+                .map(|p| 0.98 * p)
+                .collect();
+            ShowStart {
+                state: setup.initial(positions, 0, Some(&v)),
+                pacemaker: None,
+            }
+        }
         _ => ShowStart {
             state: setup.initial(positions, 0, None),
             pacemaker: None,
@@ -174,13 +186,12 @@ pub fn spread_sites(positions: &[[f32; 3]], k: usize) -> Vec<usize> {
     sites
 }
 
-/// E then I per vertex: each vertex at the phase `φ = θ₁ − θ₂` of the limit cycle, θ₁ and θ₂
-/// the angles (seen from the side, in the RAS y–z plane) about two points a third of the
-/// hemisphere's length apart on its anterior–posterior axis.
-fn spiral_pair(positions: &[[f32; 3]], parts: &[(usize, usize)], cycle: &[[f32; 2]]) -> Vec<f32> {
-    let n = positions.len();
-    let mut e = vec![0.0f32; n];
-    let mut i_pop = vec![0.0f32; n];
+/// A phase in [0, 1) per vertex that winds once around each of two points of each
+/// hemisphere, in opposite senses: `φ = (θ₁ − θ₂)/2π`, θ₁ and θ₂ the angles (seen from the
+/// side, in the RAS y–z plane) about two points a third of the hemisphere's length apart on
+/// its anterior–posterior axis.
+pub fn spiral_phase(positions: &[[f32; 3]], parts: &[(usize, usize)]) -> Vec<f32> {
+    let mut phase = vec![0.0f32; positions.len()];
     let tau = std::f32::consts::TAU;
     for &(off, len) in parts {
         if len == 0 {
@@ -199,14 +210,19 @@ fn spiral_pair(positions: &[[f32; 3]], parts: &[(usize, usize)], cycle: &[[f32; 
         for (j, p) in part.iter().enumerate() {
             let a1 = (p[2] - cores[0][1]).atan2(p[1] - cores[0][0]);
             let a2 = (p[2] - cores[1][1]).atan2(p[1] - cores[1][0]);
-            let phase = (a1 - a2).rem_euclid(tau) / tau;
-            let k = ((phase * cycle.len() as f32) as usize).min(cycle.len() - 1);
-            e[off + j] = cycle[k][0];
-            i_pop[off + j] = cycle[k][1];
+            phase[off + j] = (a1 - a2).rem_euclid(tau) / tau;
         }
     }
-    e.extend(i_pop);
-    e
+    phase
+}
+
+/// E then I per vertex: each vertex on the limit cycle at its [`spiral_phase`].
+fn spiral_pair(positions: &[[f32; 3]], parts: &[(usize, usize)], cycle: &[[f32; 2]]) -> Vec<f32> {
+    let phase = spiral_phase(positions, parts);
+    let at = |p: f32| cycle[((p * cycle.len() as f32) as usize).min(cycle.len() - 1)];
+    let mut s: Vec<f32> = phase.iter().map(|&p| at(p)[0]).collect();
+    s.extend(phase.iter().map(|&p| at(p)[1]));
+    s
 }
 
 impl WilsonCowan {
@@ -355,9 +371,14 @@ mod tests {
     }
 
     /// Every model, started as the viewer starts it on fsaverage5 (CPU twin, pacemaker beats
-    /// applied as the viewer applies them), shows a pattern — not one flat or saturated field —
-    /// that moves (a twentieth of it changes within 0.7 s; not a multiple of a pacemaker
-    /// period, which would see the same phase), after 2 s and (see below) 20 s simulated.
+    /// applied as the viewer applies them), shows a pattern that moves, after 2 s and (see
+    /// below) 20 s simulated. Sampled at ten instants 93 ms apart (not a multiple of a
+    /// pacemaker period or of the LIF volleys' ≈ 50 ms), each must be a pattern — not one flat
+    /// or saturated field — and over the ten, in each hemisphere, the pattern must outweigh
+    /// the hemisphere blinking together (the spatial spread at an instant exceeds the swing of
+    /// the spatial mean: a synchronised sheet flashing as one passes any single instant but
+    /// not this);
+    /// and a twentieth of the pattern changes within 0.74 s.
     #[test]
     fn every_model_shows_a_moving_pattern_after_2_and_20_seconds() {
         use super::super::laplacian::Laplacian;
@@ -406,41 +427,66 @@ mod tests {
             } else {
                 &[2.0, 20.0]
             };
+            let mean_sd = |v: &[f32]| {
+                let m = v.iter().map(|x| *x as f64).sum::<f64>() / v.len() as f64;
+                let var = v.iter().map(|x| (*x as f64 - m).powi(2)).sum::<f64>() / v.len() as f64;
+                (m, var.sqrt())
+            };
             for &at in times {
-                advance(&mut state, &mut t, at);
-                let a = setup.display(&state, n);
-                advance(&mut state, &mut t, at + 0.7);
-                let b = setup.display(&state, n);
-                let (lo, hi) = follow_range(&setup, &a, range, 1.0);
-                range = Some((lo, hi));
-                let norm: Vec<f32> = a
-                    .iter()
-                    .map(|v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0))
-                    .collect();
-                let mean = norm.iter().sum::<f32>() / n as f32;
-                let sd = (norm.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / n as f32).sqrt();
-                let saturated = norm.iter().filter(|v| **v >= 0.95).count() as f32 / n as f32;
-                // how much of the pattern changed in 0.7 s: the L1 change over the L1 size of
+                let (mut means, mut spreads) = (Vec::new(), Vec::new());
+                let mut shown = Vec::new();
+                for k in 0..10 {
+                    advance(&mut state, &mut t, at + 0.093 * k as f64);
+                    let a = setup.display(&state, n);
+                    assert!(
+                        a.iter().all(|v| v.is_finite()),
+                        "{model} at {t:.2} s: not finite"
+                    );
+                    let (lo, hi) = follow_range(&setup, &a, range, 1.0);
+                    range = Some((lo, hi));
+                    let norm: Vec<f32> = a
+                        .iter()
+                        .map(|v| ((v - lo) / (hi - lo)).clamp(0.0, 1.0))
+                        .collect();
+                    let sd = mean_sd(&norm).1;
+                    let saturated = norm.iter().filter(|v| **v >= 0.95).count() as f64 / n as f64;
+                    assert!(
+                        sd > 0.08,
+                        "{model} at {t:.2} s: a flat field (sd {sd} of the range)"
+                    );
+                    assert!(
+                        saturated < 0.5,
+                        "{model} at {t:.2} s: {saturated} of the cortex saturated"
+                    );
+                    // per hemisphere: two hemispheres flashing out of step are no pattern
+                    let (m, spread): (Vec<f64>, Vec<f64>) = offsets
+                        .iter()
+                        .map(|&(o, len)| mean_sd(&a[o..o + len]))
+                        .unzip();
+                    means.push(m);
+                    spreads.push(spread);
+                    shown.push(a);
+                }
+                for h in 0..offsets.len() {
+                    let spread = spreads.iter().map(|s| s[h]).sum::<f64>() / spreads.len() as f64;
+                    let m: Vec<f32> = means.iter().map(|m| m[h] as f32).collect();
+                    let (_, swing) = mean_sd(&m);
+                    assert!(
+                        spread > swing,
+                        "{model} at {at} s, hemisphere {h}: the cortex blinks as one (spatial \
+                         spread {spread:.4}, swing of the mean {swing:.4})"
+                    );
+                }
+                // how much of the pattern changed in 0.74 s (8 instants): the L1 change over the L1 size of
                 // the pattern (its departure from the field's mean)
+                let (a, b) = (&shown[0], &shown[8]);
                 let mean_a = a.iter().sum::<f32>() / n as f32;
-                let change: f32 = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum();
+                let change: f32 = a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum();
                 let size: f32 = a.iter().map(|x| (x - mean_a).abs()).sum();
                 let moved = change / size.max(1e-20);
                 assert!(
-                    a.iter().chain(&b).all(|v| v.is_finite()),
-                    "{model} at {at} s: not finite"
-                );
-                assert!(
-                    sd > 0.08,
-                    "{model} at {at} s: a flat field (sd {sd} of the range)"
-                );
-                assert!(
-                    saturated < 0.5,
-                    "{model} at {at} s: {saturated} of the cortex saturated"
-                );
-                assert!(
                     moved > 0.05,
-                    "{model} at {at} s: still ({moved} of the pattern changed in 0.7 s)"
+                    "{model} at {at} s: still ({moved} of the pattern changed in 0.74 s)"
                 );
             }
         }

@@ -1350,7 +1350,10 @@ impl Scene {
     }
 
     /// The same for a live layer ([`Layer::live`]): new values do not repaint the other
-    /// layers (`color_rev` changes only when the layer is created).
+    /// layers (`color_rev` changes only when the layer is created). The range of `style`
+    /// (min, max, threshold) replaces the layer's each time — a live layer's colour range
+    /// follows what it shows (`activity::show::follow_range`) — until the user sets a style
+    /// by hand in the Layers panel (`auto_style` false), which then stays.
     pub fn set_live_layer(
         &mut self,
         name: &str,
@@ -1392,6 +1395,15 @@ impl Scene {
                     *p = per_hemi;
                 }
                 if live && layer.live {
+                    if let LayerData::Overlay {
+                        style: kept,
+                        auto_style: true,
+                        ..
+                    } = &mut layer.data
+                    {
+                        (kept.min, kept.max, kept.threshold) =
+                            (style.min, style.max, style.threshold);
+                    }
                     return;
                 }
                 layer.live = live;
@@ -1408,7 +1420,8 @@ impl Scene {
                     data: LayerData::Overlay {
                         per_hemi,
                         style,
-                        auto_style: false,
+                        // a live layer's range follows its values (see set_live_layer)
+                        auto_style: live,
                         frame: 0,
                     },
                 });
@@ -1518,6 +1531,37 @@ mod tests {
             style.clone(),
         );
         assert_eq!(s.color_rev, rev);
+        // the range follows the caller's (the activity's) ...
+        let moved = |min: f32| OverlayStyle {
+            min,
+            max: 0.9,
+            threshold: min + 0.01,
+            ..style.clone()
+        };
+        let range = |s: &Scene| match s.live_layer().map(|l| &l.data) {
+            Some(LayerData::Overlay { style: got, .. }) => (got.min, got.max, got.threshold),
+            _ => panic!("the live layer is an overlay"),
+        };
+        s.set_live_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![1.0; 3])],
+            moved(0.4),
+        );
+        assert_eq!(range(&s), (0.4, 0.9, 0.41));
+        // ... until the user sets a style by hand (the Layers panel clears auto_style)
+        if let Some(LayerData::Overlay { auto_style, .. }) =
+            s.layers.last_mut().map(|l| &mut l.data)
+        {
+            *auto_style = false;
+        }
+        s.set_live_layer(
+            "sim",
+            None,
+            vec![(Hemisphere::Left, vec![1.0; 3])],
+            moved(0.2),
+        );
+        assert_eq!(range(&s), (0.4, 0.9, 0.41));
         let sel = Selection {
             hemi: Hemisphere::Left,
             vertex: 0,
