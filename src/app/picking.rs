@@ -8,7 +8,7 @@ use bevy::window::PrimaryWindow;
 
 use super::camera::{MainCamera, UiCapture};
 use super::scene::{Drawn, ras_to_world};
-use super::shared::SceneDoc;
+use super::shared::{Notice, SceneDoc};
 use crate::brain::scene::Selection;
 use crate::brain::surface::{nearest_corner, ray_pick};
 
@@ -18,7 +18,7 @@ impl Plugin for PickingPlugin {
     fn build(&self, app: &mut App) {
         // Update: bevy_egui clears button state later in the frame when a panel takes the
         // pointer; `UiCapture` (from the previous frame's panels) tells us the same earlier.
-        app.add_systems(Update, (pick_on_click, clear_on_escape));
+        app.add_systems(Update, (pick_on_click, clear_on_escape, seed_maps).chain());
     }
 }
 
@@ -110,5 +110,17 @@ fn clear_on_escape(
 ) {
     if keys.just_pressed(KeyCode::Escape) && !capture.keyboard && doc.0.selection.is_some() {
         doc.0.selection = None;
+    }
+}
+
+/// A loaded connectome (CIFTI `dconn`, …) shows the selected vertex's row as a layer: read
+/// from disk when the selection moves (`Scene::update_seed_maps`).
+fn seed_maps(mut doc: ResMut<SceneDoc>, mut notices: MessageWriter<Notice>) {
+    let scene = &doc.bypass_change_detection().0;
+    if scene.selection.is_none() || scene.connectomes.iter().all(|c| c.shown == scene.selection) {
+        return;
+    }
+    if let Some(e) = doc.0.update_seed_maps() {
+        notices.write(Notice::error(e));
     }
 }

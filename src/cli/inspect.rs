@@ -111,6 +111,7 @@ pub fn describe(l: &Loaded) -> Value {
             m.insert("thumbnail".into(), json!([p.width, p.height]));
             m.insert("gallery_key".into(), json!(p.key));
         }
+        Content::Cifti(c) => describe_cifti(m, c),
         Content::Volume(vol) => {
             m.insert("dims".into(), json!(vol.shape));
             m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));
@@ -123,6 +124,82 @@ pub fn describe(l: &Loaded) -> Value {
         }
     }
     v
+}
+
+/// A CIFTI-2 file: `cifti_kind` (dscalar, dtseries, dlabel, pscalar, ptseries, dconn, …),
+/// `intent`, `shape` (dimension 0, dimension 1), `axes` (per dimension: its kind, length and
+/// what it holds — brain models with structure, type, offset, count and surface vertices;
+/// map names; label maps with their label counts; series start, step and unit; parcel
+/// names), and the value statistics of a loaded matrix.
+fn describe_cifti(m: &mut serde_json::Map<String, Value>, c: &crate::io::cifti::Cifti) {
+    use crate::io::cifti::{Axis, ModelKind};
+    m.insert("cifti_kind".into(), json!(c.kind()));
+    m.insert("intent".into(), json!(c.intent_name()));
+    m.insert("shape".into(), json!(c.data.shape()));
+    let axes: Vec<Value> = c
+        .axes
+        .iter()
+        .map(|ax| {
+            let mut a = json!({"kind": ax.kind(), "length": ax.len()});
+            let o = a.as_object_mut().unwrap();
+            match ax {
+                Axis::BrainModels(b) => {
+                    let models: Vec<Value> = b
+                        .models
+                        .iter()
+                        .map(|md| match &md.kind {
+                            ModelKind::Surface { n_vertices, .. } => json!({
+                                "structure": md.structure, "type": "surface",
+                                "offset": md.offset, "count": md.count,
+                                "surface_vertices": n_vertices,
+                            }),
+                            ModelKind::Voxels(_) => json!({
+                                "structure": md.structure, "type": "voxels",
+                                "offset": md.offset, "count": md.count,
+                            }),
+                        })
+                        .collect();
+                    o.insert("models".into(), json!(models));
+                    if let Some(v) = &b.volume {
+                        o.insert("volume_dims".into(), json!(v.dims));
+                    }
+                }
+                Axis::Scalars(names) => {
+                    o.insert("names".into(), json!(names));
+                }
+                Axis::Labels(maps) => {
+                    o.insert(
+                        "maps".into(),
+                        json!(
+                            maps.iter()
+                                .map(|l| json!({"name": l.name, "labels": l.table.len()}))
+                                .collect::<Vec<_>>()
+                        ),
+                    );
+                }
+                Axis::Series(sr) => {
+                    let (start, step) = sr.si();
+                    o.insert("start".into(), json!(start));
+                    o.insert("step".into(), json!(step));
+                    o.insert("unit".into(), json!(sr.unit));
+                }
+                Axis::Parcels(p) => {
+                    o.insert(
+                        "names".into(),
+                        json!(p.parcels.iter().map(|x| &x.name).collect::<Vec<_>>()),
+                    );
+                }
+            }
+            a
+        })
+        .collect();
+    m.insert("axes".into(), json!(axes));
+    match c.dense() {
+        Some(d) => insert_stats(m, &Stats::of(d.as_slice_memory_order().unwrap_or(&[]))),
+        None => {
+            m.insert("lazy".into(), json!(true));
+        }
+    }
 }
 
 fn insert_stats(m: &mut serde_json::Map<String, Value>, st: &Stats) {

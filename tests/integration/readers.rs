@@ -170,7 +170,8 @@ fn check(path: std::path::PathBuf, key: &str) {
         | Content::Picture(_)
         | Content::RoutingWeights(_)
         | Content::RegionMatrix(_)
-        | Content::Nodes(_) => {
+        | Content::Nodes(_)
+        | Content::Cifti(_) => {
             panic!("{key}: no nibabel reference for {}", l.content.kind())
         }
     }

@@ -3,7 +3,7 @@
 //! Neuroimaging file readers and writers with their own plain data types — the nibabel of
 //! Cortexplorer, usable by any Rust program: FreeSurfer surfaces, curv/morphometry, annot and
 //! label files; MGH/MGZ; GIFTI (every encoding; there is no other GIFTI crate); NIfTI-1/2;
-//! NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
+//! CIFTI-2; NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
 //! electrode lists; captions; pictures; region matrices and node files. It knows nothing of
 //! scenes, routing or planning. No Bevy, no egui.
 //!
@@ -45,6 +45,7 @@ pub use ndarray;
 pub use surface::{Hemisphere, Surface, SurfaceKind};
 
 pub mod captions;
+pub mod cifti;
 pub mod electrodes;
 pub mod freesurfer;
 pub mod gif;
@@ -114,6 +115,8 @@ pub enum Format {
     Gifti,
     Nifti1,
     Nifti2,
+    /// CIFTI-2 (`.dscalar.nii`, `.dtseries.nii`, `.dlabel.nii`, …): NIfTI-2 with the CIFTI XML
+    Cifti2,
     /// VesselGraph `*_nodes.csv` + `*_edges.csv`
     VesselGraphCsv,
     /// Voreen `.vvg` / `.vvg.gz`
@@ -148,6 +151,7 @@ impl Format {
             Format::Gifti => "gifti",
             Format::Nifti1 => "nifti1",
             Format::Nifti2 => "nifti2",
+            Format::Cifti2 => "cifti2",
             Format::VesselGraphCsv => "vesselgraph_csv",
             Format::Voreen => "voreen_vvg",
             Format::VtkPolyData => "vtk_polydata",
@@ -181,6 +185,8 @@ pub enum Content {
     RegionMatrix(crate::regions::RegionMatrix),
     /// region centres (BrainNet `.node`, TVB `centres.txt`)
     Nodes(crate::regions::Nodes),
+    /// a CIFTI-2 file: grayordinate or parcel maps, series, labels or a connectome
+    Cifti(Box<cifti::Cifti>),
 }
 
 impl Content {
@@ -197,6 +203,7 @@ impl Content {
             Content::RoutingWeights(_) => "routing_weights",
             Content::RegionMatrix(_) => "region_matrix",
             Content::Nodes(_) => "region_nodes",
+            Content::Cifti(_) => "cifti",
         }
     }
 }
@@ -250,6 +257,10 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
         return Ok(Format::FreeSurferLabel);
     }
     if name.ends_with(".nii") {
+        // CIFTI-2 by its name or its intent code: never a 6-D volume
+        if cifti::is_cifti_name(name) || cifti::sniff(src) {
+            return Ok(Format::Cifti2);
+        }
         return nifti::sniff_version(src);
     }
     if name.ends_with("_nodes.csv") || name.ends_with("_edges.csv") {
@@ -417,6 +428,7 @@ pub fn load_source_progress(
         }
         Format::Mgh => mgh::read(&src, limits).map_err(err)?,
         Format::Nifti1 | Format::Nifti2 => nifti::read(&src, limits).map_err(err)?,
+        Format::Cifti2 => Content::Cifti(Box::new(cifti::read(&src, limits).map_err(err)?)),
         Format::Gifti => {
             let g = gifti::read(&src, limits).map_err(err)?;
             if hemisphere.is_none() {

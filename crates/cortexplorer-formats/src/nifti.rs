@@ -32,6 +32,8 @@ pub struct Header {
     pub qoffset: [f64; 3],
     pub srow: [[f64; 4]; 3],
     pub xyzt_units: i32,
+    /// NIFTI_INTENT_* code (CIFTI-2 files use 3000–3099)
+    pub intent_code: i32,
 }
 
 /// Which NIfTI version a file is, from its `sizeof_hdr` field.
@@ -67,10 +69,11 @@ fn header_v1(bytes: &[u8]) -> Result<Header, FormatError> {
         qoffset: [h.quatern_x, h.quatern_y, h.quatern_z].map(|q| q as f64),
         srow: [h.srow_x, h.srow_y, h.srow_z].map(|r| r.map(|x| x as f64)),
         xyzt_units: h.xyzt_units as i32,
+        intent_code: h.intent_code as i32,
     })
 }
 
-fn header_v2(b: &[u8]) -> Result<Header, FormatError> {
+pub(crate) fn header_v2(b: &[u8]) -> Result<Header, FormatError> {
     if b.len() < 540 {
         return Err(FormatError::Truncated(
             "NIfTI-2 header needs 540 bytes".into(),
@@ -127,11 +130,12 @@ fn header_v2(b: &[u8]) -> Result<Header, FormatError> {
         qoffset: [f64_at(376), f64_at(384), f64_at(392)],
         srow: std::array::from_fn(|r| std::array::from_fn(|c| f64_at(400 + 32 * r + 8 * c))),
         xyzt_units: i32_at(500),
+        intent_code: i32_at(504),
     })
 }
 
 /// (bytes per value, nibabel dtype name) for a NIfTI datatype code.
-fn dtype(code: i16) -> Result<(usize, &'static str), FormatError> {
+pub(crate) fn dtype(code: i16) -> Result<(usize, &'static str), FormatError> {
     Ok(match code {
         2 => (1, "uint8"),
         4 => (2, "int16"),
@@ -149,7 +153,7 @@ fn dtype(code: i16) -> Result<(usize, &'static str), FormatError> {
     })
 }
 
-fn decode(raw: &[u8], code: i16, little: bool) -> Vec<f32> {
+pub(crate) fn decode(raw: &[u8], code: i16, little: bool) -> Vec<f32> {
     macro_rules! conv {
         ($t:ty, $n:expr) => {
             raw.chunks_exact($n)
@@ -413,6 +417,7 @@ mod tests {
             qoffset: [0.; 3],
             srow: [[0.; 4]; 3],
             xyzt_units: 0,
+            intent_code: 0,
         };
         let a = h.affine(&[4, 5, 7]).unwrap();
         assert_eq!(a[0], [-2., 0., 0., 3.]);

@@ -35,12 +35,14 @@ impl Hemisphere {
             || name.contains("left")
             || name.contains("hemi-l")
             || name.contains("_lh")
-            || name.contains(".lh.");
+            || name.contains(".lh.")
+            || name.contains(".l.");
         let right = name.starts_with("rh.")
             || name.contains("right")
             || name.contains("hemi-r")
             || name.contains("_rh")
-            || name.contains(".rh.");
+            || name.contains(".rh.")
+            || name.contains(".r.");
         match (left, right) {
             (true, false) => Some(Hemisphere::Left),
             (false, true) => Some(Hemisphere::Right),

@@ -23,6 +23,9 @@ use super::paint::{self, LabelMode, Layer as PaintLayer, OverlayStyle};
 use super::surface::{Hemisphere, Surface, SurfaceKind, blend_positions, vertex_normals};
 use crate::io::{Content, Loaded};
 
+mod cifti;
+pub use cifti::Connectome;
+
 /// The surfaces of one hemisphere (all with the same vertex count).
 #[derive(Clone, Debug, Default)]
 pub struct HemiGeometry {
@@ -173,6 +176,8 @@ pub struct Scene {
     pub subject: Option<std::sync::Arc<crate::brain::subject::SubjectInfo>>,
     /// A vessel segmentation (mask) shown as its wall; the planner avoids it when chosen.
     pub vessel_mask: Option<VesselMaskSet>,
+    /// Connectomes (CIFTI `dconn`, …) kept on disk, read a row at a time (`scene::cifti`).
+    pub connectomes: Vec<cifti::Connectome>,
     next_id: u64,
 }
 
@@ -443,6 +448,7 @@ impl Scene {
             Content::RegionMatrix(m) => Ok(Added::note(self.add_region_matrix(from.what, m))),
             Content::Nodes(n) => self.add_region_nodes(n, &from),
             Content::RoutingWeights(w) => self.add_routing_weights(w, &from),
+            Content::Cifti(c) => self.add_cifti(*c, &from),
             Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
                 unreachable!("add_data hands features' content back before this")
             }
