@@ -46,6 +46,14 @@ fn readers(c: &mut Criterion) {
         &fs5.join("sulc_left.gii.gz"),
     );
 
+    // an HCP-sized CIFTI-2 dtseries, written by `benches/side_by_side.py cifti` (nibabel)
+    let dt = root().join("bench-data/cifti/hcp91k.dtseries.nii");
+    if dt.exists() {
+        bench_file(c, "CIFTI-2 dtseries 91,282 × 1,200", &dt);
+    } else {
+        eprintln!("bench-data/cifti missing: `benches/side_by_side.py cifti` writes it");
+    }
+
     let s1 = root().join("bench-data/S1/pia_lh.gii");
     if !s1.exists() {
         eprintln!("bench-data/S1 missing: run benches/fetch_data.sh for the 150k-vertex surfaces");

@@ -10,7 +10,7 @@ peer is skipped, and said):
     pip install nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data
     pip install dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy   # optional: large (torch)
     benches/fetch_data.sh && cargo build --release
-    python benches/side_by_side.py
+    python benches/side_by_side.py [PART…]   # loading cifti percept simulation vessels
 
 What is timed (best of N unless said; files in the page cache):
 * surface / overlay loading — `nibabel.load` (GIFTI) or `nibabel.freesurfer.read_geometry` /
@@ -22,6 +22,8 @@ What is timed (best of N unless said; files in the page cache):
 * surface simulation — TVB `Generic2dOscillator` + local connectivity, Heun, on its
   `cortex_16384` surface, against `cortexplorer simulate --model wilson-cowan` on the same
   surface (exported to GIFTI), same number of steps, CPU;
+* CIFTI-2 — `nibabel.load(...).get_fdata()` of an HCP-sized dtseries (91,282 grayordinates ×
+  1,200 frames, generated into bench-data/cifti/) against `cortexplorer check` of it;
 * vessel-graph CSV — `pandas.read_csv(sep=';')` of a generated 1M-edge VesselGraph pair
   against `cortexplorer check` of it (parse, validate, build the graph).
 
@@ -220,6 +222,39 @@ def vessels():
     row("VesselGraph CSV pair, 1M edges (generated)", f"pandas {pd.__version__}", t_pd, cx_check(edges, 3))
 
 
+def cifti():
+    """An HCP-sized dense time series (91,282 grayordinates: 29,696 + 29,716 cortical vertices
+    of fs_LR 32k and 31,870 subcortical voxels of the 2 mm MNI grid, 1,200 frames of float32,
+    438 MB; generated values, written once by nibabel into bench-data/cifti/): nibabel's
+    `load().get_fdata()` against the app's reader (`check`: parse the XML, validate, read and
+    convert the matrix)."""
+    import nibabel as nib
+    import numpy as np
+    from nibabel import cifti2 as ci
+
+    d = f"{ROOT}/bench-data/cifti"
+    path = f"{d}/hcp91k.dtseries.nii"
+    if not os.path.exists(path):
+        os.makedirs(d, exist_ok=True)
+        rng = np.random.default_rng(0)
+        def surf(n_in, name):
+            m = np.zeros(32492, bool)
+            m[np.sort(rng.choice(32492, n_in, replace=False))] = True
+            return ci.BrainModelAxis.from_mask(m, name=name)
+        vol = np.zeros((91, 109, 91), bool)
+        vol.flat[np.sort(rng.choice(vol.size, 31870, replace=False))] = True
+        aff = np.array([[-2, 0, 0, 90], [0, 2, 0, -126], [0, 0, 2, -72], [0, 0, 0, 1.0]])
+        bm = surf(29696, "CortexLeft") + surf(29716, "CortexRight") + ci.BrainModelAxis.from_mask(vol, name="thalamus_left", affine=aff)
+        assert len(bm) == 91282
+        data = rng.standard_normal((1200, len(bm)), dtype=np.float32)
+        img = ci.Cifti2Image(data, header=(ci.SeriesAxis(0, 0.72, 1200, "second"), bm))
+        img.nifti_header.set_intent("ConnDenseSeries")
+        img.to_filename(path)
+    ver = f"nibabel {nib.__version__}"
+    row("read a 91k-grayordinate × 1,200-frame CIFTI-2 dtseries (438 MB, generated)", ver,
+        best(lambda: nib.load(path).get_fdata(), 3), cx_check(path, 3))
+
+
 def fmt(t):
     return f"{t * 1e6:.0f} µs" if t < 1e-3 else f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
 
@@ -227,7 +262,10 @@ def fmt(t):
 def main():
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} not found: cargo build --release first")
-    for part in (loading, percept, simulation, vessels):
+    only = sys.argv[1:]
+    for part in (loading, cifti, percept, simulation, vessels):
+        if only and part.__name__ not in only:
+            continue
         try:
             part()
         except Exception as e:  # a broken peer must not hide the other rows

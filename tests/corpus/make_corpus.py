@@ -715,6 +715,50 @@ def app_files():
     b.bad("no-name-column", "_electrodes.tsv", "x\ty\tz\n1\t2\t3\n")
     b.bad("blank-lines-only", "_electrodes.tsv", "\n\n\n")
 
+def ciftis():
+    """CIFTI-2: damage to the nibabel-written tests/data/cifti files (XML, indices, keys, sizes)."""
+    d = Folder("cifti")
+    src = lambda f: open(os.path.join(DATA, "cifti", f), "rb").read()
+    ok = src("test.dscalar.nii")
+    d.valid(".dscalar.nii", ok)
+    d.valid("-labels.dlabel.nii", src("test.dlabel.nii"))
+
+    def sub(b, old, new):
+        assert old in b, old
+        assert len(old) == len(new)
+        return b.replace(old, new, 1)
+
+    xml_end = ok.index(b"</Matrix>")
+    d.bad("xml-cut", ".dscalar.nii", ok[:xml_end] + b"\x00" * 20 + ok[xml_end + 20:])
+    d.bad("xml-not-xml", ".dscalar.nii", sub(ok, b"<CIFTI Version", b"<CIFTI Versi<n"))
+    d.bad("index-past-data", ".dscalar.nii",
+          sub(ok, b'IndexOffset="10" IndexCount="8"', b'IndexOffset="10" IndexCount="9"'))
+    d.bad("models-overlap", ".dscalar.nii",
+          sub(ok, b'IndexOffset="10" IndexCount="8"', b'IndexOffset="09" IndexCount="8"'))
+    d.bad("vertex-past-surface", ".dscalar.nii",
+          sub(ok, b'SurfaceNumberOfVertices="12"', b'SurfaceNumberOfVertices="11"'))
+    d.bad("voxel-outside-volume", ".dscalar.nii", sub(ok, b'VolumeDimensions="4,5,3"', b'VolumeDimensions="4,5,2"'))
+    d.bad("unknown-index-type", ".dscalar.nii", sub(ok, b"CIFTI_INDEX_TYPE_SCALARS", b"CIFTI_INDEX_TYPE_SCALERS"))
+    d.bad("dimension-3", ".dscalar.nii", sub(ok, b'AppliesToMatrixDimension="0"', b'AppliesToMatrixDimension="3"'))
+    d.bad("label-key-missing", ".dlabel.nii", src("bad.missing_key.dlabel.nii"))
+    for n, cut in truncations(ok, (0.0, 0.1, 0.3, 0.6, 0.97)):
+        d.bad("cut%d" % n, ".dscalar.nii", cut)
+    hdr = bytearray(ok)
+    struct.pack_into("<q", hdr, 16 + 8 * 6, 1 << 40)  # dim[6]: a trillion grayordinates
+    d.bad("dims-huge", ".dscalar.nii", bytes(hdr))
+    hdr = bytearray(ok)
+    struct.pack_into("<q", hdr, 168, 560)  # vox_offset inside the XML
+    d.bad("vox-offset-in-xml", ".dscalar.nii", bytes(hdr))
+    hdr = bytearray(ok)
+    struct.pack_into("<i", hdr, 544, 1 << 30)  # the extension's size past the file
+    d.bad("extension-size-huge", ".dscalar.nii", bytes(hdr))
+    hdr = bytearray(ok)
+    hdr[540] = 0  # "no extensions"
+    d.bad("no-extension", ".dscalar.nii", bytes(hdr))
+    # a plain NIfTI-2 named like CIFTI
+    n2 = gzip.decompress(open(os.path.join(DATA, "nibabel", "example_nifti2.nii.gz"), "rb").read())
+    d.bad("plain-nifti2-named-dscalar", ".dscalar.nii", n2)
+
 
 def main():
     surfaces()
@@ -723,6 +767,7 @@ def main():
     labels()
     mghs()
     niftis()
+    ciftis()
     giftis()
     npys()
     tables()

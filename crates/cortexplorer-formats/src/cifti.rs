@@ -407,8 +407,9 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Cifti, FormatError> {
     let nd = h.dim[0];
     if !(5..=7).contains(&nd) || h.dim[1..5].iter().any(|&d| d != 1) {
         return Err(FormatError::Invalid(format!(
-            "dim {:?} is not a CIFTI-2 matrix (dim[1..4] must be 1, the matrix in dim[5] and dim[6])",
-            &h.dim[..nd.clamp(0, 7) as usize + 1]
+            "not a CIFTI-2 matrix: dim {:?}, intent code {} (CIFTI has dim[1..4] = 1, the matrix in dim[5] and dim[6], intent 3000–3099)",
+            &h.dim[..nd.clamp(0, 7) as usize + 1],
+            h.intent_code
         )));
     }
     let n0 = h.dim[5];
@@ -456,13 +457,25 @@ pub fn read(src: &Source, limits: &Limits) -> Result<Cifti, FormatError> {
         }),
         _ => {
             limits.check("CIFTI matrix", nbytes)?;
-            let raw = read_exact_growing(&mut stream, nbytes, "CIFTI matrix")?;
-            let mut v = nifti::decode(&raw, h.datatype, h.little_endian);
-            drop(raw);
-            if let Some((slope, inter)) = h.scaling()? {
-                for x in &mut v {
-                    *x = (*x as f64 * slope + inter) as f32;
+            let native_f32 = h.datatype == 16 && h.little_endian == cfg!(target_endian = "little");
+            let mut v = match file_len {
+                // the size was checked against the file: read straight into the values
+                Some(_) if native_f32 => {
+                    let mut v = crate::huge_pages(vec![0f32; n as usize]);
+                    stream
+                        .read_exact(bytemuck::cast_slice_mut(&mut v))
+                        .map_err(|e| FormatError::Truncated(format!("CIFTI matrix: {e}")))?;
+                    v
                 }
+                _ => {
+                    let raw = read_exact_growing(&mut stream, nbytes, "CIFTI matrix")?;
+                    nifti::decode(&raw, h.datatype, h.little_endian)
+                }
+            };
+            if let Some((slope, inter)) = h.scaling()? {
+                use rayon::prelude::*;
+                v.par_iter_mut()
+                    .for_each(|x| *x = (*x as f64 * slope + inter) as f32);
             }
             use ndarray::ShapeBuilder;
             Matrix::Dense(

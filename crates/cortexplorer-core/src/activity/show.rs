@@ -6,7 +6,7 @@
 //! | model | start | keeps moving because |
 //! |---|---|---|
 //! | diffusion | a Gaussian bump (σ 5 mm) | a pacemaker drops a new bump every 2 s, cycling over six places spread over the cortex (farthest-point order) |
-//! | wave | a bump at the occipital pole of each hemisphere | the same poles pulse every 0.5 s, each pulse zero-mean over its hemisphere (mass-weighted: a damped wave keeps its mean for ever, so plain bumps would lift the whole cortex into one colour): rings spread at c |
+//! | wave | bumps at six places spread over the cortex (farthest-point order) and at each hemisphere's occipital pole | the same places pulse every 0.5 s, each pulse zero-mean over its hemisphere (mass-weighted: a damped wave keeps its mean for ever, so plain bumps would lift the whole cortex into one colour): rings spread at c |
 //! | Kuramoto | seeded random phases | the oscillators keep turning while coupling forms patches and waves |
 //! | Wilson–Cowan | a **spiral pair**: each vertex on the model's own limit cycle at a phase that winds once around each of two points of the hemisphere (opposite senses), seen from the side | a phase singularity of an oscillatory medium rotates and persists |
 //! | LIF | a **spiral pair** of potentials: V = 0.98·φ with φ the phase winding around two points (as Wilson–Cowan's) | every vertex fires on its own (I0 1.2, ≈ 27 Hz); the firing order keeps winding around the cores, so the firing sweeps round as rotating waves (neighbour correlation ≈ 0.9) instead of the cortex flashing as one |
@@ -110,8 +110,17 @@ pub fn start(
             }
         }
         Model::Wave { .. } => {
+            // the occipital poles and six places spread over the cortex, so rings cross
+            // whatever side the camera shows
+            let mut sites = spread_sites(positions, 6);
+            sites.extend(
+                poles
+                    .iter()
+                    .filter(|p| !sites.contains(p))
+                    .collect::<Vec<_>>(),
+            );
             let pace = Pacemaker {
-                sites: poles,
+                sites,
                 period_s: 0.5,
                 sigma_mm: 5.0,
                 together: true,
