@@ -112,6 +112,17 @@ pub fn describe(l: &Loaded) -> Value {
             m.insert("gallery_key".into(), json!(p.key));
         }
         Content::Cifti(c) => describe_cifti(m, c),
+        Content::SourceEstimate(se) => {
+            m.insert("sources".into(), json!(se.vertices.len()));
+            m.insert("times".into(), json!(se.n_times()));
+            m.insert("tmin_s".into(), json!(se.tmin));
+            m.insert("tstep_s".into(), json!(se.tstep));
+            m.insert(
+                "max_vertex".into(),
+                json!(se.vertices.iter().max().copied().unwrap_or(0)),
+            );
+            insert_stats(m, &Stats::of(se.data.as_slice().unwrap_or(&[])));
+        }
         Content::Volume(vol) => {
             m.insert("dims".into(), json!(vol.shape));
             m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));

@@ -760,6 +760,25 @@ def ciftis():
     d.bad("plain-nifti2-named-dscalar", ".dscalar.nii", n2)
 
 
+def stcs():
+    """MNE .stc / .w: damage to the MNE-written tests/data/mne files."""
+    d = Folder("stc")
+    ok = open(os.path.join(DATA, "mne", "sparse-lh.stc"), "rb").read()
+    w = open(os.path.join(DATA, "mne", "sparse-lh.w"), "rb").read()
+    d.valid("-lh.stc", ok)
+    d.valid("-lh.w", w)
+    d.bad("vertex-count-huge", "-lh.stc", ok[:8] + struct.pack(">I", 0xFFFFFFFF) + ok[12:])
+    at = 12 + 4 * 40
+    d.bad("time-count-huge", "-lh.stc", ok[:at] + struct.pack(">I", 10 ** 6) + ok[at + 4:])
+    d.bad("overflow", "-lh.stc", ok[:8] + struct.pack(">I", 1 << 30) + ok[12:at] + struct.pack(">I", 1 << 30) + ok[at + 4:])
+    d.bad("tstep-nan", "-lh.stc", ok[:4] + struct.pack(">f", float("nan")) + ok[8:])
+    d.bad("zero-times", "-lh.stc", ok[:at] + struct.pack(">I", 0) + ok[at + 4:])
+    for n, cut in truncations(ok, (0.0, 0.01, 0.3, 0.9)):
+        d.bad("cut%d" % n, "-lh.stc", cut)
+    d.bad("w-count-huge", "-lh.w", w[:2] + b"\xff\xff\xff" + w[5:])
+    d.bad("w-cut", "-lh.w", w[:3])
+
+
 def main():
     surfaces()
     curvs()
@@ -768,6 +787,7 @@ def main():
     mghs()
     niftis()
     ciftis()
+    stcs()
     giftis()
     npys()
     tables()

@@ -171,7 +171,8 @@ fn check(path: std::path::PathBuf, key: &str) {
         | Content::RoutingWeights(_)
         | Content::RegionMatrix(_)
         | Content::Nodes(_)
-        | Content::Cifti(_) => {
+        | Content::Cifti(_)
+        | Content::SourceEstimate(_) => {
             panic!("{key}: no nibabel reference for {}", l.content.kind())
         }
     }

@@ -3,7 +3,7 @@
 //! Neuroimaging file readers and writers with their own plain data types — the nibabel of
 //! Cortexplorer, usable by any Rust program: FreeSurfer surfaces, curv/morphometry, annot and
 //! label files; MGH/MGZ; GIFTI (every encoding; there is no other GIFTI crate); NIfTI-1/2;
-//! CIFTI-2; NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
+//! CIFTI-2; MNE `.stc`/`.w`; NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
 //! electrode lists; captions; pictures; region matrices and node files. It knows nothing of
 //! scenes, routing or planning. No Bevy, no egui.
 //!
@@ -56,6 +56,7 @@ pub mod npy;
 pub mod picture;
 pub mod series_csv;
 pub mod source;
+pub mod stc;
 pub mod swc;
 pub mod vesselgraph;
 pub mod voreen;
@@ -117,6 +118,10 @@ pub enum Format {
     Nifti2,
     /// CIFTI-2 (`.dscalar.nii`, `.dtseries.nii`, `.dlabel.nii`, …): NIfTI-2 with the CIFTI XML
     Cifti2,
+    /// MNE source estimate `-lh.stc` / `-rh.stc`
+    Stc,
+    /// FreeSurfer/MNE `.w` values at vertices
+    WFile,
     /// VesselGraph `*_nodes.csv` + `*_edges.csv`
     VesselGraphCsv,
     /// Voreen `.vvg` / `.vvg.gz`
@@ -152,6 +157,8 @@ impl Format {
             Format::Nifti1 => "nifti1",
             Format::Nifti2 => "nifti2",
             Format::Cifti2 => "cifti2",
+            Format::Stc => "mne_stc",
+            Format::WFile => "w",
             Format::VesselGraphCsv => "vesselgraph_csv",
             Format::Voreen => "voreen_vvg",
             Format::VtkPolyData => "vtk_polydata",
@@ -187,6 +194,8 @@ pub enum Content {
     Nodes(crate::regions::Nodes),
     /// a CIFTI-2 file: grayordinate or parcel maps, series, labels or a connectome
     Cifti(Box<cifti::Cifti>),
+    /// values at a hemisphere's source vertices over time (MNE `.stc`, `.w`)
+    SourceEstimate(Box<stc::SourceEstimate>),
 }
 
 impl Content {
@@ -204,6 +213,7 @@ impl Content {
             Content::RegionMatrix(_) => "region_matrix",
             Content::Nodes(_) => "region_nodes",
             Content::Cifti(_) => "cifti",
+            Content::SourceEstimate(_) => "source_estimate",
         }
     }
 }
@@ -262,6 +272,12 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
             return Ok(Format::Cifti2);
         }
         return nifti::sniff_version(src);
+    }
+    if name.ends_with(".stc") {
+        return Ok(Format::Stc);
+    }
+    if name.ends_with(".w") {
+        return Ok(Format::WFile);
     }
     if name.ends_with("_nodes.csv") || name.ends_with("_edges.csv") {
         return Ok(Format::VesselGraphCsv);
@@ -429,6 +445,8 @@ pub fn load_source_progress(
         Format::Mgh => mgh::read(&src, limits).map_err(err)?,
         Format::Nifti1 | Format::Nifti2 => nifti::read(&src, limits).map_err(err)?,
         Format::Cifti2 => Content::Cifti(Box::new(cifti::read(&src, limits).map_err(err)?)),
+        Format::Stc => Content::SourceEstimate(Box::new(stc::read_stc(&src, limits).map_err(err)?)),
+        Format::WFile => Content::SourceEstimate(Box::new(stc::read_w(&src, limits).map_err(err)?)),
         Format::Gifti => {
             let g = gifti::read(&src, limits).map_err(err)?;
             if hemisphere.is_none() {

@@ -36,13 +36,15 @@ impl Hemisphere {
             || name.contains("hemi-l")
             || name.contains("_lh")
             || name.contains(".lh.")
-            || name.contains(".l.");
+            || name.contains(".l.")
+            || name.contains("-lh.");
         let right = name.starts_with("rh.")
             || name.contains("right")
             || name.contains("hemi-r")
             || name.contains("_rh")
             || name.contains(".rh.")
-            || name.contains(".r.");
+            || name.contains(".r.")
+            || name.contains("-rh.");
         match (left, right) {
             (true, false) => Some(Hemisphere::Left),
             (false, true) => Some(Hemisphere::Right),

@@ -24,6 +24,7 @@ use super::surface::{Hemisphere, Surface, SurfaceKind, blend_positions, vertex_n
 use crate::io::{Content, Loaded};
 
 mod cifti;
+mod stc;
 pub use cifti::Connectome;
 
 /// The surfaces of one hemisphere (all with the same vertex count).
@@ -449,6 +450,7 @@ impl Scene {
             Content::Nodes(n) => self.add_region_nodes(n, &from),
             Content::RoutingWeights(w) => self.add_routing_weights(w, &from),
             Content::Cifti(c) => self.add_cifti(*c, &from),
+            Content::SourceEstimate(se) => self.add_source_estimate(*se, &from),
             Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
                 unreachable!("add_data hands features' content back before this")
             }
