@@ -10,7 +10,7 @@ peer is skipped, and said):
     pip install nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data
     pip install dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy   # optional: large (torch)
     benches/fetch_data.sh && cargo build --release
-    python benches/side_by_side.py [PART…]   # loading cifti percept simulation vessels
+    python benches/side_by_side.py [PART…]   # loading cifti stc percept simulation vessels
 
 What is timed (best of N unless said; files in the page cache):
 * surface / overlay loading — `nibabel.load` (GIFTI) or `nibabel.freesurfer.read_geometry` /
@@ -24,6 +24,8 @@ What is timed (best of N unless said; files in the page cache):
   surface (exported to GIFTI), same number of steps, CPU;
 * CIFTI-2 — `nibabel.load(...).get_fdata()` of an HCP-sized dtseries (91,282 grayordinates ×
   1,200 frames, generated into bench-data/cifti/) against `cortexplorer check` of it;
+* MNE source estimates — `mne.read_source_estimate` of an ico-5 `.stc` pair (1,000 times,
+  generated into bench-data/stc/) against `cortexplorer check` of both files;
 * vessel-graph CSV — `pandas.read_csv(sep=';')` of a generated 1M-edge VesselGraph pair
   against `cortexplorer check` of it (parse, validate, build the graph).
 
@@ -255,6 +257,25 @@ def cifti():
         best(lambda: nib.load(path).get_fdata(), 3), cx_check(path, 3))
 
 
+def stc():
+    """An ico-5 source estimate pair on fsaverage (2 × 10,242 sources × 1,000 time points,
+    82 MB, generated into bench-data/stc/ by MNE): `mne.read_source_estimate` of the pair
+    against the app's reader of both files (`check`)."""
+    import mne
+    import numpy as np
+
+    d = f"{ROOT}/bench-data/stc"
+    stem = f"{d}/ico5"
+    if not os.path.exists(f"{stem}-lh.stc"):
+        os.makedirs(d, exist_ok=True)
+        v = [np.arange(10242), np.arange(10242)]
+        data = np.random.default_rng(0).standard_normal((20484, 1000)).astype(np.float32)
+        mne.SourceEstimate(data, v, tmin=0.0, tstep=0.001, subject="fsaverage").save(stem, overwrite=True, verbose=False)
+    t_cx = cx_check(f"{stem}-lh.stc", 3) + cx_check(f"{stem}-rh.stc", 3)
+    row("read an ico-5 .stc pair, 20,484 sources × 1,000 times (82 MB, generated)", f"MNE {mne.__version__}",
+        best(lambda: mne.read_source_estimate(stem, verbose=False), 3), t_cx)
+
+
 def fmt(t):
     return f"{t * 1e6:.0f} µs" if t < 1e-3 else f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
 
@@ -263,7 +284,7 @@ def main():
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} not found: cargo build --release first")
     only = sys.argv[1:]
-    for part in (loading, cifti, percept, simulation, vessels):
+    for part in (loading, cifti, stc, percept, simulation, vessels):
         if only and part.__name__ not in only:
             continue
         try:

@@ -777,6 +777,13 @@ def stcs():
         d.bad("cut%d" % n, "-lh.stc", cut)
     d.bad("w-count-huge", "-lh.w", w[:2] + b"\xff\xff\xff" + w[5:])
     d.bad("w-cut", "-lh.w", w[:3])
+    d.bad("tmin-inf", "-lh.stc", struct.pack(">f", float("inf")) + ok[4:])
+    d.bad("tstep-negative", "-lh.stc", ok[:4] + struct.pack(">f", -1.0) + ok[8:])
+    v0 = struct.unpack(">I", ok[12:16])[0]
+    d.bad("vertex-repeated", "-lh.stc", ok[:16] + struct.pack(">I", v0) + ok[20:])
+    d.bad("vertex-order", "-lh.stc", ok[:12] + ok[16:20] + ok[12:16] + ok[20:])
+    d.bad("w-empty", "-lh.w", w[:2] + b"\x00\x00\x00")
+    d.bad("w-vertex-twice", "-lh.w", w[:12] + w[5:8] + w[15:])
 
 
 def main():

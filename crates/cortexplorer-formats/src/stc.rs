@@ -93,6 +93,7 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
             "an estimate of {nv} vertices × {nt} time points holds nothing"
         )));
     }
+    increasing(&vertices, "STC")?;
     let nt = nt as usize;
     let values: Vec<f32> = b[at + 4..at + 4 + need as usize]
         .chunks_exact(4)
@@ -105,6 +106,20 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
         data: ndarray::Array2::from_shape_vec((nt, nv), values)
             .map_err(|e| FormatError::Invalid(format!("STC values: {e}")))?,
     })
+}
+
+/// MNE keeps an estimate's vertex numbers strictly increasing (its `SourceEstimate` refuses
+/// anything else); a file that breaks the order is damaged.
+fn increasing(vertices: &[u32], what: &str) -> Result<(), FormatError> {
+    match vertices.windows(2).position(|w| w[1] <= w[0]) {
+        Some(k) => Err(FormatError::Invalid(format!(
+            "{what} vertex numbers must increase: vertex {} follows {} at position {}",
+            vertices[k + 1],
+            vertices[k],
+            k + 1
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Read a `.w` file (one time point).
@@ -127,12 +142,27 @@ pub fn read_w(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatErr
             b.len()
         )));
     }
+    if nv == 0 {
+        return Err(FormatError::Invalid(
+            "a .w file of 0 vertices holds nothing".into(),
+        ));
+    }
     let mut vertices = Vec::with_capacity(nv);
     let mut values = Vec::with_capacity(nv);
     for k in 0..nv {
         let at = 5 + 7 * k;
         vertices.push(be_u24(&b, at));
         values.push(be_f32(&b, at + 3));
+    }
+    // a .w file need not be sorted (FreeSurfer writes label order), but one vertex twice is
+    // two values for one place
+    let mut sorted = vertices.clone();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(FormatError::Invalid(format!(
+            "vertex {} appears twice in the .w file",
+            w[0]
+        )));
     }
     Ok(SourceEstimate {
         vertices,
