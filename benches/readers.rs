@@ -54,6 +54,20 @@ fn readers(c: &mut Criterion) {
         eprintln!("bench-data/cifti missing: `benches/side_by_side.py cifti` writes it");
     }
 
+    // source estimates and tractograms, written by `benches/side_by_side.py stc tracts`
+    for (name, file) in [
+        ("MNE .stc 10,242 × 1,000", "bench-data/stc/ico5-lh.stc"),
+        ("TCK 1 M streamlines × 30", "bench-data/tracts/million.tck"),
+        ("TRK 1 M streamlines × 30", "bench-data/tracts/million.trk"),
+    ] {
+        let p = root().join(file);
+        if p.exists() {
+            bench_file(c, name, &p);
+        } else {
+            eprintln!("{file} missing: `benches/side_by_side.py stc tracts` writes it");
+        }
+    }
+
     let s1 = root().join("bench-data/S1/pia_lh.gii");
     if !s1.exists() {
         eprintln!("bench-data/S1 missing: run benches/fetch_data.sh for the 150k-vertex surfaces");

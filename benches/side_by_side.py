@@ -10,7 +10,7 @@ peer is skipped, and said):
     pip install nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data
     pip install dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy   # optional: large (torch)
     benches/fetch_data.sh && cargo build --release
-    python benches/side_by_side.py [PART…]   # loading cifti stc percept simulation vessels
+    python benches/side_by_side.py [PART…]   # loading cifti stc tracts percept simulation vessels
 
 What is timed (best of N unless said; files in the page cache):
 * surface / overlay loading — `nibabel.load` (GIFTI) or `nibabel.freesurfer.read_geometry` /
@@ -26,6 +26,8 @@ What is timed (best of N unless said; files in the page cache):
   1,200 frames, generated into bench-data/cifti/) against `cortexplorer check` of it;
 * MNE source estimates — `mne.read_source_estimate` of an ico-5 `.stc` pair (1,000 times,
   generated into bench-data/stc/) against `cortexplorer check` of both files;
+* tractography — `nibabel.streamlines.load` of a million generated streamlines (30 points each)
+  as TCK and as TRK against `cortexplorer check` of the same files;
 * vessel-graph CSV — `pandas.read_csv(sep=';')` of a generated 1M-edge VesselGraph pair
   against `cortexplorer check` of it (parse, validate, build the graph).
 
@@ -273,7 +275,43 @@ def stc():
         mne.SourceEstimate(data, v, tmin=0.0, tstep=0.001, subject="fsaverage").save(stem, overwrite=True, verbose=False)
     t_cx = cx_check(f"{stem}-lh.stc", 3) + cx_check(f"{stem}-rh.stc", 3)
     row("read an ico-5 .stc pair, 20,484 sources × 1,000 times (82 MB, generated)", f"MNE {mne.__version__}",
-        best(lambda: mne.read_source_estimate(stem, verbose=False), 3), t_cx)
+        best(lambda: mne.read_source_estimate(stem), 3), t_cx)
+
+
+def tracts():
+    """A million streamlines of 30 points (30 M points, generated into bench-data/tracts/):
+    `nibabel.streamlines.load` of a TCK and of a TRK against the app's readers (`check`)."""
+    import nibabel as nib
+    import numpy as np
+
+    d = f"{ROOT}/bench-data/tracts"
+    n, k = 1_000_000, 30
+    tck, trk = f"{d}/million.tck", f"{d}/million.trk"
+    if not (os.path.exists(tck) and os.path.exists(trk)):
+        os.makedirs(d, exist_ok=True)
+        rng = np.random.default_rng(0)
+        start = rng.uniform(-60, 60, (n, 1, 3)).astype(np.float32)
+        pts = start + np.cumsum(rng.normal(0, 1, (n, k, 3)).astype(np.float32), axis=1)
+        # TCK by hand (nibabel's writer takes minutes at this size): each streamline, a NaN row,
+        # then an Inf row
+        rows = np.concatenate([pts, np.full((n, 1, 3), np.nan, np.float32)], axis=1).reshape(-1, 3)
+        rows = np.concatenate([rows, np.full((1, 3), np.inf, np.float32)])
+        head = "mrtrix tracks\ncount: %d\ndatatype: Float32LE\nfile: . " % n
+        off = len(head) + len("000\nEND\n")
+        with open(tck, "wb") as f:
+            f.write((head + "%03d\nEND\n" % off).encode())
+            f.write(rows.astype("<f4").tobytes())
+        seq = nib.streamlines.ArraySequence()
+        seq._data = pts.reshape(-1, 3)
+        seq._offsets = np.arange(n) * k
+        seq._lengths = np.full(n, k)
+        tg = nib.streamlines.Tractogram(seq, affine_to_rasmm=np.eye(4))
+        nib.streamlines.TrkFile(tg).save(trk)
+    ver = f"nibabel {nib.__version__}"
+    row("read 1 M streamlines × 30 points, TCK (360 MB, generated)", ver,
+        best(lambda: nib.streamlines.load(tck).streamlines, 2), cx_check(tck, 2))
+    row("read 1 M streamlines × 30 points, TRK (364 MB, generated)", ver,
+        best(lambda: nib.streamlines.load(trk).streamlines, 2), cx_check(trk, 2))
 
 
 def fmt(t):
@@ -284,7 +322,7 @@ def main():
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} not found: cargo build --release first")
     only = sys.argv[1:]
-    for part in (loading, cifti, stc, percept, simulation, vessels):
+    for part in (loading, cifti, stc, tracts, percept, simulation, vessels):
         if only and part.__name__ not in only:
             continue
         try:

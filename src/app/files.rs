@@ -193,8 +193,16 @@ fn open_dialog(
                     "curv",
                     "sulc",
                     "thickness",
+                    "stc",
+                    "w",
+                    "npy",
+                    "csv",
+                    "tsv",
                 ],
             )
+            .add_filter("Tractography", &["tck", "trk", "trx"])
+            .add_filter("Meshes", &["obj", "ply", "stl", "vtk"])
+            .add_filter("Vessel graphs", &["csv", "vvg", "vtk", "swc"])
             .add_filter("All files", &["*"])
             .pick_files()
             .await

@@ -20,6 +20,7 @@ pub mod history;
 pub mod live;
 pub mod material;
 pub mod motion;
+pub mod objects;
 pub mod options;
 pub mod picking;
 pub mod planning;
@@ -31,6 +32,7 @@ pub mod session;
 pub mod shared;
 pub mod soak;
 pub mod timeline;
+pub mod tracts;
 pub mod vessels;
 pub mod volumes;
 
@@ -104,7 +106,11 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene, panels: impl Plugin) -> App
                 view: opts.view.unwrap_or_default(),
             },
             picking::PickingPlugin,
-            vessels::VesselsPlugin { interactive: true },
+            (
+                vessels::VesselsPlugin { interactive: true },
+                tracts::TractsPlugin,
+                objects::ObjectsPlugin,
+            ),
             (
                 compute::ComputePlugin,
                 activity::ActivityPlugin {
@@ -199,7 +205,11 @@ pub fn run_render(
         .add_message::<Notice>()
         .add_plugins((
             (scene::ScenePlugin, live::LivePlugin),
-            vessels::VesselsPlugin { interactive: false },
+            (
+                vessels::VesselsPlugin { interactive: false },
+                tracts::TractsPlugin,
+                objects::ObjectsPlugin,
+            ),
             camera::CameraPlugin {
                 target: Some((opts.width, opts.height)),
                 view: opts.view,

@@ -35,6 +35,10 @@ pub struct Drawn {
     pub meshes: BTreeMap<Hemisphere, DisplayMesh>,
     /// bounds of a vessel graph shown without any cortex (RAS)
     pub vessel_bounds: Option<(Vec3, Vec3)>,
+    /// bounds of a tractogram shown without any cortex (RAS)
+    pub tract_bounds: Option<(Vec3, Vec3)>,
+    /// bounds of meshes (`brain::objects`) shown without any cortex (RAS)
+    pub object_bounds: Option<(Vec3, Vec3)>,
 }
 
 /// Frames drawn since the scene had content and no held work (e.g. vessels still being
@@ -55,16 +59,26 @@ fn count_frames(
 }
 
 impl Drawn {
-    /// Something to look at: a surface, or a vessel graph on its own.
+    /// Something to look at: a surface, or a vessel graph or tractogram on its own.
     pub fn has_content(&self) -> bool {
-        !self.meshes.is_empty() || self.vessel_bounds.is_some()
+        !self.meshes.is_empty()
+            || self.vessel_bounds.is_some()
+            || self.tract_bounds.is_some()
+            || self.object_bounds.is_some()
     }
 
     /// Bounding box of what is drawn, in RAS.
     pub fn bounds(&self) -> Option<(Vec3, Vec3)> {
-        let (mut lo, mut hi) = self
+        let (mut lo, mut hi) = (Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY));
+        for (a, b) in self
             .vessel_bounds
-            .unwrap_or((Vec3::splat(f32::INFINITY), Vec3::splat(f32::NEG_INFINITY)));
+            .iter()
+            .chain(&self.tract_bounds)
+            .chain(&self.object_bounds)
+        {
+            lo = lo.min(*a);
+            hi = hi.max(*b);
+        }
         for m in self.meshes.values() {
             for p in &m.positions {
                 lo = lo.min(Vec3::from(*p));

@@ -71,7 +71,7 @@ impl Default for VesselView {
     }
 }
 
-#[derive(Component)]
+#[derive(Component, Clone)]
 struct VesselMesh;
 
 /// The wall of the scene's vessel mask.
@@ -127,14 +127,7 @@ fn setup(
             cull: CullFaces::Back,
             ..default()
         }),
-        lines: surface_mats.add(SurfaceMaterial {
-            lighting: SurfaceLighting {
-                terms: Vec4::new(1.0, 0.0, 0.0, 1.0),
-                fill: Vec4::ZERO,
-            },
-            cull: CullFaces::None,
-            ..default()
-        }),
+        lines: surface_mats.add(unlit_lines()),
         mask: surface_mats.add(SurfaceMaterial {
             cull: CullFaces::None,
             ..default()
@@ -447,14 +440,12 @@ fn show_geometry(
     let usage = RenderAssetUsages::RENDER_WORLD;
     enum Part {
         Tubes,
-        Lines,
         Shells,
     }
     let mut spawn = |mesh: Mesh, part: Part| {
         let mut e = commands.spawn((VesselMesh, Mesh3d(meshes.add(mesh)), Transform::default()));
         match part {
             Part::Tubes => e.insert(MeshMaterial3d(mats.tubes.clone())),
-            Part::Lines => e.insert(MeshMaterial3d(mats.lines.clone())),
             Part::Shells => e.insert(MeshMaterial3d(mats.shells.clone())),
         };
         let child = e.id();
@@ -482,19 +473,61 @@ fn show_geometry(
         m.insert_indices(bevy::mesh::Indices::U32(c.indices));
         spawn(m, Part::Tubes);
     }
-    // lines in chunks too, so each has its own bounds for frustum culling
+    spawn_lines(
+        commands,
+        meshes,
+        &mats.lines,
+        root,
+        VesselMesh,
+        &geo.line_positions,
+        &geo.line_colors,
+    );
+}
+
+/// The material of lines drawn as they are coloured: the surface shader with its lighting off
+/// (ambient 1, no diffuse, specular or fill), both sides.
+pub(super) fn unlit_lines() -> SurfaceMaterial {
+    SurfaceMaterial {
+        lighting: SurfaceLighting {
+            terms: Vec4::new(1.0, 0.0, 0.0, 1.0),
+            fill: Vec4::ZERO,
+        },
+        cull: CullFaces::None,
+        ..default()
+    }
+}
+
+/// Spawn a line list (`positions`/`colors` in pairs) under `root` as meshes of at most 262,144
+/// segments, each with its own bounds for frustum culling, tagged `marker`. Vessels and
+/// tractography draw their lines through this.
+pub(super) fn spawn_lines<M: Component + Clone>(
+    commands: &mut Commands,
+    meshes: &mut Assets<Mesh>,
+    material: &Handle<SurfaceMaterial>,
+    root: Entity,
+    marker: M,
+    positions: &[[f32; 3]],
+    colors: &[[f32; 4]],
+) {
     const LINES_PER_CHUNK: usize = 262_144;
-    for (p, c) in geo
-        .line_positions
+    for (p, c) in positions
         .chunks(2 * LINES_PER_CHUNK)
-        .zip(geo.line_colors.chunks(2 * LINES_PER_CHUNK))
+        .zip(colors.chunks(2 * LINES_PER_CHUNK))
     {
-        let mut m = Mesh::new(PrimitiveTopology::LineList, usage);
+        let mut m = Mesh::new(PrimitiveTopology::LineList, RenderAssetUsages::RENDER_WORLD);
         m.insert_attribute(Mesh::ATTRIBUTE_POSITION, p.to_vec());
         // the shader's layout has normals; unlit lines ignore them
         m.insert_attribute(Mesh::ATTRIBUTE_NORMAL, vec![[0.0f32, 0.0, 1.0]; p.len()]);
         m.insert_attribute(Mesh::ATTRIBUTE_COLOR, c.to_vec());
-        spawn(m, Part::Lines);
+        let child = commands
+            .spawn((
+                marker.clone(),
+                Mesh3d(meshes.add(m)),
+                MeshMaterial3d(material.clone()),
+                Transform::default(),
+            ))
+            .id();
+        commands.entity(root).add_child(child);
     }
 }
 

@@ -123,6 +123,38 @@ pub fn describe(l: &Loaded) -> Value {
             );
             insert_stats(m, &Stats::of(se.data.as_slice().unwrap_or(&[])));
         }
+        Content::Tracts(t) => {
+            let st = t.stats();
+            m.insert("streamlines".into(), json!(st.streamlines));
+            m.insert("points".into(), json!(st.points));
+            m.insert(
+                "length_mm".into(),
+                json!({"min": st.length_mm_min, "median": st.length_mm_median,
+                       "mean": st.length_mm_mean, "max": st.length_mm_max}),
+            );
+            m.insert("bbox_min".into(), json!(st.bbox_min));
+            m.insert("bbox_max".into(), json!(st.bbox_max));
+            let names =
+                |v: &[(String, Vec<f32>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+            m.insert("point_values".into(), json!(names(&t.point_data)));
+            m.insert("streamline_values".into(), json!(names(&t.streamline_data)));
+            if let Some((affine, dims)) = &t.reference {
+                m.insert("reference_affine".into(), json!(affine));
+                m.insert("reference_dims".into(), json!(dims));
+            }
+        }
+        Content::Mesh(mesh) => {
+            let s = &mesh.surface;
+            let (lo, hi) = s.bbox();
+            m.insert("vertices".into(), json!(s.vertices.len()));
+            m.insert("faces".into(), json!(s.faces.len()));
+            m.insert("bbox_min".into(), json!(lo));
+            m.insert("bbox_max".into(), json!(hi));
+            m.insert(
+                "point_values".into(),
+                json!(mesh.point_data.iter().map(|(n, _)| n).collect::<Vec<_>>()),
+            );
+        }
         Content::Volume(vol) => {
             m.insert("dims".into(), json!(vol.shape));
             m.insert("voxel_size_mm".into(), json!(vol.voxel_size_mm));

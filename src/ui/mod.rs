@@ -6,12 +6,14 @@ mod activity;
 mod colorbar;
 mod inspector;
 mod layers;
+mod objects;
 mod planning;
 mod routing;
 mod selectivity;
 mod session;
 mod slices;
 mod state;
+mod tracts;
 mod vessels;
 
 use state::level_text;
@@ -142,6 +144,7 @@ type MoreParams<'w> = (
     MessageWriter<'w, crate::app::presenter::PresenterCommand>,
     Res<'w, crate::app::history::History>,
     MessageWriter<'w, crate::app::history::HistoryCommand>,
+    ResMut<'w, crate::app::tracts::TractView>,
 );
 
 #[allow(clippy::too_many_arguments)]
@@ -173,6 +176,7 @@ fn panels(
         mut presenter_cmds,
         history,
         mut history_cmds,
+        mut tract_view,
     ): MoreParams,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -316,6 +320,10 @@ fn panels(
         state.vessels_open |= vessel_view.picked.is_some() && !busy;
     }
     vessels::vessels_window(&ctx, &mut state.vessels_open, &doc.0, &mut vessel_view);
+    tracts::tracts_window(&ctx, &doc.0, &mut tract_view);
+    if !doc.0.objects.is_empty() {
+        objects::objects_window(&ctx, &mut doc.0);
+    }
     let mut ask = Vec::new();
     slices::slices_window(
         &ctx,

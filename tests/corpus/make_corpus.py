@@ -786,7 +786,133 @@ def stcs():
     d.bad("w-vertex-twice", "-lh.w", w[:12] + w[5:8] + w[15:])
 
 
+def tracts():
+    """Tractography: damage to the nibabel/trx-python-written tests/data/tracts files."""
+    import io
+    import zipfile
+
+    d = Folder("tracts")
+    tck = open(os.path.join(DATA, "tracts", "small.tck"), "rb").read()
+    trk = open(os.path.join(DATA, "tracts", "small.trk"), "rb").read()
+    trx = open(os.path.join(DATA, "tracts", "small.trx"), "rb").read()
+    d.valid(".tck", tck)
+    d.valid(".trk", trk)
+    d.valid(".trx", trx)
+    end = tck.index(b"\nEND\n") + 5
+    head, data = tck[:end].decode(), tck[end:]
+
+    def tck_with(header_lines, body=data):
+        text = "mrtrix tracks\n" + "".join(l + "\n" for l in header_lines)
+        # the offset's own digits count: settle it by iterating
+        off = 0
+        for _ in range(3):
+            h = text + "file: . %d\nEND\n" % off
+            off = len(h)
+        return (text + "file: . %d\nEND\n" % off).encode() + body
+
+    d.bad("no-magic", ".tck", b"mrtrix tr4cks" + tck[13:])
+    d.bad("no-end", ".tck", head.replace("END\n", "").encode())
+    d.bad("datatype-int", ".tck", tck_with(["datatype: Int32LE"]))
+    d.bad("no-datatype", ".tck", tck_with([]))
+    d.bad("file-elsewhere", ".tck", head.replace("file: . ", "file: tracks.dat ").encode() + data)
+    d.bad("offset-past-end", ".tck", head.replace("file: . 113", "file: . 999").encode() + data)
+    d.bad("offset-in-header", ".tck", head.replace("file: . 113", "file: . 010").encode() + data)
+    nan = struct.pack("<f", float("nan"))
+    d.bad("mixed-nan", ".tck", tck_with(["datatype: Float32LE"], struct.pack("<3f", 1, 2, 3) + nan + struct.pack("<2f", 1, 2)))
+    d.bad("ends-within-point", ".tck", tck_with(["datatype: Float32LE"], struct.pack("<4f", 1, 2, 3, 4)))
+    for n, cut in truncations(tck, (0.05, 0.15)):
+        d.bad("cut%d" % n, ".tck", cut)
+
+    def trk_set(at, fmt, value, b=trk):
+        return b[:at] + struct.pack(fmt, value) + b[at + struct.calcsize(fmt):]
+
+    d.bad("negative-count", ".trk", trk_set(988, "<i", -1))
+    d.bad("count-huge", ".trk", trk_set(988, "<i", 10 ** 9))
+    d.bad("hdr-size", ".trk", trk_set(996, "<i", 999))
+    d.bad("version-9", ".trk", trk_set(992, "<i", 9))
+    d.bad("negative-points", ".trk", trk_set(1000, "<i", -3))
+    d.bad("points-huge", ".trk", trk_set(1000, "<i", 10 ** 8))
+    d.bad("voxel-size-zero", ".trk", trk_set(12, "<f", 0.0))
+    d.bad("voxel-order-xyz", ".trk", trk[:948] + b"XYZ\0" + trk[952:])
+    singular = trk
+    for k in range(16):
+        singular = trk_set(440 + 4 * k, "<f", 1.0 if k == 15 else 0.0, singular)
+    d.bad("vox-to-ras-singular", ".trk", singular)
+    d.bad("vox-to-ras-nan", ".trk", trk_set(440, "<f", float("nan")))
+    d.bad("scalar-name-junk", ".trk", trk[:38] + b"fa\0junk".ljust(20, b"\0") + trk[58:])
+    d.bad("scalars-negative", ".trk", trk_set(36, "<h", -2))
+    d.bad("cut-header", ".trk", trk[:600])
+    d.bad("cut-streamline", ".trk", trk[:-8])
+
+    src = zipfile.ZipFile(io.BytesIO(trx))
+    entries = {n: src.read(n) for n in src.namelist()}
+
+    def trx_with(change=None, drop=()):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            for n, b in entries.items():
+                if n in drop:
+                    continue
+                z.writestr(n, (change or {}).get(n, b))
+            for n, b in (change or {}).items():
+                if n not in entries:
+                    z.writestr(n, b)
+        return out.getvalue()
+
+    hdr = json.loads(entries["header.json"])
+    offs = next(n for n in entries if n.startswith("offsets."))
+    pos = next(n for n in entries if n.startswith("positions."))
+    d.bad("not-zip", ".trx", b"PK\x03\x04" + bytes(range(200)))
+    d.bad("no-header", ".trx", trx_with(drop=("header.json",)))
+    d.bad("header-not-json", ".trx", trx_with({"header.json": b"{NB_VERTICES: 30"}))
+    d.bad("vertices-wrong", ".trx", trx_with({"header.json": json.dumps(dict(hdr, NB_VERTICES=31)).encode()}))
+    d.bad("streamlines-wrong", ".trx", trx_with({"header.json": json.dumps(dict(hdr, NB_STREAMLINES=60)).encode()}))
+    o = list(struct.unpack("<%dI" % (len(entries[offs]) // 4), entries[offs]))
+    o[2], o[3] = o[3], o[2]
+    d.bad("offsets-decreasing", ".trx", trx_with({offs: struct.pack("<%dI" % len(o), *o)}))
+    d.bad("no-positions", ".trx", trx_with(drop=(pos,)))
+    d.bad("positions-int", ".trx", trx_with({"positions.3.int16": entries[pos]}, drop=(pos,)))
+    d.bad("dps-short", ".trx", trx_with({"dps/weight.float32": b"\0" * 8}))
+    d.bad("cut", ".trx", trx[: len(trx) // 2])
+
+
+def meshes():
+    """Meshes: damage to the trimesh/meshio/VTK-written tests/data/meshes files."""
+    d = Folder("meshes")
+    m = os.path.join(DATA, "meshes")
+    obj = open(os.path.join(m, "lead.obj"), "rb").read()
+    ply_a = open(os.path.join(m, "implant_ascii.ply"), "rb").read()
+    ply_b = open(os.path.join(m, "implant_bin.ply"), "rb").read()
+    stl_b = open(os.path.join(m, "implant_bin.stl"), "rb").read()
+    stl_a = open(os.path.join(m, "implant_ascii.stl"), "rb").read()
+    vtk = open(os.path.join(m, "implant.vtk"), "rb").read()
+    d.valid(".obj", obj)
+    d.valid(".ply", ply_b)
+    d.valid(".stl", stl_b)
+    d.valid(".vtk", vtk)
+    d.bad("face-past-vertices", ".obj", obj + b"f 1 2 999\n")
+    d.bad("face-zero-index", ".obj", obj + b"f 0 1 2\n")
+    d.bad("nan-vertex", ".obj", b"v nan 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    d.bad("no-faces", ".obj", b"v 0 0 0\nv 1 0 0\nv 0 1 0\n")
+    d.bad("not-ply", ".ply", b"plx" + ply_a[3:])
+    d.bad("count-huge", ".ply", ply_b.replace(b"element vertex 42", b"element vertex 4200000000", 1))
+    d.bad("face-past-vertices", ".ply", ply_a.replace(b"\n3 0 37 16\n", b"\n3 0 37 99\n", 1))
+    d.bad("no-end-header", ".ply", ply_a.replace(b"end_header", b"end_headr", 1))
+    d.bad("cut", ".ply", ply_b[: len(ply_b) * 2 // 3])
+    d.bad("bad-type", ".ply", ply_a.replace(b"property float thickness", b"property flaot thickness", 1))
+    d.bad("count-wrong", ".stl", stl_b[:80] + struct.pack("<I", 81) + stl_b[84:])
+    d.bad("cut", ".stl", stl_b[:-20])
+    d.bad("ascii-cut", ".stl", stl_a[: len(stl_a) // 2])
+    d.bad("not-stl", ".stl", b"hello, this is not a mesh\n")
+    d.bad("polygon-past-points", ".vtk", vtk.replace(b"POLYGONS 80 320\n3 ", b"POLYGONS 80 320\n3 999 ", 1))
+    d.bad("points-short", ".vtk", vtk.replace(b"POINTS 42 float", b"POINTS 4200 float", 1))
+    d.bad("polygons-count-huge", ".vtk", vtk.replace(b"POLYGONS 80 320", b"POLYGONS 80000000 320000000", 1))
+    d.bad("no-polygons", ".vtk", vtk[: vtk.index(b"POLYGONS")])
+
+
 def main():
+    meshes()
+    tracts()
     surfaces()
     curvs()
     annots()

@@ -172,7 +172,9 @@ fn check(path: std::path::PathBuf, key: &str) {
         | Content::RegionMatrix(_)
         | Content::Nodes(_)
         | Content::Cifti(_)
-        | Content::SourceEstimate(_) => {
+        | Content::SourceEstimate(_)
+        | Content::Tracts(_)
+        | Content::Mesh(_) => {
             panic!("{key}: no nibabel reference for {}", l.content.kind())
         }
     }

@@ -3,7 +3,7 @@
 //! Neuroimaging file readers and writers with their own plain data types — the nibabel of
 //! Cortexplorer, usable by any Rust program: FreeSurfer surfaces, curv/morphometry, annot and
 //! label files; MGH/MGZ; GIFTI (every encoding; there is no other GIFTI crate); NIfTI-1/2;
-//! CIFTI-2; MNE `.stc`/`.w`; NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
+//! CIFTI-2; MNE `.stc`/`.w`; tractography (TCK, TRK, TRX); meshes (OBJ, PLY, STL, VTK polygons); NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
 //! electrode lists; captions; pictures; region matrices and node files. It knows nothing of
 //! scenes, routing or planning. No Bevy, no egui.
 //!
@@ -50,6 +50,7 @@ pub mod electrodes;
 pub mod freesurfer;
 pub mod gif;
 pub mod gifti;
+pub mod meshes;
 pub mod mgh;
 pub mod nifti;
 pub mod npy;
@@ -58,6 +59,7 @@ pub mod series_csv;
 pub mod source;
 pub mod stc;
 pub mod swc;
+pub mod tracts;
 pub mod vesselgraph;
 pub mod voreen;
 pub mod vtk;
@@ -122,6 +124,18 @@ pub enum Format {
     Stc,
     /// FreeSurfer/MNE `.w` values at vertices
     WFile,
+    /// MRtrix tractography `.tck`
+    Tck,
+    /// TrackVis tractography `.trk`
+    Trk,
+    /// TRX tractography `.trx` (zip)
+    Trx,
+    /// Wavefront `.obj` mesh
+    Obj,
+    /// PLY mesh (ASCII or binary)
+    Ply,
+    /// STL mesh (ASCII or binary)
+    Stl,
     /// VesselGraph `*_nodes.csv` + `*_edges.csv`
     VesselGraphCsv,
     /// Voreen `.vvg` / `.vvg.gz`
@@ -159,6 +173,12 @@ impl Format {
             Format::Cifti2 => "cifti2",
             Format::Stc => "mne_stc",
             Format::WFile => "w",
+            Format::Tck => "tck",
+            Format::Trk => "trk",
+            Format::Trx => "trx",
+            Format::Obj => "obj",
+            Format::Ply => "ply",
+            Format::Stl => "stl",
             Format::VesselGraphCsv => "vesselgraph_csv",
             Format::Voreen => "voreen_vvg",
             Format::VtkPolyData => "vtk_polydata",
@@ -196,6 +216,10 @@ pub enum Content {
     Cifti(Box<cifti::Cifti>),
     /// values at a hemisphere's source vertices over time (MNE `.stc`, `.w`)
     SourceEstimate(Box<stc::SourceEstimate>),
+    /// streamlines in RAS mm (`.tck`, `.trk`, `.trx`)
+    Tracts(Box<tracts::Tractogram>),
+    /// a mesh that is not a hemisphere (`.obj`, `.ply`, `.stl`, VTK polygons)
+    Mesh(Box<meshes::Mesh>),
 }
 
 impl Content {
@@ -214,6 +238,8 @@ impl Content {
             Content::Nodes(_) => "region_nodes",
             Content::Cifti(_) => "cifti",
             Content::SourceEstimate(_) => "source_estimate",
+            Content::Tracts(_) => "tractogram",
+            Content::Mesh(_) => "mesh",
         }
     }
 }
@@ -278,6 +304,24 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
     }
     if name.ends_with(".w") {
         return Ok(Format::WFile);
+    }
+    if name.ends_with(".tck") {
+        return Ok(Format::Tck);
+    }
+    if name.ends_with(".trk") {
+        return Ok(Format::Trk);
+    }
+    if name.ends_with(".trx") {
+        return Ok(Format::Trx);
+    }
+    if name.ends_with(".obj") {
+        return Ok(Format::Obj);
+    }
+    if name.ends_with(".ply") {
+        return Ok(Format::Ply);
+    }
+    if name.ends_with(".stl") {
+        return Ok(Format::Stl);
     }
     if name.ends_with("_nodes.csv") || name.ends_with("_edges.csv") {
         return Ok(Format::VesselGraphCsv);
@@ -447,6 +491,12 @@ pub fn load_source_progress(
         Format::Cifti2 => Content::Cifti(Box::new(cifti::read(&src, limits).map_err(err)?)),
         Format::Stc => Content::SourceEstimate(Box::new(stc::read_stc(&src, limits).map_err(err)?)),
         Format::WFile => Content::SourceEstimate(Box::new(stc::read_w(&src, limits).map_err(err)?)),
+        Format::Tck => Content::Tracts(Box::new(tracts::read_tck(&src, limits).map_err(err)?)),
+        Format::Trk => Content::Tracts(Box::new(tracts::read_trk(&src, limits).map_err(err)?)),
+        Format::Trx => Content::Tracts(Box::new(tracts::read_trx(&src, limits).map_err(err)?)),
+        Format::Obj => Content::Mesh(Box::new(meshes::read_obj(&src, limits).map_err(err)?)),
+        Format::Ply => Content::Mesh(Box::new(meshes::read_ply(&src, limits).map_err(err)?)),
+        Format::Stl => Content::Mesh(Box::new(meshes::read_stl(&src, limits).map_err(err)?)),
         Format::Gifti => {
             let g = gifti::read(&src, limits).map_err(err)?;
             if hemisphere.is_none() {
@@ -467,9 +517,12 @@ pub fn load_source_progress(
         Format::Voreen => Content::Vessels(
             voreen::parse(source::read_all(&src, limits).map_err(err)?).map_err(err)?,
         ),
-        Format::VtkPolyData => Content::Vessels(
-            vtk::parse(&source::read_all(&src, limits).map_err(err)?).map_err(err)?,
-        ),
+        Format::VtkPolyData => {
+            match vtk::parse_any(&source::read_all(&src, limits).map_err(err)?).map_err(err)? {
+                vtk::Parsed::Vessels(g) => Content::Vessels(g),
+                vtk::Parsed::Mesh(m) => Content::Mesh(m),
+            }
+        }
         Format::Swc => Content::Vessels(
             swc::parse(&source::read_all(&src, limits).map_err(err)?).map_err(err)?,
         ),

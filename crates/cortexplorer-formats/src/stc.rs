@@ -47,42 +47,50 @@ fn be_u24(b: &[u8], at: usize) -> u32 {
     ((b[at] as u32) << 16) | ((b[at + 1] as u32) << 8) | b[at + 2] as u32
 }
 
-/// Read an `.stc` file.
+/// Read an `.stc` file: the header, then the values straight into their array (one pass,
+/// one allocation; byte order swapped in place).
 pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatError> {
     let (mut s, len) = src.open()?;
     let bound = len.unwrap_or(limits.max_bytes);
     limits.check("STC file", bound)?;
-    let b = read_bounded(&mut s, bound, "STC file")?;
-    if b.len() < 12 {
+    let mut head = [0u8; 12];
+    let got = read_full(&mut s, &mut head)?;
+    if got < 12 {
         return Err(FormatError::Truncated(format!(
-            "an STC file starts with 12 header bytes, this one has {}",
-            b.len()
+            "an STC file starts with 12 header bytes, this one has {got}"
         )));
     }
-    let (tmin_ms, tstep_ms) = (be_f32(&b, 0), be_f32(&b, 4));
+    let (tmin_ms, tstep_ms) = (be_f32(&head, 0), be_f32(&head, 4));
     if !(tmin_ms.is_finite() && tstep_ms.is_finite() && tstep_ms >= 0.0) {
         return Err(FormatError::Invalid(format!(
             "tmin {tmin_ms} ms / tstep {tstep_ms} ms are not finite (or tstep is negative)"
         )));
     }
-    let nv = be_u32(&b, 8) as u64;
+    let nv = be_u32(&head, 8) as u64;
     let after_vertices = 12 + 4 * nv;
-    if after_vertices + 4 > b.len() as u64 {
+    if after_vertices + 4 > bound {
         return Err(FormatError::Truncated(format!(
-            "{nv} source vertices need {} bytes, the file has {}",
-            after_vertices + 4,
-            b.len()
+            "{nv} source vertices need {} bytes, the file has {bound}",
+            after_vertices + 4
         )));
     }
     let nv = nv as usize;
-    let vertices: Vec<u32> = (0..nv).map(|k| be_u32(&b, 12 + 4 * k)).collect();
-    let at = 12 + 4 * nv;
-    let nt = be_u32(&b, at) as u64;
+    let mut vb = vec![0u8; 4 * nv + 4];
+    let got = read_full(&mut s, &mut vb)?;
+    if got < vb.len() {
+        return Err(FormatError::Truncated(format!(
+            "{nv} source vertices need {} bytes, the file has {}",
+            after_vertices + 4,
+            12 + got
+        )));
+    }
+    let vertices: Vec<u32> = (0..nv).map(|k| be_u32(&vb, 4 * k)).collect();
+    let nt = be_u32(&vb, 4 * nv) as u64;
     let need = (nv as u64)
         .checked_mul(nt)
         .and_then(|n| n.checked_mul(4))
         .ok_or_else(|| FormatError::TooLarge(format!("{nv} vertices × {nt} times overflows")))?;
-    let have = (b.len() - at - 4) as u64;
+    let have = bound - after_vertices - 4;
     if need > have {
         return Err(FormatError::Truncated(format!(
             "{nv} vertices × {nt} time points need {need} bytes of values, the file has {have}"
@@ -95,10 +103,17 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
     }
     increasing(&vertices, "STC")?;
     let nt = nt as usize;
-    let values: Vec<f32> = b[at + 4..at + 4 + need as usize]
-        .chunks_exact(4)
-        .map(|c| f32::from_be_bytes(c.try_into().unwrap()))
-        .collect();
+    let mut values = crate::huge_pages(vec![0f32; nv * nt]);
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
+    let got = read_full(&mut s, bytes)?;
+    if got < bytes.len() {
+        return Err(FormatError::Truncated(format!(
+            "{nv} vertices × {nt} time points need {need} bytes of values, the file has {got}"
+        )));
+    }
+    for v in values.iter_mut() {
+        *v = f32::from_bits(u32::from_be(v.to_bits()));
+    }
     Ok(SourceEstimate {
         vertices,
         tmin: tmin_ms as f64 / 1000.0,
@@ -106,6 +121,20 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
         data: ndarray::Array2::from_shape_vec((nt, nv), values)
             .map_err(|e| FormatError::Invalid(format!("STC values: {e}")))?,
     })
+}
+
+/// Fill `buf` as far as the stream goes; the count read.
+fn read_full(s: &mut dyn std::io::Read, buf: &mut [u8]) -> Result<usize, FormatError> {
+    let mut n = 0;
+    while n < buf.len() {
+        match s.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(FormatError::Io(e)),
+        }
+    }
+    Ok(n)
 }
 
 /// MNE keeps an estimate's vertex numbers strictly increasing (its `SourceEstimate` refuses

@@ -1,5 +1,5 @@
-//! Legacy VTK polydata with lines (`.vtk`), as VTK's legacy writer and ParaView produce for
-//! vessel centre lines: `DATASET POLYDATA`, `POINTS n type`, and lines either in the old layout
+//! Legacy VTK polydata (`.vtk`): lines as VTK's legacy writer and ParaView produce for vessel
+//! centre lines (a vessel graph), or polygons and triangle strips (a mesh, [`parse_any`]): `DATASET POLYDATA`, `POINTS n type`, and lines either in the old layout
 //! (`LINES n size`, each cell `k i0 … ik−1`) or in the 5.1 layout (`LINES nOffsets nConn`, then
 //! `OFFSETS type` and `CONNECTIVITY type` arrays). ASCII and BINARY (big-endian, as the
 //! format specifies) are read.
@@ -156,7 +156,24 @@ impl<'a> Reader<'a> {
 /// Radius candidates found in the file: (name, per point?, values).
 type Arrays = Vec<(String, bool, Vec<f64>)>;
 
+/// What a legacy VTK polydata file holds: lines (a vessel graph) or polygons (a mesh).
+pub enum Parsed {
+    Vessels(VesselGraph),
+    Mesh(Box<crate::meshes::Mesh>),
+}
+
+/// Read vessel lines; a file of polygons only is refused (see [`parse_any`]).
 pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
+    match parse_any(bytes)? {
+        Parsed::Vessels(g) => Ok(g),
+        Parsed::Mesh(_) => Err(invalid("no LINES: nothing to read as vessels")),
+    }
+}
+
+/// Read a legacy VTK polydata file: its `LINES` as a vessel graph, or, when it has none, its
+/// `POLYGONS` (fans from each polygon's first point) and `TRIANGLE_STRIPS` as a mesh whose
+/// `POINT_DATA` arrays (`SCALARS`, `FIELD` members; first component) are per-vertex values.
+pub fn parse_any(bytes: &[u8]) -> Result<Parsed, FormatError> {
     let mut r = Reader {
         b: bytes,
         pos: 0,
@@ -180,6 +197,8 @@ pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
     }
     let mut points: Vec<f64> = Vec::new();
     let mut lines: Vec<Vec<u32>> = Vec::new();
+    let mut triangles: Vec<[u32; 3]> = Vec::new();
+    let mut grid_cells: Vec<Vec<u32>> = Vec::new();
     let mut arrays: Arrays = Vec::new();
     let mut n_points = 0usize;
     let mut n_cells = 0usize;
@@ -189,9 +208,11 @@ pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
         match key.to_ascii_uppercase().as_str() {
             "DATASET" => {
                 let kind = r.need("the dataset type")?;
-                if !kind.eq_ignore_ascii_case("POLYDATA") {
+                if !kind.eq_ignore_ascii_case("POLYDATA")
+                    && !kind.eq_ignore_ascii_case("UNSTRUCTURED_GRID")
+                {
                     return Err(FormatError::Unsupported(format!(
-                        "dataset {kind}; vessel lines are read from POLYDATA"
+                        "dataset {kind}; POLYDATA and UNSTRUCTURED_GRID are read"
                     )));
                 }
                 saw_dataset = true;
@@ -212,7 +233,71 @@ pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
                 let b = r.count("the LINES size")?;
                 lines = read_lines(&mut r, a, b, n_points)?;
             }
-            "VERTICES" | "POLYGONS" | "TRIANGLE_STRIPS" => {
+            "POLYGONS" | "TRIANGLE_STRIPS" => {
+                let a = r.count("a cell count")?;
+                let b = r.count("a cell size")?;
+                let strips = key.eq_ignore_ascii_case("TRIANGLE_STRIPS");
+                for (k, c) in read_cells(&mut r, a, b, key)?.iter().enumerate() {
+                    if let Some(&bad) = c.iter().find(|&&i| i as usize >= n_points) {
+                        return Err(invalid(format!(
+                            "{key}: cell {k} uses point {bad}, but there are {n_points} points"
+                        )));
+                    }
+                    if strips {
+                        // a strip's triangle k is (k, k+1, k+2), every other one turned
+                        for j in 0..c.len().saturating_sub(2) {
+                            triangles.push(if j % 2 == 0 {
+                                [c[j], c[j + 1], c[j + 2]]
+                            } else {
+                                [c[j + 1], c[j], c[j + 2]]
+                            });
+                        }
+                    } else {
+                        crate::meshes::fan(c, &mut triangles);
+                    }
+                }
+            }
+            "CELLS" => {
+                // an unstructured grid's cells; CELL_TYPES says which are lines or faces
+                let a = r.count("the CELLS count")?;
+                let b = r.count("the CELLS size")?;
+                grid_cells = read_cells(&mut r, a, b, "CELLS")?;
+            }
+            "CELL_TYPES" => {
+                let n = r.count("the CELL_TYPES count")?;
+                if n != grid_cells.len() {
+                    return Err(invalid(format!(
+                        "CELL_TYPES counts {n} cells, CELLS {}",
+                        grid_cells.len()
+                    )));
+                }
+                let types = r.values(n, "int", "CELL_TYPES")?;
+                for (k, (c, t)) in grid_cells.iter().zip(types).enumerate() {
+                    if let Some(&bad) = c.iter().find(|&&i| i as usize >= n_points) {
+                        return Err(invalid(format!(
+                            "CELLS: cell {k} uses point {bad}, but there are {n_points} points"
+                        )));
+                    }
+                    // VTK cell types: 3 line, 4 poly-line, 5 triangle, 6 strip, 7 polygon,
+                    // 9 quad; others (vertices, volumes) are not drawn
+                    match t as i64 {
+                        3 | 4 => lines.push(c.clone()),
+                        5 | 7 | 9 => crate::meshes::fan(c, &mut triangles),
+                        6 => {
+                            for j in 0..c.len().saturating_sub(2) {
+                                triangles.push(if j % 2 == 0 {
+                                    [c[j], c[j + 1], c[j + 2]]
+                                } else {
+                                    [c[j + 1], c[j], c[j + 2]]
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                grid_cells = Vec::new();
+            }
+            "VERTICES" => {
                 // skipped, but their sizes are honoured (old or new layout)
                 let a = r.count("a cell count")?;
                 let b = r.count("a cell size")?;
@@ -310,12 +395,28 @@ pub fn parse(bytes: &[u8]) -> Result<VesselGraph, FormatError> {
         }
     }
     if !saw_dataset {
-        return Err(invalid("no DATASET POLYDATA section"));
+        return Err(invalid("no DATASET POLYDATA or UNSTRUCTURED_GRID section"));
     }
     if lines.is_empty() {
-        return Err(invalid("no LINES: nothing to read as vessels"));
+        if triangles.is_empty() {
+            return Err(invalid(
+                "no LINES and no POLYGONS: neither vessels nor a mesh to read",
+            ));
+        }
+        let vertices: Vec<[f32; 3]> = points
+            .chunks_exact(3)
+            .map(|c| [c[0] as f32, c[1] as f32, c[2] as f32])
+            .collect();
+        let point_data = arrays
+            .iter()
+            .filter(|(_, per_point, v)| *per_point && v.len() == n_points)
+            .map(|(n, _, v)| (n.clone(), v.iter().map(|&x| x as f32).collect()))
+            .collect();
+        return Ok(Parsed::Mesh(Box::new(crate::meshes::Mesh::new(
+            vertices, triangles, point_data,
+        )?)));
     }
-    build(points, &lines, &arrays, n_points)
+    build(points, &lines, &arrays, n_points).map(Parsed::Vessels)
 }
 
 fn skip_metadata(r: &mut Reader) {

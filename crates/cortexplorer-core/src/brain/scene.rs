@@ -179,6 +179,12 @@ pub struct Scene {
     pub vessel_mask: Option<VesselMaskSet>,
     /// Connectomes (CIFTI `dconn`, …) kept on disk, read a row at a time (`scene::cifti`).
     pub connectomes: Vec<cifti::Connectome>,
+    /// Streamlines (`.tck`, `.trk`, `.trx`) shown with the cortex (`brain::tracts`).
+    pub tracts: Option<crate::brain::tracts::TractSet>,
+    /// Meshes that are not a hemisphere (implant models, other tools' surfaces), in RAS mm.
+    pub objects: Vec<crate::brain::objects::MeshObject>,
+    /// Bumped when `objects` or their styles change.
+    pub objects_rev: u64,
     next_id: u64,
 }
 
@@ -451,6 +457,8 @@ impl Scene {
             Content::RoutingWeights(w) => self.add_routing_weights(w, &from),
             Content::Cifti(c) => self.add_cifti(*c, &from),
             Content::SourceEstimate(se) => self.add_source_estimate(*se, &from),
+            Content::Tracts(t) => Ok(self.add_tracts(*t, &from)),
+            Content::Mesh(m) => Ok(self.add_object(*m, &from)),
             Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
                 unreachable!("add_data hands features' content back before this")
             }
@@ -686,6 +694,73 @@ impl Scene {
             "{what}: vessel graph, {} nodes, {} segments, {} components, radius {:.3}–{:.3} mm",
             st.nodes, st.edges, st.components, st.radius_min, st.radius_max
         )))
+    }
+
+    /// A mesh that is not a hemisphere: added to the objects (a file opened again replaces its
+    /// earlier copy).
+    fn add_object(&mut self, m: crate::io::meshes::Mesh, from: &Origin) -> Added {
+        let o = crate::brain::objects::MeshObject {
+            name: from.name.clone(),
+            surface: Arc::new(m.surface),
+            values: Arc::new(m.point_data),
+            style: Default::default(),
+        };
+        let (lo, hi) = o.bounds();
+        let note = format!(
+            "{}: mesh, {} vertices, {} triangles, RAS {:.1}…{:.1}, {:.1}…{:.1}, {:.1}…{:.1} mm{}",
+            from.what,
+            o.surface.vertices.len(),
+            o.surface.faces.len(),
+            lo[0],
+            hi[0],
+            lo[1],
+            hi[1],
+            lo[2],
+            hi[2],
+            if o.values.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", values: {}",
+                    o.values
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        self.objects.retain(|x| x.name != o.name);
+        self.objects.push(o);
+        self.objects_rev += 1;
+        Added::note(note)
+    }
+
+    /// Streamlines: replace the shown tractogram (one at a time, as the vessel graph).
+    fn add_tracts(&mut self, t: crate::io::tracts::Tractogram, from: &Origin) -> Added {
+        let st = t.stats();
+        let rev = self.tracts.as_ref().map_or(1, |v| v.rev + 1);
+        let values = crate::brain::tracts::value_names(&t);
+        self.tracts = Some(crate::brain::tracts::TractSet {
+            name: from.name.clone(),
+            tracts: Arc::new(t),
+            stats: st.clone(),
+            rev,
+        });
+        Added::note(format!(
+            "{}: {} streamlines, {} points, length {:.1}–{:.1} mm (median {:.1}){}",
+            from.what,
+            st.streamlines,
+            st.points,
+            st.length_mm_min,
+            st.length_mm_max,
+            st.length_mm_median,
+            if values.is_empty() {
+                String::new()
+            } else {
+                format!(", values: {}", values.join(", "))
+            }
+        ))
     }
 
     /// A volume: onto the slices; a series is also sampled onto the surface.
