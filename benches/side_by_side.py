@@ -7,10 +7,10 @@ printed as a Markdown table with ratios (peer time / Cortexplorer time; above 1 
 or by hand, in a virtual environment holding whichever peers you want compared (a missing
 peer is skipped, and said):
 
-    pip install nibabel numpy pandas pulse2percept==0.11.0 tvb-library tvb-data
+    pip install nibabel numpy pandas mne pyedflib pulse2percept==0.11.0 tvb-library tvb-data
     pip install dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy   # optional: large (torch)
     benches/fetch_data.sh && cargo build --release
-    python benches/side_by_side.py [PART…]   # loading cifti stc tracts percept simulation vessels
+    python benches/side_by_side.py [PART…]   # loading cifti stc tracts ieeg percept simulation vessels
 
 What is timed (best of N unless said; files in the page cache):
 * surface / overlay loading — `nibabel.load` (GIFTI) or `nibabel.freesurfer.read_geometry` /
@@ -28,6 +28,8 @@ What is timed (best of N unless said; files in the page cache):
   generated into bench-data/stc/) against `cortexplorer check` of both files;
 * tractography — `nibabel.streamlines.load` of a million generated streamlines (30 points each)
   as TCK and as TRK against `cortexplorer check` of the same files;
+* iEEG — pyedflib's `readSignal` of every channel of a generated 1-hour, 128-channel, 1 kHz
+  EDF against `cortexplorer check` of it;
 * vessel-graph CSV — `pandas.read_csv(sep=';')` of a generated 1M-edge VesselGraph pair
   against `cortexplorer check` of it (parse, validate, build the graph).
 
@@ -314,6 +316,40 @@ def tracts():
         best(lambda: nib.streamlines.load(trk).streamlines, 2), cx_check(trk, 2))
 
 
+def ieeg():
+    """A 1-hour, 128-channel, 1 kHz EDF (922 MB, generated into bench-data/ieeg/ with numpy:
+    EDF's header and int16 records written directly): pyedflib's `readSignal` of every channel
+    against the app's reader (`check`)."""
+    import numpy as np
+    try:
+        import pyedflib
+    except ImportError:
+        NOTES.append("pyedflib not installed: ieeg skipped")
+        return
+    d = f"{ROOT}/bench-data/ieeg"
+    path = f"{d}/hour128.edf"
+    ns, fs, n_rec = 128, 1000, 3600
+    if not os.path.exists(path):
+        os.makedirs(d, exist_ok=True)
+        head = "0".ljust(8) + "X X X X".ljust(80) + "Startdate X X X X".ljust(80) + "01.01.2601.00.00"
+        head += str(256 * (ns + 1)).ljust(8) + "".ljust(44) + str(n_rec).ljust(8) + "1".ljust(8) + str(ns).ljust(4)
+        sig = "".join(f"C{i:03d}".ljust(16) for i in range(ns)) + "".ljust(80) * ns + "uV".ljust(8) * ns
+        sig += "-3276.8".ljust(8) * ns + "3276.7".ljust(8) * ns + "-32768".ljust(8) * ns + "32767".ljust(8) * ns
+        sig += "".ljust(80) * ns + str(fs).ljust(8) * ns + "".ljust(32) * ns
+        rng = np.random.default_rng(0)
+        with open(path, "wb") as f:
+            f.write((head + sig).encode("ascii"))
+            for r in range(n_rec):
+                f.write(rng.integers(-2000, 2000, (ns, fs), dtype=np.int16).astype("<i2").tobytes())
+
+    def peer():
+        with pyedflib.EdfReader(path) as e:
+            return [e.readSignal(i) for i in range(ns)]
+
+    row("read a 1-hour, 128-channel, 1 kHz EDF (922 MB, generated)", f"pyedflib {pyedflib.__version__}",
+        best(peer, 1), cx_check(path, 1))
+
+
 def fmt(t):
     return f"{t * 1e6:.0f} µs" if t < 1e-3 else f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"
 
@@ -322,7 +358,7 @@ def main():
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} not found: cargo build --release first")
     only = sys.argv[1:]
-    for part in (loading, cifti, stc, tracts, percept, simulation, vessels):
+    for part in (loading, cifti, stc, tracts, ieeg, percept, simulation, vessels):
         if only and part.__name__ not in only:
             continue
         try:

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv bench-data/venv
 pip=bench-data/venv/bin/pip
-$pip install -q nibabel numpy pandas mne pulse2percept==0.11.0 tvb-library tvb-data ||
+$pip install -q nibabel numpy pandas mne pyedflib pulse2percept==0.11.0 tvb-library tvb-data ||
   echo "some peers did not install; their rows are skipped"
 if [ "${WITH_TORCH:-0}" = 1 ]; then
   $pip install -q dynaphos==0.1.3 torch pyyaml opencv-python-headless matplotlib scipy || echo "dynaphos did not install; skipped"

@@ -16,7 +16,7 @@ export CORTEXPLORER_MAX_BYTES=$((128 << 20))
 # the file name each target reads its input as (fuzz_targets/*.rs), for crashers in the corpus
 declare -A names=(
   [freesurfer_surface]=lh.fuzz.white [freesurfer_curv]=lh.thickness [freesurfer_annot]=lh.aparc.annot
-  [freesurfer_label]=lh.fuzz.label [mgh]=fuzz.mgh [gifti]=lh.fuzz.gii [nifti]=fuzz.nii [cifti]=fuzz.dscalar.nii [stc]=fuzz-lh.stc [tracts]=fuzz.tck [meshes]=fuzz.obj [npy]=fuzz.npy
+  [freesurfer_label]=lh.fuzz.label [mgh]=fuzz.mgh [gifti]=lh.fuzz.gii [nifti]=fuzz.nii [cifti]=fuzz.dscalar.nii [stc]=fuzz-lh.stc [tracts]=fuzz.tck [meshes]=fuzz.obj [ieeg]=fuzz.edf [npy]=fuzz.npy
   [table]=lh.fuzz.csv [captions]=lh.fuzz.tsv [nodes]=fuzz.node [matrix]=fuzz_weights.txt
   [voreen]=fuzz.vvg [vtk]=fuzz.vtk [swc]=fuzz.swc [session]=fuzz.json [plan]=fuzz.json
   [plan_config]=fuzz.toml [markups]=fuzz.mrk.json [electrodes]=fuzz.csv [bids]=fuzz_electrodes.tsv
@@ -24,7 +24,7 @@ declare -A names=(
 declare -A seeds=(
   [freesurfer_surface]=freesurfer-surface [freesurfer_curv]=freesurfer-curv
   [freesurfer_annot]=freesurfer-annot [freesurfer_label]=freesurfer-label [mgh]=mgh
-  [gifti]=gifti [nifti]=nifti [cifti]=cifti [stc]=stc [tracts]=tracts [meshes]=meshes [npy]=npy [table]=table [captions]=captions [nodes]=nodes
+  [gifti]=gifti [nifti]=nifti [cifti]=cifti [stc]=stc [tracts]=tracts [meshes]=meshes [ieeg]=ieeg [npy]=npy [table]=table [captions]=captions [nodes]=nodes
   [matrix]=matrix [voreen]=voreen [vtk]=vtk [swc]=swc [session]=session [plan]=plan
   [plan_config]=plan-config [markups]=markups [electrodes]=electrodes [bids]=bids
   [vesselgraph]=vesselgraph
@@ -66,6 +66,7 @@ open(sys.argv[2]+'_nodes.csv','wb').write(d[:c]); open(sys.argv[2]+'_edges.csv',
       if [ "$t" = tracts ]; then
         case "$(head -c 5 "$m" | tr -d '\0')" in TRACK) name=fuzz.trk ;; PK*) name=fuzz.trx ;; esac
       fi
+      [ "$t" = ieeg ] && [ "$(head -c 5 "$m")" = Brain ] && name=fuzz.vhdr
       # the meshes target likewise (ply, "# vtk", solid or a leading zero byte: STL, else OBJ)
       if [ "$t" = meshes ]; then
         case "$(head -c 5 "$m" | tr -d '\0')" in ply*) name=fuzz.ply ;; "# vtk") name=fuzz.vtk ;; solid) name=fuzz.stl ;; esac

@@ -143,6 +143,23 @@ pub fn describe(l: &Loaded) -> Value {
                 m.insert("reference_dims".into(), json!(dims));
             }
         }
+        Content::Recording(r) => {
+            m.insert("channels".into(), json!(r.channels.len()));
+            m.insert(
+                "channel_names".into(),
+                json!(r.channels.iter().map(|c| &c.name).collect::<Vec<_>>()),
+            );
+            m.insert(
+                "sampling_hz".into(),
+                json!(r.channels.iter().map(|c| c.sampling_hz).collect::<Vec<_>>()),
+            );
+            m.insert(
+                "units".into(),
+                json!(r.channels.iter().map(|c| &c.unit).collect::<Vec<_>>()),
+            );
+            m.insert("duration_s".into(), json!(r.duration_s()));
+            m.insert("start".into(), json!(r.start));
+        }
         Content::Mesh(mesh) => {
             let s = &mesh.surface;
             let (lo, hi) = s.bbox();

@@ -14,6 +14,7 @@ pub fn objects_window(ctx: &egui::Context, scene: &mut Scene) {
     let mut changed = false;
     let mut remove = None;
     egui::Window::new("Objects")
+        .default_open(false)
         .default_width(320.0)
         .default_pos(egui::pos2(740.0, 460.0))
         .show(ctx, |ui| {

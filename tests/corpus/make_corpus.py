@@ -910,7 +910,45 @@ def meshes():
     d.bad("no-polygons", ".vtk", vtk[: vtk.index(b"POLYGONS")])
 
 
+def recordings():
+    """EDF/BDF and BrainVision: damage to the MNE/pyedflib/pybv-written tests/data/ieeg files."""
+    d = Folder("ieeg")
+    src = os.path.join(DATA, "ieeg")
+    edf = open(os.path.join(src, "bids/sub-01/ses-01/ieeg/sub-01_ses-01_task-rest_run-01_ieeg.edf"), "rb").read()
+    bdf = open(os.path.join(src, "biosemi3.bdf"), "rb").read()
+    vhdr = open(os.path.join(src, "bids/sub-01/ses-01/ieeg/sub-01_ses-01_task-rest_run-02_ieeg.vhdr"), "rb").read()
+    d.valid(".edf", edf)
+    d.valid(".bdf", bdf)
+    ns = int(edf[252:256])
+
+    def put(b, at, width, text):
+        return b[:at] + text.encode().ljust(width) + b[at + width:]
+
+    def sig(field_offset, width, i, text, b=edf):
+        return put(b, 256 + field_offset * ns + i * width, width, text)
+
+    d.bad("version", ".edf", put(edf, 0, 8, "1"))
+    d.bad("count-disagrees", ".edf", put(edf, 236, 8, "3"))
+    d.bad("count-negative", ".edf", put(edf, 236, 8, "-5"))
+    d.bad("signals-zero", ".edf", put(edf, 252, 4, "0"))
+    d.bad("signals-huge", ".edf", put(edf, 252, 4, "9999"))
+    d.bad("header-size", ".edf", put(edf, 184, 8, "512"))
+    d.bad("duration-zero", ".edf", put(edf, 244, 8, "0"))
+    d.bad("discontinuous", ".edf", put(edf, 192, 44, "EDF+D"))
+    d.bad("pmin-text", ".edf", sig(16 + 80 + 8, 8, 0, "abc"))
+    d.bad("digital-flat", ".edf", sig(16 + 80 + 8 + 8 * 3, 8, 0, "-32767"))
+    d.bad("samples-zero", ".edf", sig(16 + 80 + 8 + 8 * 4 + 80, 8, 0, "0"))
+    d.bad("cut-header", ".edf", edf[:300])
+    d.bad("cut-record", ".edf", edf[:-100])
+    d.bad("cut", ".bdf", bdf[:-7])
+    d.bad("missing-data", ".vhdr", vhdr.replace(b"DataFile=sub-01_ses-01_task-rest_run-02_ieeg.eeg", b"DataFile=nowhere.eeg"))
+    d.bad("binary-format", ".vhdr", vhdr.replace(b"BinaryFormat=INT_16", b"BinaryFormat=INT_8"))
+    d.bad("channel-count", ".vhdr", vhdr.replace(b"NumberOfChannels=13", b"NumberOfChannels=20"))
+    d.bad("not-vhdr", ".vhdr", b"[Common Infos]\nDataFile=x.eeg\n")
+
+
 def main():
+    recordings()
     meshes()
     tracts()
     surfaces()

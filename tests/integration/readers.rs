@@ -174,7 +174,8 @@ fn check(path: std::path::PathBuf, key: &str) {
         | Content::Cifti(_)
         | Content::SourceEstimate(_)
         | Content::Tracts(_)
-        | Content::Mesh(_) => {
+        | Content::Mesh(_)
+        | Content::Recording(_) => {
             panic!("{key}: no nibabel reference for {}", l.content.kind())
         }
     }

@@ -3,7 +3,7 @@
 //! Neuroimaging file readers and writers with their own plain data types — the nibabel of
 //! Cortexplorer, usable by any Rust program: FreeSurfer surfaces, curv/morphometry, annot and
 //! label files; MGH/MGZ; GIFTI (every encoding; there is no other GIFTI crate); NIfTI-1/2;
-//! CIFTI-2; MNE `.stc`/`.w`; tractography (TCK, TRK, TRX); meshes (OBJ, PLY, STL, VTK polygons); NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
+//! CIFTI-2; MNE `.stc`/`.w`; tractography (TCK, TRK, TRX); meshes (OBJ, PLY, STL, VTK polygons); recordings (EDF/BDF, BrainVision) and BIDS iEEG sidecars; NPY; CSV/TSV time series and tables; vessel graphs (VesselGraph CSV, Voreen, VTK, SWC);
 //! electrode lists; captions; pictures; region matrices and node files. It knows nothing of
 //! scenes, routing or planning. No Bevy, no egui.
 //!
@@ -50,6 +50,7 @@ pub mod electrodes;
 pub mod freesurfer;
 pub mod gif;
 pub mod gifti;
+pub mod ieeg;
 pub mod meshes;
 pub mod mgh;
 pub mod nifti;
@@ -130,6 +131,10 @@ pub enum Format {
     Trk,
     /// TRX tractography `.trx` (zip)
     Trx,
+    /// EDF/EDF+/BDF recording
+    Edf,
+    /// BrainVision recording (`.vhdr` + data file)
+    BrainVision,
     /// Wavefront `.obj` mesh
     Obj,
     /// PLY mesh (ASCII or binary)
@@ -176,6 +181,8 @@ impl Format {
             Format::Tck => "tck",
             Format::Trk => "trk",
             Format::Trx => "trx",
+            Format::Edf => "edf",
+            Format::BrainVision => "brainvision",
             Format::Obj => "obj",
             Format::Ply => "ply",
             Format::Stl => "stl",
@@ -220,6 +227,8 @@ pub enum Content {
     Tracts(Box<tracts::Tractogram>),
     /// a mesh that is not a hemisphere (`.obj`, `.ply`, `.stl`, VTK polygons)
     Mesh(Box<meshes::Mesh>),
+    /// channels over time (EDF, BDF, BrainVision)
+    Recording(Box<ieeg::Recording>),
 }
 
 impl Content {
@@ -240,6 +249,7 @@ impl Content {
             Content::SourceEstimate(_) => "source_estimate",
             Content::Tracts(_) => "tractogram",
             Content::Mesh(_) => "mesh",
+            Content::Recording(_) => "recording",
         }
     }
 }
@@ -316,6 +326,12 @@ pub fn detect(src: &Source) -> Result<Format, FormatError> {
     }
     if name.ends_with(".obj") {
         return Ok(Format::Obj);
+    }
+    if name.ends_with(".edf") || name.ends_with(".bdf") {
+        return Ok(Format::Edf);
+    }
+    if name.ends_with(".vhdr") {
+        return Ok(Format::BrainVision);
     }
     if name.ends_with(".ply") {
         return Ok(Format::Ply);
@@ -494,6 +510,10 @@ pub fn load_source_progress(
         Format::Tck => Content::Tracts(Box::new(tracts::read_tck(&src, limits).map_err(err)?)),
         Format::Trk => Content::Tracts(Box::new(tracts::read_trk(&src, limits).map_err(err)?)),
         Format::Trx => Content::Tracts(Box::new(tracts::read_trx(&src, limits).map_err(err)?)),
+        Format::Edf => Content::Recording(Box::new(ieeg::read_edf(&src, limits).map_err(err)?)),
+        Format::BrainVision => {
+            Content::Recording(Box::new(ieeg::read_brainvision(&src, limits).map_err(err)?))
+        }
         Format::Obj => Content::Mesh(Box::new(meshes::read_obj(&src, limits).map_err(err)?)),
         Format::Ply => Content::Mesh(Box::new(meshes::read_ply(&src, limits).map_err(err)?)),
         Format::Stl => Content::Mesh(Box::new(meshes::read_stl(&src, limits).map_err(err)?)),

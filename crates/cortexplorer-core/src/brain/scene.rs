@@ -24,6 +24,7 @@ use super::surface::{Hemisphere, Surface, SurfaceKind, blend_positions, vertex_n
 use crate::io::{Content, Loaded};
 
 mod cifti;
+mod recording;
 mod stc;
 pub use cifti::Connectome;
 
@@ -439,6 +440,10 @@ impl Scene {
     /// The one dispatch over the scene's own kinds of content (features' kinds are handed
     /// back by `add_data` before this).
     fn add_content(&mut self, loaded: Loaded) -> Result<Added, String> {
+        let path = match &loaded.source {
+            crate::io::Source::File(p) => Some(p.clone()),
+            _ => None,
+        };
         let from = Origin {
             what: loaded.source.display(),
             name: loaded.name,
@@ -459,6 +464,7 @@ impl Scene {
             Content::SourceEstimate(se) => self.add_source_estimate(*se, &from),
             Content::Tracts(t) => Ok(self.add_tracts(*t, &from)),
             Content::Mesh(m) => Ok(self.add_object(*m, &from)),
+            Content::Recording(r) => self.add_recording(*r, &from, path.as_deref()),
             Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
                 unreachable!("add_data hands features' content back before this")
             }
