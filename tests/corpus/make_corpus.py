@@ -850,13 +850,17 @@ def tracts():
     def trx_with(change=None, drop=()):
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+            # a fixed date: the corpus files are the same on every run
+            def put(n, b):
+                z.writestr(zipfile.ZipInfo(n, date_time=(2026, 1, 1, 0, 0, 0)), b)
+
             for n, b in entries.items():
                 if n in drop:
                     continue
-                z.writestr(n, (change or {}).get(n, b))
+                put(n, (change or {}).get(n, b))
             for n, b in (change or {}).items():
                 if n not in entries:
-                    z.writestr(n, b)
+                    put(n, b)
         return out.getvalue()
 
     hdr = json.loads(entries["header.json"])

@@ -224,26 +224,31 @@ pub fn parse_edf(b: &[u8]) -> Result<Recording, FormatError> {
             Some(o)
         })
         .collect();
-    for r in 0..n_records {
-        let rec = &b[hb + r * record_bytes..hb + (r + 1) * record_bytes];
-        for (c, &i) in keep.iter().enumerate() {
+    // each channel gathers its samples from every record, channels in parallel
+    use rayon::prelude::*;
+    channels
+        .par_iter_mut()
+        .zip(keep.par_iter())
+        .for_each(|(ch, &i)| {
             let (gain, offset) = scale[i];
-            let s = &rec[offsets[i]..offsets[i] + per_record[i] * width];
-            let ch = &mut channels[c].data;
-            if bdf {
-                ch.extend(s.chunks_exact(3).map(|x| {
-                    let v =
-                        ((x[0] as i32) | ((x[1] as i32) << 8) | ((x[2] as i8 as i32) << 16)) as f64;
-                    (v * gain + offset) as f32
-                }));
-            } else {
-                ch.extend(
-                    s.chunks_exact(2)
-                        .map(|x| (i16::from_le_bytes([x[0], x[1]]) as f64 * gain + offset) as f32),
-                );
+            for r in 0..n_records {
+                let at = hb + r * record_bytes + offsets[i];
+                let s = &b[at..at + per_record[i] * width];
+                if bdf {
+                    ch.data.extend(s.chunks_exact(3).map(|x| {
+                        let v = ((x[0] as i32) | ((x[1] as i32) << 8) | ((x[2] as i8 as i32) << 16))
+                            as f64;
+                        (v * gain + offset) as f32
+                    }));
+                } else {
+                    ch.data.extend(
+                        s.chunks_exact(2).map(|x| {
+                            (i16::from_le_bytes([x[0], x[1]]) as f64 * gain + offset) as f32
+                        }),
+                    );
+                }
             }
-        }
-    }
+        });
     if channels.is_empty() {
         return Err(FormatError::Invalid(
             "the file holds annotations only, no signal".into(),

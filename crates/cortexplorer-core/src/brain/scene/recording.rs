@@ -117,8 +117,9 @@ impl Scene {
         }
         let per_frame = ((frame_s * fs).round() as usize).max(1);
         let high_gamma = fs >= 300.0;
+        use rayon::prelude::*;
         let signals: Vec<Vec<f32>> = used
-            .iter()
+            .par_iter()
             .map(|&(i, _)| {
                 let x = &rec.channels[i].data;
                 let band = if high_gamma {
