@@ -45,6 +45,9 @@ struct LoadTask {
 struct SubjectTask {
     what: String,
     task: Task<Result<(Vec<Loaded>, crate::brain::subject::SubjectInfo), String>>,
+    /// files opened with the subject: read once it is the scene (a recording or overlay
+    /// opened beside a subject belongs on that subject, not on the scene it replaces)
+    then: Vec<PathBuf>,
 }
 
 #[derive(Component)]
@@ -130,8 +133,15 @@ fn start_up(
         .iter()
         .cloned()
         .partition(|p| crate::brain::subject::is_subject_dir(p));
-    for dir in subjects {
-        spawn_subject(&mut commands, &mut loading, dir);
+    let mut files = files;
+    let n = subjects.len();
+    for (k, dir) in subjects.into_iter().enumerate() {
+        let then = if k + 1 == n {
+            std::mem::take(&mut files)
+        } else {
+            Vec::new()
+        };
+        spawn_subject(&mut commands, &mut loading, dir, then);
     }
     if !files.is_empty() {
         let what = format!("{} file(s) from the command line", files.len());
@@ -270,30 +280,41 @@ fn spawn_loads(
         let (subjects, paths): (Vec<PathBuf>, Vec<PathBuf>) = paths
             .into_iter()
             .partition(|p| crate::brain::subject::is_subject_dir(p));
-        for dir in subjects {
-            spawn_subject(&mut commands, &mut loading, dir);
+        let mut paths = paths;
+        let n = subjects.len();
+        for (k, dir) in subjects.into_iter().enumerate() {
+            let then = if k + 1 == n {
+                std::mem::take(&mut paths)
+            } else {
+                Vec::new()
+            };
+            spawn_subject(&mut commands, &mut loading, dir, then);
         }
-        if paths.is_empty() {
-            continue;
+        if !paths.is_empty() {
+            spawn_files(&mut commands, &mut loading, paths);
         }
-        let what = if paths.len() == 1 {
-            paths[0].display().to_string()
-        } else {
-            format!("{} files", paths.len())
-        };
-        let pending = Pending::new(what.clone(), paths.len());
-        let progress = pending.progress.clone();
-        loading.pending.push(pending);
-        let task = AsyncComputeTaskPool::get().spawn(async move { read_files(&paths, &progress) });
-        commands.spawn(LoadTask { what, task });
     }
 }
 
-fn spawn_subject(commands: &mut Commands, loading: &mut Loading, dir: PathBuf) {
+fn spawn_subject(commands: &mut Commands, loading: &mut Loading, dir: PathBuf, then: Vec<PathBuf>) {
     let what = format!("subject {}", dir.display());
     loading.pending.push(Pending::new(what.clone(), 1));
     let task = AsyncComputeTaskPool::get().spawn(async move { crate::brain::subject::load(&dir) });
-    commands.spawn(SubjectTask { what, task });
+    commands.spawn(SubjectTask { what, task, then });
+}
+
+/// Read files into the scene in the background (one task for them all).
+fn spawn_files(commands: &mut Commands, loading: &mut Loading, paths: Vec<PathBuf>) {
+    let what = if paths.len() == 1 {
+        paths[0].display().to_string()
+    } else {
+        format!("{} files", paths.len())
+    };
+    let pending = Pending::new(what.clone(), paths.len());
+    let progress = pending.progress.clone();
+    loading.pending.push(pending);
+    let task = AsyncComputeTaskPool::get().spawn(async move { read_files(&paths, &progress) });
+    commands.spawn(LoadTask { what, task });
 }
 
 /// A subject read: it becomes the scene (the view settings stay); a subject that cannot be
@@ -312,6 +333,11 @@ fn poll_subjects(
         commands.entity(e).despawn();
         if let Some(i) = loading.pending.iter().position(|p| p.what == t.what) {
             loading.pending.remove(i);
+        }
+        // the files opened with it follow (onto the subject, or onto what stays shown)
+        let then = std::mem::take(&mut t.then);
+        if !then.is_empty() {
+            spawn_files(&mut commands, &mut loading, then);
         }
         let built = result.and_then(|(loaded, info)| {
             let mut s = crate::brain::scene::Scene::new();
