@@ -19,6 +19,8 @@ pub struct MeshObject {
     /// per-vertex values (name, one per vertex)
     pub values: Arc<Vec<(String, Vec<f32>)>>,
     pub style: ObjectStyle,
+    /// RAS mm bounds (computed once)
+    bounds: ([f32; 3], [f32; 3]),
 }
 
 /// How a mesh object is drawn.
@@ -44,6 +46,29 @@ impl Default for ObjectStyle {
 }
 
 impl MeshObject {
+    pub fn new(
+        name: String,
+        surface: Arc<Surface>,
+        values: Vec<(String, Vec<f32>)>,
+        style: ObjectStyle,
+    ) -> MeshObject {
+        let mut lo = [f32::INFINITY; 3];
+        let mut hi = [f32::NEG_INFINITY; 3];
+        for p in &surface.vertices {
+            for k in 0..3 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+        MeshObject {
+            name,
+            surface,
+            values: Arc::new(values),
+            style,
+            bounds: (lo, hi),
+        }
+    }
+
     /// Per-vertex colours under the style, and the value range when coloured by a value.
     pub fn colors(&self) -> (Vec<[f32; 4]>, Option<(f32, f32)>) {
         let n = self.surface.vertices.len();
@@ -81,15 +106,7 @@ impl MeshObject {
 
     /// Bounds in RAS mm.
     pub fn bounds(&self) -> ([f32; 3], [f32; 3]) {
-        let mut lo = [f32::INFINITY; 3];
-        let mut hi = [f32::NEG_INFINITY; 3];
-        for p in &self.surface.vertices {
-            for k in 0..3 {
-                lo[k] = lo[k].min(p[k]);
-                hi[k] = hi[k].max(p[k]);
-            }
-        }
-        (lo, hi)
+        self.bounds
     }
 }
 
@@ -104,12 +121,12 @@ mod tests {
             vec![[0, 1, 2]],
         )
         .unwrap();
-        let mut o = MeshObject {
-            name: "tri".into(),
-            surface: Arc::new(s),
-            values: Arc::new(vec![("t".into(), vec![0.0, 5.0, 10.0])]),
-            style: ObjectStyle::default(),
-        };
+        let mut o = MeshObject::new(
+            "tri".into(),
+            Arc::new(s),
+            vec![("t".into(), vec![0.0, 5.0, 10.0])],
+            ObjectStyle::default(),
+        );
         let (c, r) = o.colors();
         assert!(r.is_none() && c.iter().all(|x| *x == ObjectStyle::default().color));
         o.style.value = Some("t".into());

@@ -705,12 +705,12 @@ impl Scene {
     /// A mesh that is not a hemisphere: added to the objects (a file opened again replaces its
     /// earlier copy).
     fn add_object(&mut self, m: crate::io::meshes::Mesh, from: &Origin) -> Added {
-        let o = crate::brain::objects::MeshObject {
-            name: from.name.clone(),
-            surface: Arc::new(m.surface),
-            values: Arc::new(m.point_data),
-            style: Default::default(),
-        };
+        let o = crate::brain::objects::MeshObject::new(
+            from.name.clone(),
+            Arc::new(m.surface),
+            m.point_data,
+            Default::default(),
+        );
         let (lo, hi) = o.bounds();
         let note = format!(
             "{}: mesh, {} vertices, {} triangles, RAS {:.1}…{:.1}, {:.1}…{:.1}, {:.1}…{:.1} mm{}",

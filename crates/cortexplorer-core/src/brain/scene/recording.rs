@@ -247,15 +247,15 @@ impl Scene {
             return;
         };
         self.objects.retain(|o| o.name != name);
-        self.objects.push(MeshObject {
-            name: name.to_string(),
-            surface: std::sync::Arc::new(surface),
-            values: std::sync::Arc::new(Vec::new()),
-            style: ObjectStyle {
+        self.objects.push(MeshObject::new(
+            name.to_string(),
+            std::sync::Arc::new(surface),
+            Vec::new(),
+            ObjectStyle {
                 color: [0.95, 0.85, 0.2, 1.0],
                 ..Default::default()
             },
-        });
+        ));
         self.objects_rev += 1;
     }
 }
