@@ -59,9 +59,9 @@ const WAVE: &[ParamSpec] = &[
     p("gamma", 2.0, 0.0, 50.0, "1/s", false),
 ];
 const KURAMOTO: &[ParamSpec] = &[
-    p("K", 5.0, 0.0, 200.0, "mm²/s", false),
+    p("K", 50.0, 0.0, 200.0, "mm²/s", false),
     p("f", 10.0, 0.5, 60.0, "Hz", false),
-    p("spread", 1.0, 0.0, 10.0, "Hz", false),
+    p("spread", 0.2, 0.0, 10.0, "Hz", false),
 ];
 const WILSON_COWAN: &[ParamSpec] = &[
     p("tau_e", 0.010, 0.002, 0.1, "s", true),

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | diffusion | a Gaussian bump (σ 5 mm) | a pacemaker drops a new bump every 2 s, cycling over six places spread over the cortex (farthest-point order) |
 //! | wave | bumps at six places spread over the cortex (farthest-point order) and at each hemisphere's occipital pole | the same places pulse every 0.5 s, each pulse zero-mean over its hemisphere (mass-weighted: a damped wave keeps its mean for ever, so plain bumps would lift the whole cortex into one colour): rings spread at c |
-//! | Kuramoto | seeded random phases | the oscillators keep turning while coupling forms patches and waves |
+//! | Kuramoto | a **spiral pair** of phases (θ = 2π·φ, φ as Wilson–Cowan's), K 50 mm²/s, frequency spread 0.2 Hz | coupling strong enough for the fsaverage5 spacing holds the pattern together while every oscillator turns at ≈ 10 Hz: the spirals rotate (the old start, random phases with K 5 and a 1 Hz spread, stayed salt and pepper) |
 //! | Wilson–Cowan | a **spiral pair**: each vertex on the model's own limit cycle at a phase that winds once around each of two points of the hemisphere (opposite senses), seen from the side | a phase singularity of an oscillatory medium rotates and persists |
 //! | LIF | a **spiral pair** of potentials: V = 0.98·φ with φ the phase winding around two points (as Wilson–Cowan's) | every vertex fires on its own (I0 1.2, ≈ 27 Hz); the firing order keeps winding around the cores, so the firing sweeps round as rotating waves (neighbour correlation ≈ 0.9) instead of the cortex flashing as one |
 //!
@@ -153,6 +153,18 @@ pub fn start(
                 .collect();
             ShowStart {
                 state: setup.initial(positions, 0, Some(&v)),
+                pacemaker: None,
+            }
+        }
+        Model::Kuramoto { .. } => {
+            // phases winding around two cores per hemisphere: coupled oscillators rotate the
+            // pattern as a spiral pair instead of starting from salt and pepper
+            let theta: Vec<f32> = spiral_phase(positions, parts)
+                .iter()
+                .map(|p| std::f32::consts::TAU * p)
+                .collect();
+            ShowStart {
+                state: setup.initial(positions, 0, Some(&theta)),
                 pacemaker: None,
             }
         }
