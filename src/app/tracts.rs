@@ -17,8 +17,6 @@ pub struct TractView {
     pub style: TractStyle,
     /// bumped by the window when `style` changes
     pub style_rev: u64,
-    /// the window is open (opens when a tractogram arrives)
-    pub open: bool,
     /// what the last build drew
     pub drawn: usize,
     pub total: usize,
@@ -77,10 +75,6 @@ fn draw_tracts(
     let Some(mat) = mat else { return };
     let scene = &doc.0;
     let rev = scene.tracts.as_ref().map_or(0, |t| t.rev);
-    // a new tractogram opens the window (once)
-    if rev != last.0 && rev != 0 {
-        view.open = true;
-    }
     let key: Key = (rev, view.style_rev);
     // screenshots wait for the geometry of what is shown
     let busy = job.0.is_some();

@@ -11,10 +11,9 @@ use crate::brain::tracts::{TractColor, value_names};
 
 pub fn tracts_window(ctx: &egui::Context, scene: &Scene, view: &mut TractView) {
     let Some(set) = &scene.tracts else { return };
-    let mut open = view.open;
     let mut style = view.style.clone();
+    // no close button: it folds to its title (there is no other way back to it)
     egui::Window::new("Tractography")
-        .open(&mut open)
         .default_width(320.0)
         .default_pos(egui::pos2(320.0, 80.0))
         .show(ctx, |ui| {
@@ -91,7 +90,6 @@ pub fn tracts_window(ctx: &egui::Context, scene: &Scene, view: &mut TractView) {
             );
             style.max_segments = (budget * 1e6) as usize;
         });
-    view.open = open;
     if style != view.style {
         view.style = style;
         view.style_rev += 1;
