@@ -52,20 +52,13 @@ impl MeshObject {
         values: Vec<(String, Vec<f32>)>,
         style: ObjectStyle,
     ) -> MeshObject {
-        let mut lo = [f32::INFINITY; 3];
-        let mut hi = [f32::NEG_INFINITY; 3];
-        for p in &surface.vertices {
-            for k in 0..3 {
-                lo[k] = lo[k].min(p[k]);
-                hi[k] = hi[k].max(p[k]);
-            }
-        }
+        let bounds = surface.bbox();
         MeshObject {
             name,
             surface,
             values: Arc::new(values),
             style,
-            bounds: (lo, hi),
+            bounds,
         }
     }
 
