@@ -14,7 +14,7 @@
 //! is placed on a hemisphere (the scene), where sparse source spaces are spread to every vertex.
 
 use super::FormatError;
-use super::source::{Limits, Source, read_bounded};
+use super::source::{Limits, Source, read_bounded, read_up_to};
 
 /// Values at a hemisphere's source vertices over time.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +54,7 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
     let bound = len.unwrap_or(limits.max_bytes);
     limits.check("STC file", bound)?;
     let mut head = [0u8; 12];
-    let got = read_full(&mut s, &mut head)?;
+    let got = read_up_to(&mut s, &mut head)?;
     if got < 12 {
         return Err(FormatError::Truncated(format!(
             "an STC file starts with 12 header bytes, this one has {got}"
@@ -76,7 +76,7 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
     }
     let nv = nv as usize;
     let mut vb = vec![0u8; 4 * nv + 4];
-    let got = read_full(&mut s, &mut vb)?;
+    let got = read_up_to(&mut s, &mut vb)?;
     if got < vb.len() {
         return Err(FormatError::Truncated(format!(
             "{nv} source vertices need {} bytes, the file has {}",
@@ -105,7 +105,7 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
     let nt = nt as usize;
     let mut values = crate::huge_pages(vec![0f32; nv * nt]);
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values);
-    let got = read_full(&mut s, bytes)?;
+    let got = read_up_to(&mut s, bytes)?;
     if got < bytes.len() {
         return Err(FormatError::Truncated(format!(
             "{nv} vertices × {nt} time points need {need} bytes of values, the file has {got}"
@@ -121,20 +121,6 @@ pub fn read_stc(src: &Source, limits: &Limits) -> Result<SourceEstimate, FormatE
         data: ndarray::Array2::from_shape_vec((nt, nv), values)
             .map_err(|e| FormatError::Invalid(format!("STC values: {e}")))?,
     })
-}
-
-/// Fill `buf` as far as the stream goes; the count read.
-fn read_full(s: &mut dyn std::io::Read, buf: &mut [u8]) -> Result<usize, FormatError> {
-    let mut n = 0;
-    while n < buf.len() {
-        match s.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(FormatError::Io(e)),
-        }
-    }
-    Ok(n)
 }
 
 /// MNE keeps an estimate's vertex numbers strictly increasing (its `SourceEstimate` refuses

@@ -309,7 +309,7 @@ struct TrkHeader {
     vox_to_ras: [[f64; 4]; 4],
     voxel_order: String,
     n_count: i32,
-    big: bool,
+    order: ByteOrder,
 }
 
 fn latin1(b: &[u8]) -> String {
@@ -391,30 +391,10 @@ fn parse_trk_header(b: &[u8]) -> Result<TrkHeader, FormatError> {
             )));
         }
     };
-    let i16_at = |at: usize| {
-        let v: [u8; 2] = b[at..at + 2].try_into().unwrap();
-        if big {
-            i16::from_be_bytes(v)
-        } else {
-            i16::from_le_bytes(v)
-        }
-    };
-    let i32_at = |at: usize| {
-        let v: [u8; 4] = b[at..at + 4].try_into().unwrap();
-        if big {
-            i32::from_be_bytes(v)
-        } else {
-            i32::from_le_bytes(v)
-        }
-    };
-    let f32_at = |at: usize| {
-        let v: [u8; 4] = b[at..at + 4].try_into().unwrap();
-        if big {
-            f32::from_be_bytes(v)
-        } else {
-            f32::from_le_bytes(v)
-        }
-    };
+    let order = ByteOrder { big };
+    let i16_at = |at| order.i16(b, at);
+    let i32_at = |at| order.i32(b, at);
+    let f32_at = |at| order.f32(b, at);
     let version = i32_at(992);
     // version 3 is read as 2 (nibabel does the same, with a warning)
     if !(1..=3).contains(&version) {
@@ -482,8 +462,44 @@ fn parse_trk_header(b: &[u8]) -> Result<TrkHeader, FormatError> {
         vox_to_ras,
         voxel_order,
         n_count: i32_at(988),
-        big,
+        order: ByteOrder { big },
     })
+}
+
+/// Numbers in a TRK file's byte order (whatever makes `hdr_size` 1000).
+#[derive(Clone, Copy)]
+struct ByteOrder {
+    big: bool,
+}
+
+impl ByteOrder {
+    fn bytes<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+        b[at..at + N].try_into().unwrap()
+    }
+    fn i16(self, b: &[u8], at: usize) -> i16 {
+        let v = Self::bytes(b, at);
+        if self.big {
+            i16::from_be_bytes(v)
+        } else {
+            i16::from_le_bytes(v)
+        }
+    }
+    fn i32(self, b: &[u8], at: usize) -> i32 {
+        let v = Self::bytes(b, at);
+        if self.big {
+            i32::from_be_bytes(v)
+        } else {
+            i32::from_le_bytes(v)
+        }
+    }
+    fn f32(self, b: &[u8], at: usize) -> f32 {
+        let v = Self::bytes(b, at);
+        if self.big {
+            f32::from_be_bytes(v)
+        } else {
+            f32::from_le_bytes(v)
+        }
+    }
 }
 
 /// An orientation as nibabel's `ornt`: for each voxel axis, (RAS axis, +1/−1).
@@ -621,14 +637,7 @@ pub fn parse_trk(b: &[u8]) -> Result<Tractogram, FormatError> {
     let ns = h.scalar_names.len();
     let np = h.property_names.len();
     let data = &b[1000..];
-    let word = |at: usize| -> [u8; 4] { data[at..at + 4].try_into().unwrap() };
-    let f = |at: usize| {
-        if h.big {
-            f32::from_be_bytes(word(at))
-        } else {
-            f32::from_le_bytes(word(at))
-        }
-    };
+    let f = |at: usize| h.order.f32(data, at);
     // a streamline is at least 4 bytes: the count bounds what may be reserved
     if h.n_count as u64 * 4 > data.len() as u64 {
         return Err(FormatError::Truncated(format!(
@@ -653,11 +662,7 @@ pub fn parse_trk(b: &[u8]) -> Result<Tractogram, FormatError> {
                 h.n_count
             )));
         }
-        let n = if h.big {
-            i32::from_be_bytes(word(at))
-        } else {
-            i32::from_le_bytes(word(at))
-        };
+        let n = h.order.i32(data, at);
         at += 4;
         if n < 0 {
             return Err(FormatError::Invalid(format!(
