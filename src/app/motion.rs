@@ -27,6 +27,16 @@
 //! may have changed). *always* and *off* (View menu, or `CORTEXPLORER_MOTION=auto|always|off`)
 //! fix the choice; `CORTEXPLORER_MOTION_SCALE` sets `scale` (0.25–1, default ½).
 //! `view --bench-frames N --orbit` prints the frame times of both and the choice.
+//!
+//! **Held still by a tool.** While a tool moves a few things over a still scene (an electrode
+//! drag), [`MotionResolution::freeze`] draws the 3D view once, at full resolution, into the same
+//! image and then shows it from there: the second camera is active only on the frames that
+//! draw it (the first, after the camera moved, and when the tool asks with
+//! [`MotionResolution::refresh`]), and the moving things are drawn over it as
+//! [`MotionResolution::overlay`] dots by egui. A frozen frame costs the panels and one textured
+//! rectangle instead of the scene: on lavapipe the electrode drag goes from 7 to over 30 updates a
+//! second (docs/benchmarks.md). The tool hides the moving things in the 3D scene meanwhile, so
+//! the image does not show them twice.
 
 use bevy::camera::visibility::RenderLayers;
 use bevy::camera::{CameraUpdateSystems, ImageRenderTarget, RenderTarget};
@@ -136,9 +146,28 @@ impl Trial {
     }
 }
 
+/// A dot egui draws over the frozen view (window coordinates, logical pixels).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OverlayDot {
+    pub at: Vec2,
+    pub radius: f32,
+    pub rgb: [u8; 3],
+}
+
 /// What the UI needs to know (and may change) about motion resolution.
 #[derive(Resource)]
 pub struct MotionResolution {
+    /// a tool holds the view still: draw the scene once into the image and show it from there
+    pub freeze: bool,
+    /// while frozen: draw the image again this frame (cleared once done)
+    pub refresh: bool,
+    /// while frozen: what moves, drawn over the image
+    pub overlay: Vec<OverlayDot>,
+    /// frames shown from the frozen image, and how many of them drew it
+    pub frozen_frames: u64,
+    pub frozen_draws: u64,
+    /// the image holds the frozen view (drawn since the freeze began)
+    frozen_valid: bool,
     /// the 3D view's resolution while moving, as a fraction of the window's (1: no change)
     pub scale: f32,
     pub mode: MotionMode,
@@ -160,6 +189,12 @@ pub struct MotionResolution {
 impl Default for MotionResolution {
     fn default() -> Self {
         MotionResolution {
+            freeze: false,
+            refresh: false,
+            overlay: Vec::new(),
+            frozen_frames: 0,
+            frozen_draws: 0,
+            frozen_valid: false,
             scale: scale_from_env(),
             mode: MotionMode::from_env(),
             trial: Trial::default(),
@@ -171,6 +206,13 @@ impl Default for MotionResolution {
             last: None,
             image: None,
         }
+    }
+}
+
+impl MotionResolution {
+    /// Frames since the camera last moved.
+    pub fn still_frames(&self) -> u32 {
+        self.still
     }
 }
 
@@ -264,6 +306,32 @@ fn switch_target(
         state.still.saturating_add(1)
     };
     let (w, h) = (win.physical_width(), win.physical_height());
+    if state.freeze && w > 0 && h > 0 {
+        // draw the still scene once (and again after the camera moved or when asked)
+        let draw = !state.frozen_valid || state.refresh || moved;
+        state.refresh = false;
+        state.frozen_valid = true;
+        state.frozen_frames += 1;
+        state.frozen_draws += u64::from(draw);
+        let mut to_image = ToImage {
+            commands: &mut commands,
+            images: &mut images,
+            egui_textures: &mut egui_textures,
+            motion: &mut motion,
+        };
+        to_image.show(
+            &mut state,
+            main_e,
+            main_cam,
+            main_proj,
+            layers,
+            win,
+            UVec2::new(w, h),
+            draw,
+        );
+        return;
+    }
+    state.frozen_valid = false;
     let moving = state.still < REST_FRAMES && w > 0 && h > 0;
     let ms = time.delta_secs_f64() * 1e3;
     let reduce = moving
@@ -291,70 +359,121 @@ fn switch_target(
         return;
     }
     let size = reduced_size(w, h, state.scale);
-    if state.image.as_ref().is_none_or(|(_, s)| *s != size) {
-        if let Some((old, _)) = state.image.take() {
-            egui_textures.remove_image(old.id());
-            images.remove(old.id());
-        }
-        let handle = images.add(super::camera::target_image(size));
-        state.texture = Some(egui_textures.add_image(EguiTextureHandle::Strong(handle.clone())));
-        state.image = Some((handle, size));
-    }
-    let handle = state.image.as_ref().expect("made above").0.clone();
-    // logical size = the window's: physical / (window scale × actual reduction)
-    let target = RenderTarget::Image(ImageRenderTarget {
-        handle,
-        scale_factor: win.scale_factor() * size.x as f32 / w as f32,
-    });
-    match motion.single_mut() {
-        Ok((mut cam, mut current, mut proj)) => {
-            let same = matches!((&*current, &target), (RenderTarget::Image(a), RenderTarget::Image(b)) if a == b);
-            if !same {
-                *current = target;
-                // Bevy recomputes a camera's target size on window/image events, not when the
-                // target component changes: a changed projection makes it do so
-                proj.set_changed();
-            }
-            if !cam.is_active {
-                cam.is_active = true;
-                proj.set_changed();
-            }
-            if cam.sub_camera_view != main_cam.sub_camera_view {
-                cam.sub_camera_view = main_cam.sub_camera_view;
-            }
-            if let (Projection::Perspective(a), Projection::Perspective(b)) = (&*proj, main_proj)
-                && a.fov != b.fov
-            {
-                *proj = main_proj.clone();
-            }
-        }
-        Err(_) => {
-            let child = commands
-                .spawn((
-                    MotionCamera,
-                    Camera3d::default(),
-                    Camera {
-                        order: -1,
-                        sub_camera_view: main_cam.sub_camera_view,
-                        ..default()
-                    },
-                    target,
-                    main_proj.clone(),
-                    Tonemapping::None,
-                    super::camera::msaa_from_env(),
-                    Transform::IDENTITY,
-                ))
-                .id();
-            commands.entity(main_e).add_child(child);
-        }
-    }
-    if !sees_nothing {
-        commands.entity(main_e).insert(RenderLayers::none());
-    }
-    state.active = true;
+    let mut to_image = ToImage {
+        commands: &mut commands,
+        images: &mut images,
+        egui_textures: &mut egui_textures,
+        motion: &mut motion,
+    };
+    to_image.show(
+        &mut state, main_e, main_cam, main_proj, layers, win, size, true,
+    );
     state.reduced_frames += 1;
     // frames must keep coming until the view is back at full resolution
     redraw.write(RequestRedraw);
+}
+
+/// What drawing the 3D view into the image (instead of the window) needs.
+struct ToImage<'a, 'w, 's, 'qw, 'qs> {
+    commands: &'a mut Commands<'w, 's>,
+    images: &'a mut Assets<Image>,
+    egui_textures: &'a mut EguiUserTextures,
+    motion: &'a mut MotionQuery<'qw, 'qs>,
+}
+
+impl ToImage<'_, '_, '_, '_, '_> {
+    /// Show the 3D view through the image of `size` physical pixels: the main camera sees
+    /// nothing, the motion camera (made on first use, a child of the main one) draws the scene
+    /// into the image on this frame when `draw`, and the UI shows the image.
+    #[allow(clippy::too_many_arguments)]
+    fn show(
+        &mut self,
+        state: &mut MotionResolution,
+        main_e: Entity,
+        main_cam: &Camera,
+        main_proj: &Projection,
+        layers: Option<&RenderLayers>,
+        win: &Window,
+        size: UVec2,
+        draw: bool,
+    ) {
+        let w = win.physical_width();
+        if state.image.as_ref().is_none_or(|(_, s)| *s != size) {
+            if let Some((old, _)) = state.image.take() {
+                self.egui_textures.remove_image(old.id());
+                self.images.remove(old.id());
+            }
+            let mut image = super::camera::target_image(size);
+            if size.x == w {
+                // one texel per pixel: nearest is exact, and a software rasteriser samples it
+                // at a fraction of a filtered lookup's cost
+                image.sampler = bevy::image::ImageSampler::nearest();
+            }
+            let handle = self.images.add(image);
+            state.texture = Some(
+                self.egui_textures
+                    .add_image(EguiTextureHandle::Strong(handle.clone())),
+            );
+            state.image = Some((handle, size));
+        }
+        let handle = state.image.as_ref().expect("made above").0.clone();
+        // logical size = the window's: physical / (window scale × actual reduction)
+        let target = RenderTarget::Image(ImageRenderTarget {
+            handle,
+            scale_factor: win.scale_factor() * size.x as f32 / w as f32,
+        });
+        match self.motion.single_mut() {
+            Ok((mut cam, mut current, mut proj)) => {
+                let same = matches!((&*current, &target), (RenderTarget::Image(a), RenderTarget::Image(b)) if a == b);
+                if !same {
+                    *current = target;
+                    // Bevy recomputes a camera's target size on window/image events, not when
+                    // the target component changes: a changed projection makes it do so
+                    proj.set_changed();
+                }
+                if cam.is_active != draw {
+                    cam.is_active = draw;
+                    if draw {
+                        proj.set_changed();
+                    }
+                }
+                if cam.sub_camera_view != main_cam.sub_camera_view {
+                    cam.sub_camera_view = main_cam.sub_camera_view;
+                }
+                if let (Projection::Perspective(a), Projection::Perspective(b)) =
+                    (&*proj, main_proj)
+                    && a.fov != b.fov
+                {
+                    *proj = main_proj.clone();
+                }
+            }
+            Err(_) => {
+                let child = self
+                    .commands
+                    .spawn((
+                        MotionCamera,
+                        Camera3d::default(),
+                        Camera {
+                            order: -1,
+                            is_active: draw,
+                            sub_camera_view: main_cam.sub_camera_view,
+                            ..default()
+                        },
+                        target,
+                        main_proj.clone(),
+                        Tonemapping::None,
+                        super::camera::msaa_from_env(),
+                        Transform::IDENTITY,
+                    ))
+                    .id();
+                self.commands.entity(main_e).add_child(child);
+            }
+        }
+        if layers.is_none_or(|l| *l != RenderLayers::none()) {
+            self.commands.entity(main_e).insert(RenderLayers::none());
+        }
+        state.active = true;
+    }
 }
 
 /// `--orbit`: turn the camera about the scene, one degree a frame.

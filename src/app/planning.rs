@@ -395,9 +395,13 @@ impl Plugin for PlanningPlugin {
                 drawn: None,
             })
             .insert_resource(LivePercept::start())
+            .init_resource::<DragFreeze>()
             .add_message::<PlanCommand>()
             .add_systems(Startup, setup)
-            .add_systems(Update, drag_bench.after(refresh_percept))
+            .add_systems(
+                Update,
+                drag_bench.after(refresh_percept).before(freeze_for_drag),
+            )
             .add_systems(
                 Update,
                 (
@@ -408,6 +412,7 @@ impl Plugin for PlanningPlugin {
                     poll_worker,
                     drag_electrode,
                     refresh_percept,
+                    freeze_for_drag,
                     feed_vessel_view,
                 )
                     .chain(),
@@ -424,16 +429,16 @@ fn setup(
     mut meshes: ResMut<Assets<Mesh>>,
     mut mats: ResMut<Assets<StandardMaterial>>,
 ) {
-    let unlit = |c: Color| StandardMaterial {
-        base_color: c,
+    let unlit = |[r, g, b]: [u8; 3]| StandardMaterial {
+        base_color: Color::srgb_u8(r, g, b),
         unlit: true,
         ..default()
     };
     commands.insert_resource(MarkerAssets {
-        mesh: meshes.add(Sphere::new(0.6).mesh().ico(2).unwrap()),
-        active: mats.add(unlit(Color::srgb(1.0, 0.85, 0.1))),
-        inactive: mats.add(unlit(Color::srgb(0.45, 0.45, 0.5))),
-        violating: mats.add(unlit(Color::srgb(1.0, 0.1, 0.1))),
+        mesh: meshes.add(Sphere::new(MARKER_RADIUS_MM).mesh().ico(2).unwrap()),
+        active: mats.add(unlit(MARKER_RGB[1])),
+        inactive: mats.add(unlit(MARKER_RGB[2])),
+        violating: mats.add(unlit(MARKER_RGB[0])),
     });
 }
 
@@ -949,15 +954,15 @@ fn feed_vessel_view(
     doc: Res<SceneDoc>,
     view: Option<ResMut<super::vessels::VesselView>>,
     mut restyled: Local<Option<std::time::Instant>>,
-    bench: Option<Res<DragBench>>,
+    freeze: Res<DragFreeze>,
 ) {
     use crate::brain::vessel_mesh::{Shell, VesselColor};
     let Some(mut view) = view else { return };
-    // while a device is dragged the vessel mesh (shells, distance colours) follows at 4 Hz:
-    // rebuilding it every frame would hold the drag to the mesh rebuild's rate
-    let bench_drag = bench.is_some_and(|b| b.frames > 0 && b.start.is_some());
-    if (state.dragging.is_some() || bench_drag)
-        && restyled.is_some_and(|t| t.elapsed().as_secs_f64() < 0.25)
+    // while a device is dragged the view is frozen (freeze_for_drag): the vessel mesh (shells,
+    // distance colours) follows when the pointer rests, and then at most at 4 Hz — rebuilding
+    // it every frame would hold the drag to the mesh rebuild's rate
+    if state.dragging.is_some()
+        && (!freeze.resting || restyled.is_some_and(|t| t.elapsed().as_secs_f64() < 0.25))
     {
         return;
     }
@@ -1303,14 +1308,26 @@ fn drag_bench(
     live: Res<LivePercept>,
     hold: Res<super::shared::CaptureHold>,
     mut exit: MessageWriter<AppExit>,
+    motion: Option<Res<super::motion::MotionResolution>>,
 ) {
-    if bench.frames == 0 || hold.0 > 0 || state.running {
+    // the reading report the run starts is measured in the background: wait for it, so the
+    // figure is the drag's alone
+    if bench.frames == 0 || hold.0 > 0 || state.running || state.reading_running {
+        return;
+    }
+    // and for the camera to settle on the electrodes (it glides there after the run, starting
+    // a frame or two after it), as a hand would
+    if bench.start.is_none() && motion.as_ref().is_some_and(|m| m.still_frames() < 30) {
         return;
     }
     let Some(mut l) = state.layout.clone() else {
         return;
     };
     if bench.start.is_none() {
+        // the state a press on device 0's marker leaves (drag_electrode)
+        state.drag_mode = true;
+        state.dragging = Some(0);
+        state.selected = Some(0);
         bench.start = Some(std::time::Instant::now());
         bench.origin = (l.placements[0].u, l.placements[0].v);
         bench.rev = state.percept_rev;
@@ -1356,6 +1373,8 @@ fn drag_bench(
                 "percepts": bench.percepts,
                 "percepts_changed": bench.changed,
                 "final_percept_current": current,
+                "frozen_frames": motion.as_ref().map_or(0, |m| m.frozen_frames),
+                "scene_draws_while_frozen": motion.as_ref().map_or(0, |m| m.frozen_draws),
             })
         );
         bench.frames = 0;
@@ -1384,8 +1403,130 @@ fn marker_ras(state: &PlanState, c: &Resolved) -> Vec3 {
     Vec3::new(at.x as f32, at.y as f32, at.z as f32)
 }
 
+/// Whether electrode markers are drawn: they sit at RAS positions, which are the drawn
+/// positions only on the anatomical surfaces, uninflated.
+fn markers_shown(state: &PlanState, doc: &SceneDoc) -> bool {
+    let kind_ok = matches!(
+        doc.0.view.surface,
+        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
+    );
+    state.show_electrodes && kind_ok && doc.0.view.inflate == 0.0
+}
+
+/// The marker colours (sRGB): within the vessel margin, active, inactive.
+const MARKER_RGB: [[u8; 3]; 3] = [[255, 26, 26], [255, 217, 26], [115, 115, 128]];
+
+/// How a drag holds the view still: the layout revision last seen, since when it is unchanged,
+/// whether the frozen view was drawn again since, whether vessel geometry was being built.
+#[derive(Resource, Default)]
+pub struct DragFreeze {
+    rev: u64,
+    since: Option<std::time::Instant>,
+    redrawn: bool,
+    building: bool,
+    /// the pointer has rested (no layout change for [`REST_S`]): slow work may follow it
+    pub resting: bool,
+}
+
+/// Seconds without a layout change after which a drag counts as resting.
+const REST_S: f64 = 0.2;
+
+/// While a device is dragged, the 3D view is frozen (`app::motion`): drawn once, then shown
+/// from an image while the dragged device's contacts move over it as dots, so a drag frame
+/// costs the panels and the live percept, not the scene (on lavapipe the scene is ~100 ms a
+/// frame with vessels, shells and markers). When the pointer rests ([`REST_S`]) the vessels
+/// restyle (`feed_vessel_view`) and the frozen view is drawn again once they are rebuilt; on
+/// release the scene is drawn live again.
+fn freeze_for_drag(
+    state: Res<PlanState>,
+    doc: Res<SceneDoc>,
+    motion: Option<ResMut<super::motion::MotionResolution>>,
+    camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
+    view: Option<Res<super::vessels::VesselView>>,
+    mut freeze: ResMut<DragFreeze>,
+) {
+    let Some(mut motion) = motion else { return };
+    let Some(device) = state.dragging else {
+        if motion.freeze {
+            motion.freeze = false;
+            motion.overlay.clear();
+        }
+        freeze.since = None;
+        freeze.resting = false;
+        return;
+    };
+    motion.freeze = true;
+    let now = std::time::Instant::now();
+    if freeze.since.is_none() || freeze.rev != state.layout_rev {
+        freeze.rev = state.layout_rev;
+        freeze.since = Some(now);
+        freeze.redrawn = false;
+        freeze.resting = false;
+    } else if !freeze.resting
+        && freeze
+            .since
+            .is_some_and(|t| (now - t).as_secs_f64() >= REST_S)
+    {
+        freeze.resting = true;
+        motion.refresh = true;
+        freeze.redrawn = true;
+    }
+    // vessel geometry rebuilt while frozen (after a rest): draw the view again
+    let building = view.as_ref().is_some_and(|v| v.building);
+    if freeze.building && !building {
+        motion.refresh = true;
+    }
+    freeze.building = building;
+    motion.overlay.clear();
+    let Ok((cam, cam_tf)) = camera.single() else {
+        return;
+    };
+    if !markers_shown(&state, &doc) {
+        return;
+    }
+    let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
+    let world = ras_to_world();
+    let offset = cam
+        .logical_viewport_rect()
+        .map(|r| r.min)
+        .unwrap_or(Vec2::ZERO);
+    let margin = state.problem.as_ref().map(|p| p.margin_mm).unwrap_or(1.0);
+    // the marker spheres' radius (setup), seen at the contact's distance
+    let side = cam_tf.right().as_vec3() * MARKER_RADIUS_MM;
+    let dots = state
+        .contacts
+        .iter()
+        .filter(|c| c.device == device && c.ras.is_finite() && shown(c.hemi))
+        .filter_map(|c| {
+            let at = world.transform_point(marker_ras(&state, c));
+            let px = cam.world_to_viewport(cam_tf, at).ok()?;
+            let edge = cam.world_to_viewport(cam_tf, at + side).ok()?;
+            let rgb = if c.vessel_mm.is_some_and(|d| d < margin) {
+                MARKER_RGB[0]
+            } else if c.active() {
+                MARKER_RGB[1]
+            } else {
+                MARKER_RGB[2]
+            };
+            Some(super::motion::OverlayDot {
+                at: px + offset,
+                radius: px.distance(edge).max(1.5),
+                rgb,
+            })
+        })
+        .collect();
+    motion.overlay = dots;
+}
+
+/// Radius of an electrode marker's sphere (mm).
+const MARKER_RADIUS_MM: f32 = 0.6;
+
 /// Largest distance (logical px) between the pointer and a marker that still grabs it.
 const GRAB_PX: f32 = 12.0;
+
+/// What the markers were last drawn for: layout revision, shown, inflation, hemispheres shown,
+/// the device drawn over a frozen view instead.
+type MarkerKey = (u64, bool, f32, (bool, bool), Option<usize>);
 
 fn draw_electrodes(
     mut commands: Commands,
@@ -1398,21 +1539,20 @@ fn draw_electrodes(
         &mut Transform,
         &mut MeshMaterial3d<StandardMaterial>,
     )>,
-    mut last: Local<(u64, bool, f32, (bool, bool))>,
+    mut last: Local<MarkerKey>,
     doc: Res<SceneDoc>,
+    motion: Option<Res<super::motion::MotionResolution>>,
 ) {
-    // markers sit at RAS positions, which are the drawn positions only on anatomical surfaces
     let inflate = doc.0.view.inflate;
-    let kind_ok = matches!(
-        doc.0.view.surface,
-        crate::brain::SurfaceKind::Pial | crate::brain::SurfaceKind::White
-    );
     let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
+    // a dragged device over a frozen view is drawn by egui (freeze_for_drag), not here
+    let overlaid = state.dragging.filter(|_| motion.is_some_and(|m| m.freeze));
     let key = (
         state.layout_rev,
-        state.show_electrodes && kind_ok && inflate == 0.0,
+        markers_shown(&state, &doc),
         inflate,
         (shown(Hemisphere::Left), shown(Hemisphere::Right)),
+        overlaid,
     );
     if key == *last {
         return;
@@ -1425,7 +1565,9 @@ fn draw_electrodes(
             .contacts
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.ras.is_finite() && shown(c.hemi))
+            .filter(|(_, c)| {
+                c.ras.is_finite() && shown(c.hemi) && overlaid.is_none_or(|d| c.device != d)
+            })
             .map(|(i, c)| {
                 let mat = if c.vessel_mm.is_some_and(|d| d < margin) {
                     &assets.violating

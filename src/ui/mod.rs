@@ -4,6 +4,7 @@
 
 mod activity;
 mod colorbar;
+mod egui_shader;
 mod inspector;
 mod layers;
 mod objects;
@@ -35,8 +36,9 @@ pub struct UiPlugin;
 
 impl Plugin for UiPlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins(EguiPlugin::default())
-            .init_resource::<NoticeLog>()
+        app.add_plugins(EguiPlugin::default());
+        egui_shader::install(app);
+        app.init_resource::<NoticeLog>()
             .init_resource::<UiState>()
             .add_systems(Update, collect_notices)
             .add_systems(
@@ -59,8 +61,9 @@ impl Plugin for UiPlugin {
     }
 }
 
-/// While the camera moves the 3D view is drawn at reduced resolution into an image
-/// (`app::motion`): show it in the area the panels leave free, under the panels.
+/// While the camera moves the 3D view is drawn at reduced resolution into an image, and while a
+/// tool holds the view still it is shown from one drawn image (`app::motion`): show it in the
+/// area the panels leave free, under the panels, with the tool's moving dots over it.
 fn motion_view(
     mut contexts: EguiContexts,
     mut motion: ResMut<crate::app::motion::MotionResolution>,
@@ -87,8 +90,18 @@ fn motion_view(
     // the image covers the whole window: the free area's part of it
     let to_uv = |p: egui::Pos2| ((p - screen.min) / screen.size()).to_pos2();
     let uv = egui::Rect::from_min_max(to_uv(free.min), to_uv(free.max));
-    ctx.layer_painter(egui::LayerId::background())
-        .image(tex, free, uv, egui::Color32::WHITE);
+    let painter = ctx.layer_painter(egui::LayerId::background());
+    painter.image(tex, free, uv, egui::Color32::WHITE);
+    // what a tool moves over a frozen view (an electrode drag's markers)
+    let painter = painter.with_clip_rect(free);
+    for d in &motion.overlay {
+        let [r, g, b] = d.rgb;
+        painter.circle_filled(
+            egui::pos2(d.at.x, d.at.y),
+            d.radius,
+            egui::Color32::from_rgb(r, g, b),
+        );
+    }
     Ok(())
 }
 

@@ -36,6 +36,23 @@ fn grey_image(pixels: &[f32], w: usize, h: usize) -> egui::ColorImage {
     egui::ColorImage::new([w, h], rgba)
 }
 
+/// Put `img` into the texture in `slot` (made on first use). A texture of the same size is
+/// written in place: replacing it whole makes bevy_egui upload a new image each time, which is
+/// not drawn until a later frame — so a percept renewed every frame of a drag was never seen.
+fn show_grey(
+    ctx: &egui::Context,
+    slot: &mut Option<egui::TextureHandle>,
+    name: &str,
+    img: egui::ColorImage,
+) {
+    let opts = egui::TextureOptions::NEAREST;
+    match slot {
+        Some(tex) if tex.size() == img.size => tex.set_partial([0, 0], img, opts),
+        Some(tex) => tex.set(img, opts),
+        None => *slot = Some(ctx.load_texture(name, img, opts)),
+    }
+}
+
 /// The visual field: where the target areas reach (grey, one dot per vertex of the maps) and
 /// each electrode's phosphene (yellow; red within the vessel margin), with the task's field of
 /// view.
@@ -305,20 +322,13 @@ pub fn planning_window(
             let (w, h) = (problem.grid.width, problem.grid.height);
             let key = (state.percept_rev, state.task, state.target);
             if ui_state.shown != key || ui_state.target_tex.is_none() {
+                let target_moved = (ui_state.shown.1, ui_state.shown.2) != (key.1, key.2);
                 ui_state.shown = key;
-                if let Some(t) = state.target_pixels() {
-                    let img = grey_image(t, w, h);
-                    match &mut ui_state.target_tex {
-                        Some(tex) => tex.set(img, egui::TextureOptions::NEAREST),
-                        None => ui_state.target_tex = Some(ctx.load_texture("plan-target", img, egui::TextureOptions::NEAREST)),
-                    }
+                if let Some(t) = state.target_pixels().filter(|_| target_moved || ui_state.target_tex.is_none()) {
+                    show_grey(ctx, &mut ui_state.target_tex, "plan-target", grey_image(t, w, h));
                 }
                 if state.percept.len() == w * h {
-                    let img = grey_image(&state.percept, w, h);
-                    match &mut ui_state.percept_tex {
-                        Some(tex) => tex.set(img, egui::TextureOptions::NEAREST),
-                        None => ui_state.percept_tex = Some(ctx.load_texture("plan-percept", img, egui::TextureOptions::NEAREST)),
-                    }
+                    show_grey(ctx, &mut ui_state.percept_tex, "plan-percept", grey_image(&state.percept, w, h));
                 }
             }
             let size = egui::vec2(256.0, 256.0);

@@ -292,6 +292,12 @@ fn dragging_an_electrode_updates_the_live_percept() {
     );
     assert_eq!(r["final_percept_current"], true, "{r}");
     assert!(r["mean_percept_ms"].as_f64().unwrap() > 0.0);
+    // the drag holds the 3D view still: every drag frame is shown from the frozen image, which
+    // the scene was drawn into once (the camera does not move), not once a frame
+    let frozen = r["frozen_frames"].as_u64().unwrap();
+    let draws = r["scene_draws_while_frozen"].as_u64().unwrap();
+    assert!(frozen >= 12, "{r}");
+    assert!(draws >= 1 && draws * 2 < frozen, "{r}");
 }
 
 /// `view --selectivity-demo`: the demo opens with its panel (labelled "synthetic demo") and the
