@@ -30,12 +30,23 @@ impl Playback {
     }
 }
 
-/// A layer's frame count and TR (largest over hemispheres).
-/// A layer's frame count, TR (from any hemisphere's file) and the frame it shows.
-pub fn series_info(
-    scene: &crate::brain::scene::Scene,
-    id: u64,
-) -> Option<(usize, Option<f32>, usize)> {
+/// A layer's series: frame count, TR and time of frame 0 (from any hemisphere's file), and
+/// the frame it shows.
+pub struct SeriesInfo {
+    pub frames: usize,
+    pub tr: Option<f32>,
+    pub t0: Option<f32>,
+    pub shown: usize,
+}
+
+impl SeriesInfo {
+    /// The time of `frame` (s), when the file records a TR.
+    pub fn seconds(&self, frame: usize) -> Option<f64> {
+        Timeline::seconds(frame, self.tr, self.t0)
+    }
+}
+
+pub fn series_info(scene: &crate::brain::scene::Scene, id: u64) -> Option<SeriesInfo> {
     let l = scene.layers.iter().find(|l| l.id == id)?;
     let crate::brain::scene::LayerData::Overlay {
         per_hemi, frame, ..
@@ -43,8 +54,12 @@ pub fn series_info(
     else {
         return None;
     };
-    let tr = per_hemi.values().find_map(|o| o.tr_seconds);
-    Some((l.n_frames(), tr, *frame))
+    Some(SeriesInfo {
+        frames: l.n_frames(),
+        tr: per_hemi.values().find_map(|o| o.tr_seconds),
+        t0: per_hemi.values().find_map(|o| o.t0_seconds),
+        shown: *frame,
+    })
 }
 
 pub struct TimelinePlugin;
@@ -79,7 +94,10 @@ fn play(time: Res<Time>, mut doc: ResMut<SceneDoc>, mut pb: ResMut<Playback>) {
     let Some(id) = pb.layer else {
         return;
     };
-    let Some((frames, tr, shown)) = series_info(scene, id) else {
+    let Some(SeriesInfo {
+        frames, tr, shown, ..
+    }) = series_info(scene, id)
+    else {
         return;
     };
     if pb.applied.is_some_and(|a| a != shown) {

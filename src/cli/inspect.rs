@@ -35,6 +35,9 @@ pub fn describe(l: &Loaded) -> Value {
             if let Some(tr) = o.tr_seconds {
                 m.insert("tr_seconds".into(), json!(tr));
             }
+            if let Some(t0) = o.t0_seconds {
+                m.insert("t0_seconds".into(), json!(t0));
+            }
         }
         Content::Labels(lb) => {
             let counts = lb.counts();

@@ -13,7 +13,6 @@ use crate::app::activity::{ActivityState, BOLD_LAYER, Backend, LAYER};
 use crate::app::compute::GpuLink;
 use crate::app::shared::SceneDoc;
 use crate::app::timeline::{Playback, series_info};
-use crate::brain::timeline::Timeline;
 
 const EQUATIONS: &[(&str, &str)] = &[
     ("diffusion", "∂u/∂t = D Δu"),
@@ -302,9 +301,10 @@ pub fn timeline_strip(ui: &mut egui::Ui, scene: &crate::brain::scene::Scene, pb:
     let Some(id) = pb.layer else {
         return;
     };
-    let Some((frames, tr, _)) = series_info(scene, id) else {
+    let Some(info) = series_info(scene, id) else {
         return;
     };
+    let (frames, tr) = (info.frames, info.tr);
     let name = scene
         .layers
         .iter()
@@ -341,7 +341,7 @@ pub fn timeline_strip(ui: &mut egui::Ui, scene: &crate::brain::scene::Scene, pb:
         if resp.changed() {
             t.position = frame as f64;
         }
-        let time = match Timeline::seconds(t.frame(), tr) {
+        let time = match info.seconds(t.frame()) {
             Some(s) => format!(" · {s:.2} s (TR {:.3} s)", tr.unwrap_or(0.0)),
             None => " · no TR in the file".into(),
         };
@@ -406,10 +406,11 @@ pub fn traces_window(
             }
             // the played series, cursor at the timeline's frame
             if let Some(id) = pb.layer
-                && let Some((_, tr, _)) = series_info(scene, id)
+                && let Some(info) = series_info(scene, id)
                 && !pb.pinned.is_empty()
             {
-                let x_of = |f: usize| Timeline::seconds(f, tr).unwrap_or(f as f64);
+                let tr = info.tr;
+                let x_of = |f: usize| info.seconds(f).unwrap_or(f as f64);
                 let cursor = x_of(pb.timeline.frame());
                 let name = scene
                     .layers

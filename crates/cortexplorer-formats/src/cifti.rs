@@ -1068,7 +1068,9 @@ impl Cifti {
         if let Axis::Series(s) = &self.axes[0]
             && s.unit.eq_ignore_ascii_case("SECOND")
         {
-            o.tr_seconds = Some(s.si().1 as f32);
+            let (start, step) = s.si();
+            o.tr_seconds = Some(step as f32);
+            o.t0_seconds = Some(start as f32);
         }
         Some(o)
     }

@@ -11,6 +11,9 @@ pub struct Overlay {
     pub values: Vec<f32>,
     /// Repetition time in seconds when the file records one.
     pub tr_seconds: Option<f32>,
+    /// Time of frame 0 in seconds when the file records one (an MNE estimate's `tmin`, a
+    /// CIFTI series' start); the timeline counts from it.
+    pub t0_seconds: Option<f32>,
     /// Unit shown next to the colour bar (e.g. "mm").
     pub units: Option<String>,
 }
@@ -23,6 +26,7 @@ impl Overlay {
             n_frames,
             values,
             tr_seconds: None,
+            t0_seconds: None,
             units: None,
         }
     }

@@ -56,8 +56,11 @@ impl Timeline {
     }
 
     /// Time of a frame in seconds when the TR is known.
-    pub fn seconds(frame: usize, tr: Option<f32>) -> Option<f64> {
-        tr.filter(|t| *t > 0.0).map(|t| frame as f64 * t as f64)
+    /// The time of `frame` (s): `t0 + frame · tr`, t0 the file's time of frame 0 (0 when it
+    /// records none); None without a TR.
+    pub fn seconds(frame: usize, tr: Option<f32>, t0: Option<f32>) -> Option<f64> {
+        tr.filter(|t| *t > 0.0)
+            .map(|t| t0.unwrap_or(0.0) as f64 + frame as f64 * t as f64)
     }
 }
 
@@ -82,7 +85,13 @@ mod tests {
         assert!(!t.playing);
         // paused: nothing moves; a shorter series clamps the position
         assert_eq!(t.advance(5.0, 4, None), 3);
-        assert_eq!(Timeline::seconds(3, Some(0.8)), Some(3.0 * 0.8f32 as f64));
-        assert_eq!(Timeline::seconds(3, None), None);
+        assert_eq!(
+            Timeline::seconds(3, Some(0.8), None),
+            Some(3.0 * 0.8f32 as f64)
+        );
+        assert_eq!(Timeline::seconds(3, None, Some(1.0)), None);
+        // an MNE estimate from tmin = -0.1 s in 10 ms steps: frame 10 is at 0 s
+        let t = Timeline::seconds(10, Some(0.01), Some(-0.1)).unwrap();
+        assert!(t.abs() < 1e-6, "{t}");
     }
 }

@@ -249,6 +249,8 @@ mod tests {
             panic!("an overlay")
         };
         assert_eq!(per_hemi[&Hemisphere::Left].tr_seconds, Some(0.72));
+        // nibabel's SeriesAxis(start=0.5, step=0.72): the timeline counts from 0.5 s
+        assert_eq!(per_hemi[&Hemisphere::Left].t0_seconds, Some(0.5));
         s.add(crate::io::load(&data("test.dlabel.nii")).unwrap())
             .unwrap();
         assert!(matches!(

@@ -1,7 +1,8 @@
 //! MNE source estimates (`NAME-lh.stc` / `NAME-rh.stc`, `.w`; read by `crate::io::stc`) in
 //! the scene: one overlay layer `NAME` per estimate, both hemispheres' files in the same
 //! layer (the name without `-lh.stc`/`-rh.stc`), a frame per time point with the estimate's
-//! `tstep` as TR, so the timeline plays it in real time.
+//! `tstep` as TR and `tmin` as the time of frame 0, so the timeline plays it in real time and
+//! shows MNE's times.
 //!
 //! * An estimate whose source vertices are every vertex of the surface (ico-5 on fsaverage or
 //!   fsaverage5: 10,242 per hemisphere) maps one to one.
@@ -73,6 +74,7 @@ impl Scene {
         let mut o = Overlay::new(n, nt, values);
         if se.tstep > 0.0 {
             o.tr_seconds = Some(se.tstep as f32);
+            o.t0_seconds = Some(se.tmin as f32);
         }
         let name = stem(&from.name);
         let origin = Origin {
@@ -205,8 +207,8 @@ mod tests {
         assert_eq!(per_hemi.len(), 2);
         let lh = &per_hemi[&Hemisphere::Left];
         assert_eq!(
-            (lh.n_vertices, lh.n_frames, lh.tr_seconds),
-            (10242, 3, Some(0.004))
+            (lh.n_vertices, lh.n_frames, lh.tr_seconds, lh.t0_seconds),
+            (10242, 3, Some(0.004), Some(0.1))
         );
         let crate::io::Content::SourceEstimate(se) =
             crate::io::load(&data("ico5-lh.stc")).unwrap().content
