@@ -46,6 +46,10 @@ shrink "$OUT"
 OUT=docs/images/reading_curves.png
 "$BIN" evaluate "$TMP/plan.json" --plot "$OUT"
 shrink "$OUT"
+# held-out letters through each layout (plan, coverage, central-half coverage, random, lattice)
+OUT=docs/images/read_preview_100.png
+"$BIN" evaluate "$TMP/plan.json" --quick --preview "$OUT"
+shrink "$OUT"
 
 # planning on a (generated) patient: subject folder, vessel mask wall, field plot
 "$BIN" generate-subject "$TMP/subject"

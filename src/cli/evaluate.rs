@@ -39,6 +39,11 @@ pub struct EvaluateArgs {
     /// PNG.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Write held-out letters (E, A, R) at the size where the coverage layout reads 50 %, as
+    /// each layout shows them, as a PNG: a row per letter; the letter, then each layout
+    /// (each tile scaled to its brightest pixel)
+    #[arg(long)]
+    preview: Option<PathBuf>,
     /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
@@ -78,6 +83,17 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
     }
     if let Some(out) = &a.plot {
         plot(&report, out)?;
+    }
+    if let Some(out) = &a.preview {
+        let layouts = crate::planning::evaluate::Layouts::standard(
+            p,
+            &saved.layout,
+            cfg.optimizer.seed,
+            &cfg.wedge()?,
+            &[],
+        );
+        let size = crate::app::planning::preview_size(&report);
+        write_preview(p, &layouts, size, out)?;
     }
     // every layout's contacts, in the plan's export space
     let n = saved.layout.placements.len();
@@ -365,4 +381,37 @@ pub fn plot(r: &ReadingReport, out: &Path) -> Result<(), String> {
         .map_err(|x| e(&x))?;
     root.present().map_err(|x| e(&x))?;
     Ok(())
+}
+
+/// The read preview as a PNG: a row per letter, the letter then each layout's noiseless
+/// percept, each tile scaled to its brightest pixel.
+fn write_preview(
+    p: &crate::planning::optimize::Problem,
+    layouts: &crate::planning::evaluate::Layouts,
+    size_deg: f64,
+    out: &Path,
+) -> Result<(), String> {
+    let rows: Vec<_> = ['E', 'A', 'R']
+        .into_iter()
+        .map(|c| crate::planning::evaluate::preview(p, layouts, c, size_deg))
+        .collect::<Result<_, _>>()?;
+    let (w, h) = (rows[0].width, rows[0].height);
+    let cols = 1 + rows[0].percepts.len();
+    let mut img = image::GrayImage::new((w * cols) as u32, (h * rows.len()) as u32);
+    for (r, pv) in rows.iter().enumerate() {
+        let tiles = std::iter::once(&pv.stimulus).chain(pv.percepts.iter().map(|(_, v)| v));
+        for (c, tile) in tiles.enumerate() {
+            let top = tile.iter().copied().fold(1e-6f32, f32::max);
+            for (i, v) in tile.iter().enumerate() {
+                let g = ((v / top).clamp(0.0, 1.0) * 255.0).round() as u8;
+                img.put_pixel(
+                    (c * w + i % w) as u32,
+                    (r * h + i / w) as u32,
+                    image::Luma([g]),
+                );
+            }
+        }
+    }
+    img.save(out)
+        .map_err(|e| format!("{}: cannot write the preview: {e}", out.display()))
 }
