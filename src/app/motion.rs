@@ -313,12 +313,8 @@ fn switch_target(
         state.frozen_valid = true;
         state.frozen_frames += 1;
         state.frozen_draws += u64::from(draw);
-        let mut to_image = ToImage {
-            commands: &mut commands,
-            images: &mut images,
-            egui_textures: &mut egui_textures,
-            motion: &mut motion,
-        };
+        let mut to_image =
+            ToImage::new(&mut commands, &mut images, &mut egui_textures, &mut motion);
         to_image.show(
             &mut state,
             main_e,
@@ -359,12 +355,7 @@ fn switch_target(
         return;
     }
     let size = reduced_size(w, h, state.scale);
-    let mut to_image = ToImage {
-        commands: &mut commands,
-        images: &mut images,
-        egui_textures: &mut egui_textures,
-        motion: &mut motion,
-    };
+    let mut to_image = ToImage::new(&mut commands, &mut images, &mut egui_textures, &mut motion);
     to_image.show(
         &mut state, main_e, main_cam, main_proj, layers, win, size, true,
     );
@@ -381,7 +372,21 @@ struct ToImage<'a, 'w, 's, 'qw, 'qs> {
     motion: &'a mut MotionQuery<'qw, 'qs>,
 }
 
-impl ToImage<'_, '_, '_, '_, '_> {
+impl<'a, 'w, 's, 'qw, 'qs> ToImage<'a, 'w, 's, 'qw, 'qs> {
+    fn new(
+        commands: &'a mut Commands<'w, 's>,
+        images: &'a mut Assets<Image>,
+        egui_textures: &'a mut EguiUserTextures,
+        motion: &'a mut MotionQuery<'qw, 'qs>,
+    ) -> Self {
+        ToImage {
+            commands,
+            images,
+            egui_textures,
+            motion,
+        }
+    }
+
     /// Show the 3D view through the image of `size` physical pixels: the main camera sees
     /// nothing, the motion camera (made on first use, a child of the main one) draws the scene
     /// into the image on this frame when `draw`, and the UI shows the image.

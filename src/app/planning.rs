@@ -1054,21 +1054,13 @@ fn drag_electrode(
     }
     if buttons.just_pressed(MouseButton::Left) && !capture.pointer {
         // the device whose marker is drawn nearest the pointer on screen
-        let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
-        let world = ras_to_world();
-        // world_to_viewport gives coordinates relative to the camera's viewport
-        let offset = cam
-            .logical_viewport_rect()
-            .map(|r| r.min)
-            .unwrap_or(Vec2::ZERO);
         state.dragging = state
             .contacts
             .iter()
-            .filter(|c| c.ras.is_finite() && shown(c.hemi))
+            .filter(|c| c.ras.is_finite() && hemi_shown(&doc, c.hemi))
             .filter_map(|c| {
-                let at = world.transform_point(marker_ras(&state, c));
-                let px = cam.world_to_viewport(cam_tf, at).ok()?;
-                Some((c.device, (px + offset).distance(cursor)))
+                let (_, px) = marker_on_screen(&state, cam, cam_tf, c)?;
+                Some((c.device, px.distance(cursor)))
             })
             .filter(|(_, d)| *d <= GRAB_PX)
             .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -1484,22 +1476,15 @@ fn freeze_for_drag(
     if !markers_shown(&state, &doc) {
         return;
     }
-    let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
-    let world = ras_to_world();
-    let offset = cam
-        .logical_viewport_rect()
-        .map(|r| r.min)
-        .unwrap_or(Vec2::ZERO);
     let margin = state.problem.as_ref().map(|p| p.margin_mm).unwrap_or(1.0);
     // the marker spheres' radius (setup), seen at the contact's distance
     let side = cam_tf.right().as_vec3() * MARKER_RADIUS_MM;
     let dots = state
         .contacts
         .iter()
-        .filter(|c| c.device == device && c.ras.is_finite() && shown(c.hemi))
+        .filter(|c| c.device == device && c.ras.is_finite() && hemi_shown(&doc, c.hemi))
         .filter_map(|c| {
-            let at = world.transform_point(marker_ras(&state, c));
-            let px = cam.world_to_viewport(cam_tf, at).ok()?;
+            let (at, px) = marker_on_screen(&state, cam, cam_tf, c)?;
             let edge = cam.world_to_viewport(cam_tf, at + side).ok()?;
             let rgb = if c.vessel_mm.is_some_and(|d| d < margin) {
                 MARKER_RGB[0]
@@ -1508,14 +1493,35 @@ fn freeze_for_drag(
             } else {
                 MARKER_RGB[2]
             };
+            // edge is relative to the camera's viewport, px to the window
+            let offset = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
             Some(super::motion::OverlayDot {
-                at: px + offset,
-                radius: px.distance(edge).max(1.5),
+                at: px,
+                radius: (px - offset).distance(edge).max(1.5),
                 rgb,
             })
         })
         .collect();
     motion.overlay = dots;
+}
+
+/// Whether a hemisphere is shown.
+fn hemi_shown(doc: &SceneDoc, h: Hemisphere) -> bool {
+    doc.0.view.show.get(&h).copied().unwrap_or(true)
+}
+
+/// A contact's marker in the world and where it is seen in the window (logical px), when the
+/// camera sees it.
+fn marker_on_screen(
+    state: &PlanState,
+    cam: &Camera,
+    cam_tf: &GlobalTransform,
+    c: &Resolved,
+) -> Option<(Vec3, Vec2)> {
+    let at = ras_to_world().transform_point(marker_ras(state, c));
+    // world_to_viewport gives coordinates relative to the camera's viewport
+    let offset = cam.logical_viewport_rect().map_or(Vec2::ZERO, |r| r.min);
+    Some((at, cam.world_to_viewport(cam_tf, at).ok()? + offset))
 }
 
 /// Radius of an electrode marker's sphere (mm).
@@ -1544,7 +1550,7 @@ fn draw_electrodes(
     motion: Option<Res<super::motion::MotionResolution>>,
 ) {
     let inflate = doc.0.view.inflate;
-    let shown = |h: Hemisphere| doc.0.view.show.get(&h).copied().unwrap_or(true);
+    let shown = |h: Hemisphere| hemi_shown(&doc, h);
     // a dragged device over a frozen view is drawn by egui (freeze_for_drag), not here
     let overlaid = state.dragging.filter(|_| motion.is_some_and(|m| m.freeze));
     let key = (
