@@ -3,7 +3,8 @@
 //!
 //! * an overlay layer `NAME` (the BIDS stem, e.g. `sub-01_ses-01_task-rest_run-01`) whose
 //!   frames are the signal spread onto the pial surface, played on the timeline in real time;
-//! * a mesh object `NAME contacts` (a 1.2 mm sphere per placed contact).
+//! * a mesh object `NAME contacts` (a 1.2 mm sphere per placed contact), each contact coloured
+//!   by its own value of the frame the layer shows (`brain::objects::PartSeries`).
 //!
 //! **Placement.** Contacts come from the subject's `*_electrodes.tsv` beside the recording
 //! (same `sub-`/`ses-`), in the units of its `*_coordsystem.json`. `fsaverage` spaces are the
@@ -189,8 +190,16 @@ impl Scene {
                 }
             ));
         };
-        // the contacts, as small spheres
-        self.add_contact_spheres(&format!("{layer} contacts"), &used);
+        // the contacts, as small spheres coloured by their own signal
+        let per_frame_values: Vec<f32> = (0..nt)
+            .flat_map(|t| signals.iter().map(move |s| s[t]))
+            .collect();
+        self.add_contact_spheres(
+            &format!("{layer} contacts"),
+            &used,
+            &layer,
+            per_frame_values,
+        );
         let note = format!(
             "{what}: {} channels placed from {} (space {space}{}), {} as {} frames of {:.0} ms{}",
             used.len(),
@@ -227,12 +236,20 @@ impl Scene {
         })
     }
 
-    fn add_contact_spheres(&mut self, name: &str, contacts: &[(usize, [f64; 3])]) {
+    fn add_contact_spheres(
+        &mut self,
+        name: &str,
+        contacts: &[(usize, [f64; 3])],
+        layer: &str,
+        values: Vec<f32>,
+    ) {
         // an octahedron subdivided once, radius 1.2 mm, per contact
         let (sv, sf) = sphere();
         let mut v = Vec::new();
         let mut f = Vec::new();
-        for (_, p) in contacts {
+        let mut part_of = Vec::new();
+        for (k, (_, p)) in contacts.iter().enumerate() {
+            part_of.extend(std::iter::repeat_n(k as u32, sv.len()));
             let base = v.len() as u32;
             v.extend(sv.iter().map(|q| {
                 [
@@ -246,8 +263,7 @@ impl Scene {
         let Ok(surface) = Surface::new(v, f) else {
             return;
         };
-        self.objects.retain(|o| o.name != name);
-        self.objects.push(MeshObject::new(
+        let object = MeshObject::new(
             name.to_string(),
             std::sync::Arc::new(surface),
             Vec::new(),
@@ -255,7 +271,21 @@ impl Scene {
                 color: [0.95, 0.85, 0.2, 1.0],
                 ..Default::default()
             },
-        ));
+        );
+        // with their signal when it fits (it does: a part per contact, a value per frame)
+        let object = match crate::brain::objects::PartSeries::new(
+            layer.to_string(),
+            contacts.len(),
+            values,
+            part_of,
+        )
+        .and_then(|s| object.clone().with_series(s))
+        {
+            Ok(o) => o,
+            Err(_) => object,
+        };
+        self.objects.retain(|o| o.name != name);
+        self.objects.push(object);
         self.objects_rev += 1;
     }
 }
@@ -445,7 +475,36 @@ mod tests {
         let (burst, rest) = (lh.frame(9)[v], lh.frame(16)[v]);
         assert!(burst > 2.0 * rest, "burst {burst} vs rest {rest}");
         assert!(lh.frame(0).iter().filter(|x| x.is_nan()).count() > 9000);
-        assert!(s.objects.iter().any(|o| o.name.ends_with("contacts")));
+        // the contacts follow the layer: the sphere around G06 carries G06's own envelope
+        let contacts = s
+            .objects
+            .iter()
+            .find(|o| o.name.ends_with("contacts"))
+            .expect("the contacts object");
+        let series = contacts.series.as_ref().expect("coloured by their signal");
+        assert_eq!((series.n_parts, series.n_frames), (12, 40));
+        assert_eq!(series.layer, "sub-01_ses-01_task-rest_run-01");
+        let near = (0..contacts.surface.vertices.len())
+            .min_by(|&a, &b| {
+                let d = |i: usize| {
+                    let q = contacts.surface.vertices[i];
+                    (0..3).map(|k| (q[k] as f64 - p[k]).powi(2)).sum::<f64>()
+                };
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap();
+        let k = series.part_of[near] as usize;
+        let at = |t: usize| series.values[t * series.n_parts + k];
+        assert!(
+            at(9) > 2.0 * at(16),
+            "G06 burst {} vs rest {}",
+            at(9),
+            at(16)
+        );
+        assert_ne!(
+            contacts.colors_at(9, None)[near],
+            contacts.colors_at(16, None)[near]
+        );
     }
 
     #[test]
