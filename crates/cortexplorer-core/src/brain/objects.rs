@@ -151,24 +151,10 @@ impl MeshObject {
             opacity: 1.0,
         };
         let style = layer.unwrap_or(&own);
-        let cmap = Colormap::by_name(&style.colormap)
-            .or_else(|| Colormap::by_name("viridis"))
-            .expect("viridis exists");
+        let cmap = colormap_or_viridis(&style.colormap);
         let per_part: Vec<[f32; 4]> = row
             .iter()
-            .map(|&x| {
-                if let Some(t) = style.position(x) {
-                    let q = cmap.at(t.clamp(0.0, 1.0));
-                    [
-                        q[0] as f32 / 255.0,
-                        q[1] as f32 / 255.0,
-                        q[2] as f32 / 255.0,
-                        1.0,
-                    ]
-                } else {
-                    [0.5, 0.5, 0.5, 1.0]
-                }
-            })
+            .map(|&x| shade(&cmap, style.position(x)))
             .collect();
         s.part_of.iter().map(|&p| per_part[p as usize]).collect()
     }
@@ -186,24 +172,10 @@ impl MeshObject {
             return (vec![self.style.color; n], None);
         };
         let (lo, hi) = robust_range(v);
-        let cmap = Colormap::by_name(&self.style.colormap)
-            .or_else(|| Colormap::by_name("viridis"))
-            .expect("viridis exists");
+        let cmap = colormap_or_viridis(&self.style.colormap);
         let colors = v
             .iter()
-            .map(|&x| {
-                if x.is_finite() {
-                    let q = cmap.at(((x - lo) / (hi - lo)).clamp(0.0, 1.0));
-                    [
-                        q[0] as f32 / 255.0,
-                        q[1] as f32 / 255.0,
-                        q[2] as f32 / 255.0,
-                        1.0,
-                    ]
-                } else {
-                    [0.5, 0.5, 0.5, 1.0]
-                }
-            })
+            .map(|&x| shade(&cmap, x.is_finite().then(|| (x - lo) / (hi - lo))))
             .collect();
         (colors, Some((lo, hi)))
     }
@@ -211,6 +183,28 @@ impl MeshObject {
     /// Bounds in RAS mm.
     pub fn bounds(&self) -> ([f32; 3], [f32; 3]) {
         self.bounds
+    }
+}
+
+fn colormap_or_viridis(name: &str) -> Colormap {
+    Colormap::by_name(name)
+        .or_else(|| Colormap::by_name("viridis"))
+        .expect("viridis exists")
+}
+
+/// The colour at position `t` of the map (clamped to 0…1); grey where there is no value.
+fn shade(cmap: &Colormap, t: Option<f32>) -> [f32; 4] {
+    match t {
+        Some(t) => {
+            let q = cmap.at(t.clamp(0.0, 1.0));
+            [
+                q[0] as f32 / 255.0,
+                q[1] as f32 / 255.0,
+                q[2] as f32 / 255.0,
+                1.0,
+            ]
+        }
+        None => [0.5, 0.5, 0.5, 1.0],
     }
 }
 
