@@ -1436,6 +1436,7 @@ fn freeze_for_drag(
     camera: Query<(&Camera, &GlobalTransform), With<MainCamera>>,
     view: Option<Res<super::vessels::VesselView>>,
     mut freeze: ResMut<DragFreeze>,
+    mut redraw: MessageWriter<RequestRedraw>,
 ) {
     let Some(mut motion) = motion else { return };
     let Some(device) = state.dragging else {
@@ -1469,6 +1470,11 @@ fn freeze_for_drag(
         motion.refresh = true;
     }
     freeze.building = building;
+    // a pointer held still sends no events: keep frames coming until the rest has been seen
+    // and the vessels rebuilt (the desktop app otherwise draws only on input)
+    if !freeze.resting || building || motion.refresh {
+        redraw.write(RequestRedraw);
+    }
     motion.overlay.clear();
     let Ok((cam, cam_tf)) = camera.single() else {
         return;
