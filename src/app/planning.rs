@@ -1409,12 +1409,11 @@ fn markers_shown(state: &PlanState, doc: &SceneDoc) -> bool {
 const MARKER_RGB: [[u8; 3]; 3] = [[255, 26, 26], [255, 217, 26], [115, 115, 128]];
 
 /// How a drag holds the view still: the layout revision last seen, since when it is unchanged,
-/// whether the frozen view was drawn again since, whether vessel geometry was being built.
+/// whether vessel geometry was being built.
 #[derive(Resource, Default)]
 pub struct DragFreeze {
     rev: u64,
     since: Option<std::time::Instant>,
-    redrawn: bool,
     building: bool,
     /// the pointer has rested (no layout change for [`REST_S`]): slow work may follow it
     pub resting: bool,
@@ -1453,7 +1452,6 @@ fn freeze_for_drag(
     if freeze.since.is_none() || freeze.rev != state.layout_rev {
         freeze.rev = state.layout_rev;
         freeze.since = Some(now);
-        freeze.redrawn = false;
         freeze.resting = false;
     } else if !freeze.resting
         && freeze
@@ -1462,7 +1460,6 @@ fn freeze_for_drag(
     {
         freeze.resting = true;
         motion.refresh = true;
-        freeze.redrawn = true;
     }
     // vessel geometry rebuilt while frozen (after a rest): draw the view again
     let building = view.as_ref().is_some_and(|v| v.building);
