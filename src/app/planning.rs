@@ -24,7 +24,8 @@ use crate::planning::plan::{self, PlanConfig};
 /// Requests from the planning panel.
 #[derive(Message, Clone, Debug)]
 pub enum PlanCommand {
-    /// (Re)build the problem from the scene and the configuration; start from the coverage layout.
+    /// (Re)build the problem from the scene and the configuration; start from the layout
+    /// `Problem::start_layout` picks (the coverage layout over the whole field or its central half).
     Prepare,
     Run,
     Stop,
@@ -546,7 +547,7 @@ fn prepare(state: &mut PlanState, doc: &mut SceneDoc) -> Result<(), String> {
         None => doc.0.vessel_mask = None,
     }
     let problem = plan::problem(&cfg, hemis, avoid)?;
-    let layout = problem.coverage_layout(cfg.device()?, cfg.electrodes.count);
+    let (_, layout) = problem.start_layout(cfg.device()?, cfg.electrodes.count, &[]);
     if let Some(v) = &vessels
         && !scene_graph.as_ref().is_some_and(|g| Arc::ptr_eq(g, v))
     {

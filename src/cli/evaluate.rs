@@ -44,6 +44,9 @@ pub struct EvaluateArgs {
     /// (each tile scaled to its brightest pixel)
     #[arg(long)]
     preview: Option<PathBuf>,
+    /// The preview's letter size (cap height, degrees) instead of the coverage-50 % size.
+    #[arg(long, value_name = "DEG")]
+    preview_size: Option<f64>,
     /// Print the result as JSON on standard output.
     #[arg(long)]
     json: bool,
@@ -92,7 +95,11 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
             &cfg.wedge()?,
             &[],
         );
-        let size = crate::app::planning::preview_size(&report);
+        let size = match a.preview_size {
+            Some(s) if s.is_finite() && (0.1..=30.0).contains(&s) => s,
+            Some(s) => return Err(format!("--preview-size {s}: expected 0.1 to 30 degrees")),
+            None => crate::app::planning::preview_size(&report),
+        };
         write_preview(p, &layouts, size, out)?;
     }
     // every layout's contacts, in the plan's export space

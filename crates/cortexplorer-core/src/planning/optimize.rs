@@ -108,6 +108,23 @@ pub struct Problem {
 /// per pixel of the condition's grid, the same per unit area). The term is `weight · mean_c L_c`;
 /// its gradient flows through the clamp, the renderer, the encoding and the retinotopy like
 /// the pixel error's.
+///
+/// The **legibility** term (`[objective] legibility`) asks the same percepts to be read by the
+/// *naive* observer, who does not know the layout and compares the percept with the letters
+/// themselves (blurred by σ = s/8, zero mean, unit norm: `R_j`, the evaluation's references on
+/// the training font). Its scores `a_ij = P_i·R_j` carry noise of σ_c each; with the Gaussian
+/// noise replaced by Gumbel noise of the same variance (scale `σ_c·√6/π`) the observer's
+/// choice is a softmax, and the term is its cross-entropy
+///
+/// ```text
+/// N_c = (1/26) Σ_i [ log Σ_j exp(β a_ij) − β a_ii ],   β = π / (√6 σ_c)
+/// ∂N_c/∂P_i = (β/26) (Σ_j p_ij R_j − R_i),   p_ij = softmax_j(β a_ij)
+/// ```
+///
+/// which stays steep where the observer is wrong (a union bound of `Φ` saturates there). A
+/// layout that lowers it draws each letter as a picture of the letter rather than as a code
+/// only an observer trained on the layout can read. The condition's term is
+/// `weight · L_c + legibility · N_c`.
 pub struct ReadingTask {
     pub conditions: Vec<super::reading::Condition>,
     /// per condition, its grid: the evaluation's region on coarser pixels (`TRAIN_PIXELS`
@@ -117,7 +134,13 @@ pub struct ReadingTask {
     pub letters: Vec<Vec<Vec<f32>>>,
     /// observer noise per 0.05° pixel
     pub noise: f64,
+    /// weight of the ideal observer's term `L_c`
     pub weight: f64,
+    /// weight of the naive observer's term `N_c` (0: off)
+    pub legibility: f64,
+    /// per condition, the naive observer's references on its grid: the 26 training letters
+    /// blurred by σ = s/8, zero mean, unit norm
+    pub refs: Vec<Vec<Vec<f32>>>,
     /// conditions per optimisation step: each step uses the next `batch` of them in turn
     pub batch: usize,
 }
@@ -127,14 +150,15 @@ pub const TRAIN_PIXELS: f64 = 24.0;
 
 impl ReadingTask {
     /// `n` conditions: sizes log-uniform in `sizes_deg`, centres uniform in a disc of
-    /// `radius_deg` about `centre` (seeded), letters of the training font (DejaVu Sans Bold).
+    /// `radius_deg` about `centre` (seeded), letters of the training font (DejaVu Sans Bold);
+    /// the weights of the ideal observer's and the legibility term.
     pub fn new(
         n: usize,
         sizes_deg: [f64; 2],
         radius_deg: f64,
         centre: [f64; 2],
         noise: f64,
-        weight: f64,
+        [weight, legibility]: [f64; 2],
         seed: u64,
     ) -> Result<ReadingTask, String> {
         let font = crate::brain::text::font()?;
@@ -164,6 +188,28 @@ impl ReadingTask {
                     .collect()
             })
             .collect();
+        let refs = if legibility > 0.0 {
+            conditions
+                .iter()
+                .zip(&grids)
+                .zip(&letters)
+                .map(
+                    |((c, g), imgs): ((&super::reading::Condition, &Grid), &Vec<Vec<f32>>)| {
+                        imgs.iter()
+                            .map(|img| {
+                                super::reading::reference(tasks::blur(
+                                    g,
+                                    img,
+                                    c.size_deg / 8.0 / g.pixel_deg(),
+                                ))
+                            })
+                            .collect()
+                    },
+                )
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(ReadingTask {
             batch: n.div_ceil(2).max(1),
             conditions,
@@ -171,6 +217,8 @@ impl ReadingTask {
             letters,
             noise,
             weight,
+            legibility,
+            refs,
         })
     }
 }
@@ -770,25 +818,56 @@ impl Problem {
                     .collect();
                 let sigma = super::reading::pixel_noise(r.noise, &g);
                 let inv = 1.0 / (8.0 * sigma * sigma);
-                // pairwise weights e_ij = exp(−d²/8σ²)
+                // ideal observer: pairwise weights e_ij = exp(−d²/8σ²)
                 let mut e = vec![0.0f64; k * k];
-                let mut loss = 0.0;
-                for i in 0..k {
-                    for j in (i + 1)..k {
-                        let d2: f64 = ps[i]
-                            .iter()
-                            .zip(&ps[j])
-                            .map(|(a, b)| ((a - b) * (a - b)) as f64)
-                            .sum();
-                        let v = (-d2 * inv).exp();
-                        e[i * k + j] = v;
-                        e[j * k + i] = v;
-                        loss += 2.0 * v;
+                let mut ideal = 0.0;
+                if r.weight > 0.0 {
+                    for i in 0..k {
+                        for j in (i + 1)..k {
+                            let d2: f64 = ps[i]
+                                .iter()
+                                .zip(&ps[j])
+                                .map(|(a, b)| ((a - b) * (a - b)) as f64)
+                                .sum();
+                            let v = (-d2 * inv).exp();
+                            e[i * k + j] = v;
+                            e[j * k + i] = v;
+                            ideal += 2.0 * v;
+                        }
                     }
+                    ideal /= k as f64;
                 }
-                loss /= k as f64;
+                // naive observer: softmax over β·P_i·R_j (the references on the support;
+                // outside it every percept is 0)
+                let rs: Vec<Vec<f32>> = if r.legibility > 0.0 {
+                    r.refs[c]
+                        .iter()
+                        .map(|rj| support.iter().map(|&px| rj[px]).collect())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let beta = std::f64::consts::PI / (6f64.sqrt() * sigma);
+                let mut soft = vec![0.0f64; if rs.is_empty() { 0 } else { k * k }];
+                let mut naive = 0.0;
+                if !rs.is_empty() {
+                    for i in 0..k {
+                        let z: Vec<f64> = rs
+                            .iter()
+                            .map(|rj| beta * super::reading::dot(&ps[i], rj))
+                            .collect();
+                        let top = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                        let lse = top + z.iter().map(|v| (v - top).exp()).sum::<f64>().ln();
+                        naive += lse - z[i];
+                        for j in 0..k {
+                            soft[i * k + j] = (z[j] - lse).exp();
+                        }
+                    }
+                    naive /= k as f64;
+                }
                 // ∂L/∂P_i = −(1/k)(1/2σ²) Σ_j e_ij (P_i − P_j), through the clamp
-                let coef = -(1.0 / k as f64) * 4.0 * inv;
+                let coef = -(1.0 / k as f64) * 4.0 * inv * r.weight;
+                let ncoef = r.legibility * beta / k as f64;
                 let mut compact = vec![0f32; support.len()];
                 let mut dl = vec![0f32; g.len()];
                 for i in 0..k {
@@ -803,6 +882,19 @@ impl Problem {
                         let w = (coef * w) as f32;
                         for ((d, a), b) in compact.iter_mut().zip(&ps[i]).zip(&ps[j]) {
                             *d += w * (a - b);
+                        }
+                    }
+                    if !rs.is_empty() {
+                        any = true;
+                        for (j, rj) in rs.iter().enumerate() {
+                            let w = soft[i * k + j] - if j == i { 1.0 } else { 0.0 };
+                            if w.abs() < 1e-12 {
+                                continue;
+                            }
+                            let w = (ncoef * w) as f32;
+                            for (d, v) in compact.iter_mut().zip(rj) {
+                                *d += w * v;
+                            }
                         }
                     }
                     if !any {
@@ -820,7 +912,7 @@ impl Problem {
                         phos,
                         aux,
                         &dl,
-                        r.weight / n_cond,
+                        1.0 / n_cond,
                         &mut local,
                         &mut local_rf,
                     );
@@ -828,7 +920,8 @@ impl Problem {
                         dl[px] = 0.0;
                     }
                 }
-                (r.weight * loss / n_cond, local, local_rf)
+                let loss = r.weight * ideal + r.legibility * naive;
+                (loss / n_cond, local, local_rf)
             })
             .collect();
         sum_parts(parts, grad, rf_grad)
@@ -1121,6 +1214,32 @@ impl Problem {
     /// Coverage baseline: devices at visual-field points spread evenly over the task field
     /// (a hexagonal lattice, thinned by farthest-point sampling), mapped onto V1 — uniform
     /// coverage of the field, blind to the task and to vessels.
+    /// Where an optimisation starts: the coverage layout over the whole field, over its central
+    /// half (where letters are read) and any `extra` start (threads: the snapped per-contact
+    /// solution), whichever the objective scores best at the sharp stage; with its name.
+    pub fn start_layout(
+        &self,
+        device: Device,
+        n: usize,
+        extra: &[(&'static str, &Layout)],
+    ) -> (&'static str, Layout) {
+        let coverage = self.coverage_layout(device, n);
+        let central = self.coverage_layout_in(device, n, super::evaluate::CENTRAL);
+        let mut starts: Vec<(&'static str, &Layout)> = vec![("coverage layout", &coverage)];
+        if !central.placements.is_empty() {
+            starts.push(("coverage layout over the central half", &central));
+        }
+        starts.extend_from_slice(extra);
+        let sharp = self.blurred(0.5);
+        starts
+            .iter()
+            .map(|(name, l)| (*name, *l, self.loss_and_grad(l, 0.5, &sharp).0))
+            .min_by(|a, b| a.2.total_cmp(&b.2))
+            .map_or(("coverage layout", coverage.clone()), |(name, l, _)| {
+                (name, l.clone())
+            })
+    }
+
     pub fn coverage_layout(&self, device: Device, n: usize) -> Layout {
         self.coverage_layout_in(device, n, 1.0)
     }
@@ -1290,13 +1409,20 @@ mod tests {
     /// equals central finite differences.
     #[test]
     fn gradient_through_map_retinotopy_matches_finite_differences() {
+        // every term together, then the naive observer's legibility term alone
+        gradient_matches(1.0, 1.0, 1.0);
+        gradient_matches(0.0, 0.0, 1.0);
+    }
+
+    fn gradient_matches(letters: f64, reading: f64, legibility: f64) {
         let scene = crate::brain::fsaverage5::scene().unwrap();
         let mut cfg = PlanConfig::try_embedded_default().unwrap();
         cfg.tasks.images = false;
         cfg.tasks.letters = vec!["A".into(), "O".into()];
-        cfg.objective.letters = 1.0;
-        cfg.objective.reading = 1.0;
-        cfg.objective.reading_conditions = 2;
+        cfg.objective.letters = letters;
+        cfg.objective.reading = reading;
+        cfg.objective.legibility = legibility;
+        cfg.objective.reading_conditions = 4;
         cfg.field.size = 48;
         cfg.field.optimize_size = 48;
         cfg.electrodes.count = 12;
@@ -1307,7 +1433,8 @@ mod tests {
         let layout = p.coverage_layout(Device::Single, 12);
         assert_eq!(layout.placements.len(), 12);
         let blurred = p.blurred_targets(2.0);
-        let (_, grad) = p.loss_and_grad(&layout, 2.0, &blurred);
+        let (loss, grad) = p.loss_and_grad(&layout, 2.0, &blurred);
+        assert!(loss > 0.0, "loss {loss}");
         // the percept is f32: a step much below 1e-3 mm drowns in its rounding (3 µm stays
         // inside fsaverage5's ~3 mm triangles almost always)
         let h = 3e-3;
@@ -1334,10 +1461,13 @@ mod tests {
                 }
             }
         }
-        assert!(checked >= 12, "{checked} derivatives checked");
+        assert!(
+            checked >= 8,
+            "{checked} derivatives checked ({letters}, {reading}, {legibility})"
+        );
         assert!(
             agree as f64 >= 0.9 * checked as f64,
-            "{agree} of {checked} derivatives agree with finite differences"
+            "{agree} of {checked} derivatives agree with finite differences ({letters}, {reading}, {legibility})"
         );
     }
 

@@ -43,6 +43,9 @@ pub struct PlanConfig {
 pub struct ObjectiveConfig {
     /// weight of the letter-discriminability term (`optimize::ReadingTask`); 0 turns it off
     pub reading: f64,
+    /// weight of the letter-legibility term (the naive observer's cross-entropy on the same
+    /// training conditions, `optimize::ReadingTask`); 0 turns it off
+    pub legibility: f64,
     /// weight of the pixel error on `[tasks] letters`
     pub letters: f64,
     /// weight of the pixel error on the natural images (bundled and `user_images`)
@@ -61,6 +64,7 @@ impl Default for ObjectiveConfig {
     fn default() -> Self {
         ObjectiveConfig {
             reading: 1.0,
+            legibility: 10.0,
             letters: 0.0,
             images: 0.25,
             reading_conditions: 10,
@@ -253,13 +257,19 @@ impl PlanConfig {
             return Err("scene.hemispheres is empty".into());
         }
         let o = &self.objective;
-        if ![o.reading, o.letters, o.images, o.reading_noise]
-            .iter()
-            .all(|w| w.is_finite() && *w >= 0.0)
+        if ![
+            o.reading,
+            o.legibility,
+            o.letters,
+            o.images,
+            o.reading_noise,
+        ]
+        .iter()
+        .all(|w| w.is_finite() && *w >= 0.0)
         {
             return Err("objective weights and reading_noise must be ≥ 0".into());
         }
-        if o.reading > 0.0
+        if (o.reading > 0.0 || o.legibility > 0.0)
             && !(o.reading_noise > 0.0
                 && (1..=64).contains(&o.reading_conditions)
                 && o.reading_sizes_deg[0] > 0.05
@@ -269,7 +279,7 @@ impl PlanConfig {
         {
             return Err("objective: reading_conditions must be 1..64, reading_sizes_deg [lo, hi] with 0.05 < lo ≤ hi ≤ 30, reading_radius_deg 0..20, reading_noise > 0".into());
         }
-        if o.reading == 0.0 && o.letters == 0.0 && o.images == 0.0 {
+        if o.reading == 0.0 && o.legibility == 0.0 && o.letters == 0.0 && o.images == 0.0 {
             return Err("objective: every weight is 0 (nothing to optimise)".into());
         }
         if !(self.field.fov_deg > 0.0 && self.field.fov_deg <= 90.0) {
@@ -604,7 +614,7 @@ pub fn problem(
             }
         })
         .collect();
-    let reading = (o.reading > 0.0)
+    let reading = (o.reading > 0.0 || o.legibility > 0.0)
         .then(|| {
             super::optimize::ReadingTask::new(
                 o.reading_conditions,
@@ -612,7 +622,7 @@ pub fn problem(
                 o.reading_radius_deg,
                 cfg.field.centre_deg,
                 o.reading_noise,
-                o.reading,
+                [o.reading, o.legibility],
                 cfg.optimizer.seed,
             )
         })
@@ -783,22 +793,12 @@ pub fn run(
         } => Some(snap_to_threads(&p, &cfg.optimizer, n, contacts, spacing_mm)),
         _ => None,
     };
-    let start_layout = match &snapped {
-        Some(s) => {
-            let sharp = p.blurred_targets(0.5);
-            if p.loss_and_grad(s, 0.5, &sharp).0 < p.loss_and_grad(&coverage, 0.5, &sharp).0 {
-                s.clone()
-            } else {
-                coverage.clone()
-            }
-        }
-        None => coverage.clone(),
-    };
-    let start_note = if Some(&start_layout) == snapped.as_ref() {
-        "snapped per-contact solution"
-    } else {
-        "coverage layout"
-    };
+    let extra: Vec<(&'static str, &Layout)> = snapped
+        .as_ref()
+        .map(|s| ("snapped per-contact solution", s))
+        .into_iter()
+        .collect();
+    let (start_note, start_layout) = p.start_layout(device, n, &extra);
     let t_opt = Instant::now();
     let (best, curve) = p.optimize(&start_layout, &cfg.optimizer, progress);
     let optimize_seconds = t_opt.elapsed().as_secs_f64();

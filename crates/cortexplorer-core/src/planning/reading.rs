@@ -320,7 +320,20 @@ fn pick(scores: &[f64], min: bool, rng: &mut SplitMix) -> usize {
     tied[rng.below(tied.len())]
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f64 {
+/// A blurred letter made a naive observer's reference: zero mean, unit norm.
+pub fn reference(mut b: Vec<f32>) -> Vec<f32> {
+    let m = b.iter().map(|&v| v as f64).sum::<f64>() / b.len().max(1) as f64;
+    for v in &mut b {
+        *v -= m as f32;
+    }
+    let norm = dot(&b, &b).sqrt().max(1e-12);
+    for v in &mut b {
+        *v /= norm as f32;
+    }
+    b
+}
+
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f64 {
     // f32 products summed in f64 lanes of 8 (vectorises)
     let mut acc = [0f64; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -373,21 +386,14 @@ impl Shown {
             .iter()
             .map(|s| {
                 let coarse = super::tasks::blur(&sg, s, blur_px);
-                let mut b: Vec<f32> = (0..g.len())
-                    .map(|i| {
-                        let (x, y) = g.pixel_centre(i % g.width, i / g.width);
-                        super::tasks::sample(&sg, &coarse, x, y).0 as f32
-                    })
-                    .collect();
-                let m = b.iter().map(|&v| v as f64).sum::<f64>() / b.len() as f64;
-                for v in &mut b {
-                    *v -= m as f32;
-                }
-                let norm = dot(&b, &b).sqrt().max(1e-12);
-                for v in &mut b {
-                    *v /= norm as f32;
-                }
-                b
+                reference(
+                    (0..g.len())
+                        .map(|i| {
+                            let (x, y) = g.pixel_centre(i % g.width, i / g.width);
+                            super::tasks::sample(&sg, &coarse, x, y).0 as f32
+                        })
+                        .collect(),
+                )
             })
             .collect();
         let k = refs.len();
