@@ -122,13 +122,12 @@ fn surface_maps(a: &PerceptArgs) -> Result<(Vec<SurfaceRetinotopy>, String, Scen
         // each hemisphere its own maps, else the template (one rule: `percept::resolve`)
         let m = resolve::hemisphere(&scene, h, "auto", resolve::Need::Areas)?;
         notes.push((h, m.source.clone()));
-        out.push(SurfaceRetinotopy::new(
-            h,
-            (**pial).clone(),
-            m.angle,
-            m.eccen,
-            m.varea,
-        )?);
+        let mut r = SurfaceRetinotopy::new(h, (**pial).clone(), m.angle, m.eccen, m.varea)?;
+        // located in depth, as the planner places contacts
+        if let Some(w) = g.surfaces.get(&SurfaceKind::White) {
+            r = r.with_white(w)?;
+        }
+        out.push(r);
     }
     if out.is_empty() {
         return Err("no pial surface to place the electrodes on".into());

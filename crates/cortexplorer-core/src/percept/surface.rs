@@ -4,6 +4,13 @@
 //! nearest triangles) and the maps' field points (Cartesian, so the polar angle needs no
 //! wrapping) are interpolated barycentrically in that triangle, as the planner does; the
 //! cortical magnification comes from the maps' gradient on this surface.
+//!
+//! **Depth.** With the white surface as well ([`SurfaceRetinotopy::with_white`]) a point is
+//! located in the grey-matter column it lies in, as the planner places contacts (`pial +
+//! d·(white − pial)`): each candidate triangle is tried at depths 0, 0.025, …, 1 between the
+//! two surfaces and the nearest wins. On the pial surface alone a contact deep in a sulcal
+//! wall can be nearer the pial triangle of the opposite bank — another visual area — than its
+//! own.
 
 use glam::DVec3;
 use rstar::RTree;
@@ -15,9 +22,14 @@ use crate::brain::geometry::closest_on_triangle;
 use crate::brain::surface::Surface;
 use crate::percept::maps::vertex_field;
 
+/// Depths tried between the pial and the white surface (steps of 1/40).
+const DEPTH_STEPS: usize = 40;
+
 pub struct SurfaceRetinotopy {
     pub hemi: Hemisphere,
     surface: Surface,
+    /// the white surface's vertices (same mesh), when known: points are located in depth
+    white: Option<Vec<[f32; 3]>>,
     /// field point and area of each V1–V3 vertex
     field: Vec<Option<(FieldPoint, u8)>>,
     vertex_faces: Vec<Vec<u32>>,
@@ -82,11 +94,41 @@ impl SurfaceRetinotopy {
         Ok(SurfaceRetinotopy {
             hemi,
             surface,
+            white: None,
             field,
             vertex_faces,
             mag,
             points,
         })
+    }
+
+    /// Locate points in depth between this (pial) surface and `white` (the same mesh).
+    pub fn with_white(mut self, white: &Surface) -> Result<SurfaceRetinotopy, String> {
+        if white.vertices.len() != self.surface.vertices.len() || white.faces != self.surface.faces
+        {
+            return Err("the white surface is not the pial surface's mesh".into());
+        }
+        // candidates are searched around the mid-thickness vertices
+        self.points = RTree::bulk_load(
+            self.surface
+                .vertices
+                .iter()
+                .zip(&white.vertices)
+                .enumerate()
+                .map(|(i, (p, w))| {
+                    GeomWithData::new(
+                        [
+                            (p[0] + w[0]) / 2.0,
+                            (p[1] + w[1]) / 2.0,
+                            (p[2] + w[2]) / 2.0,
+                        ],
+                        i as u32,
+                    )
+                })
+                .collect(),
+        );
+        self.white = Some(white.vertices.clone());
+        Ok(self)
     }
 
     /// Is the point at `bary` in triangle `f` in V1: every corner that carries weight is V1
@@ -104,12 +146,53 @@ impl SurfaceRetinotopy {
         let q = DVec3::from(p);
         let pf = [p[0] as f32, p[1] as f32, p[2] as f32];
         let mut best: Option<(SurfaceHit, bool)> = None;
-        for v in self.points.nearest_neighbor_iter(pf).take(8) {
+        for v in self.points.nearest_neighbor_iter(pf).take(12) {
             for &f in &self.vertex_faces[v.data as usize] {
-                let tri = self.surface.faces[f as usize]
-                    .map(|i| DVec3::from(self.surface.vertices[i as usize].map(f64::from)));
-                let (c, bary) = closest_on_triangle(q, tri);
-                let d = c.distance(q);
+                let corners = self.surface.faces[f as usize];
+                let pial =
+                    corners.map(|i| DVec3::from(self.surface.vertices[i as usize].map(f64::from)));
+                let (d, bary) = match &self.white {
+                    None => {
+                        let (c, bary) = closest_on_triangle(q, pial);
+                        (c.distance(q), bary)
+                    }
+                    Some(white) => {
+                        let w = corners.map(|i| DVec3::from(white[i as usize].map(f64::from)));
+                        let at = |t: f64| {
+                            let tri = [0, 1, 2].map(|j| pial[j] + t * (w[j] - pial[j]));
+                            let (c, bary) = closest_on_triangle(q, tri);
+                            (c.distance(q), bary)
+                        };
+                        // the best of evenly spaced depths, refined by a golden-section
+                        // search between its neighbours
+                        let step = 1.0 / DEPTH_STEPS as f64;
+                        let k = (0..=DEPTH_STEPS)
+                            .min_by(|&a, &b| {
+                                at(a as f64 * step).0.total_cmp(&at(b as f64 * step).0)
+                            })
+                            .expect("depths");
+                        let (mut lo, mut hi) = (
+                            (k as f64 - 1.0).max(0.0) * step,
+                            (k as f64 + 1.0).min(DEPTH_STEPS as f64) * step,
+                        );
+                        let g = (5f64.sqrt() - 1.0) / 2.0;
+                        for _ in 0..30 {
+                            let (a, b) = (hi - g * (hi - lo), lo + g * (hi - lo));
+                            if at(a).0 <= at(b).0 {
+                                hi = b;
+                            } else {
+                                lo = a;
+                            }
+                        }
+                        let refined = at((lo + hi) / 2.0);
+                        let coarse = at(k as f64 * step);
+                        if refined.0 <= coarse.0 {
+                            refined
+                        } else {
+                            coarse
+                        }
+                    }
+                };
                 let v1 = self.in_v1(f, bary);
                 let better = match &best {
                     None => true,
