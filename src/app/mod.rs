@@ -153,6 +153,9 @@ pub fn run_gui(opts: StartOptions, mut scene: Scene, panels: impl Plugin) -> App
             panels,
         ));
     app.add_plugins(motion::MotionPlugin { orbit: opts.orbit });
+    if opts.traces {
+        app.insert_resource(timeline::Playback::traces_shown());
+    }
     if let Some(seconds) = opts.soak {
         app.add_plugins(soak::SoakPlugin { seconds });
     }

@@ -45,6 +45,8 @@ pub struct StartOptions {
     pub restore_autosave: bool,
     /// Start in presenter mode (panels hidden).
     pub presenter: bool,
+    /// Open the Traces window at start.
+    pub traces: bool,
     /// Draw continuously for this many seconds, report memory and frame times, exit.
     pub soak: Option<f64>,
 }

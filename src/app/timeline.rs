@@ -18,11 +18,23 @@ pub struct Playback {
     pub pinned: Vec<(Hemisphere, usize)>,
     /// the Traces window is open
     pub traces_open: bool,
+    /// a recording's raw channels the Traces panel shows (indices into its `RawTraces`), and
+    /// the length of the window around the timeline's time (s)
+    pub raw_channels: Vec<usize>,
+    pub raw_window_s: f64,
     /// the frame last shown, to notice the layer's frame being set elsewhere (Layers panel)
     applied: Option<usize>,
 }
 
 impl Playback {
+    /// The Traces window open from the start (`view --traces`).
+    pub fn traces_shown() -> Playback {
+        Playback {
+            traces_open: true,
+            ..Default::default()
+        }
+    }
+
     pub fn pin(&mut self, h: Hemisphere, v: usize) {
         if !self.pinned.contains(&(h, v)) {
             self.pinned.push((h, v));

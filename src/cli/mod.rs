@@ -189,6 +189,10 @@ struct ViewArgs {
     /// Start in presenter mode: panels hidden (H shows them), the caption over the view.
     #[arg(long)]
     presenter: bool,
+    /// Open the Traces window: the played series at pinned vertices and a recording's raw
+    /// channels around the timeline's time.
+    #[arg(long)]
+    traces: bool,
     /// Draw continuously for SECONDS (with --simulate, the model runs the whole time), then
     /// print memory and frame-time figures as JSON and exit (the soak test).
     #[arg(long)]
@@ -346,6 +350,7 @@ pub fn main() -> ExitCode {
             session: None,
             restore_autosave: false,
             presenter: false,
+            traces: false,
             soak: None,
         }),
         Some(Command::View(a)) => view(a),
@@ -461,6 +466,7 @@ fn view(a: ViewArgs) -> ExitCode {
         session,
         restore_autosave: a.restore_autosave,
         presenter: a.presenter,
+        traces: a.traces,
         soak: a.soak.filter(|s| s.is_finite() && *s > 0.0),
         bench_frames: a.bench_frames,
         view: a.view,

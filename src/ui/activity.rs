@@ -371,7 +371,7 @@ pub fn traces_window(
     egui::Window::new("Traces")
         .open(&mut open)
         .default_width(420.0)
-        .default_pos(egui::pos2(330.0, 420.0))
+        .default_pos(egui::pos2(310.0, 36.0))
         .show(&ctx, |ui| {
             ui.horizontal(|ui| {
                 let sel = scene.selection;
@@ -445,6 +445,14 @@ pub fn traces_window(
                         p.vline(VLine::new("now", cursor));
                     });
             }
+            // a recording's raw channels around the timeline's time
+            if let Some(id) = pb.layer
+                && let Some(raw) = scene.raw_traces(id).cloned()
+                && let Some(info) = series_info(scene, id)
+            {
+                let now = info.seconds(pb.timeline.frame()).unwrap_or(0.0);
+                raw_traces(ui, &mut pb, &raw, now);
+            }
             // the running simulation
             if activity.sim.is_some() && !activity.pinned_history.is_empty() {
                 let k = activity.pinned_history.back().map_or(0, |h| h.1.len());
@@ -468,6 +476,100 @@ pub fn traces_window(
         });
     pb.traces_open = open;
     Ok(())
+}
+
+/// Three significant digits, no exponent for everyday magnitudes.
+fn significant(v: f64) -> String {
+    let digits = (2 - v.abs().max(1e-12).log10().floor() as i32).clamp(0, 9) as usize;
+    format!("{v:.digits$}")
+}
+
+/// A recording's raw channels (the ones chosen, four at first) in a window around `now`,
+/// stacked as an EEG viewer stacks them: one row per channel, rows a common spacing apart.
+fn raw_traces(
+    ui: &mut egui::Ui,
+    pb: &mut Playback,
+    raw: &cortexplorer_core::brain::scene::RawTraces,
+    now: f64,
+) {
+    let n = raw.names.len();
+    pb.raw_channels.retain(|&c| c < n);
+    if pb.raw_channels.is_empty() {
+        pb.raw_channels = (0..n.min(4)).collect();
+    }
+    if pb.raw_window_s.is_nan() || pb.raw_window_s <= 0.0 {
+        pb.raw_window_s = 4.0;
+    }
+    ui.separator();
+    ui.label(format!(
+        "raw channels of {} ({:.0} Hz, {:.1} s)",
+        raw.layer,
+        raw.sampling_hz,
+        raw.duration_s()
+    ));
+    ui.horizontal_wrapped(|ui| {
+        for (c, name) in raw.names.iter().enumerate() {
+            let on = pb.raw_channels.contains(&c);
+            if ui.selectable_label(on, name).clicked() {
+                if on {
+                    pb.raw_channels.retain(|&k| k != c);
+                } else {
+                    pb.raw_channels.push(c);
+                    pb.raw_channels.sort_unstable();
+                }
+            }
+        }
+    });
+    ui.add(
+        egui::Slider::new(&mut pb.raw_window_s, 0.25..=30.0)
+            .logarithmic(true)
+            .text("window (s)"),
+    );
+    let (t0, t1) = (now - pb.raw_window_s / 2.0, now + pb.raw_window_s / 2.0);
+    let width = ui.available_width().max(100.0) as usize;
+    let lines: Vec<(String, Vec<[f64; 2]>)> = pb
+        .raw_channels
+        .iter()
+        .map(|&c| (raw.names[c].clone(), raw.window(c, t0, t1, 2 * width)))
+        .collect();
+    // one spacing for every row: the largest peak-to-peak in the window
+    let spacing = lines
+        .iter()
+        .map(|(_, p)| {
+            let (lo, hi) = p
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| {
+                    (a.min(q[1]), b.max(q[1]))
+                });
+            if hi > lo { hi - lo } else { 0.0 }
+        })
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    let unit = pb
+        .raw_channels
+        .first()
+        .map_or("", |&c| raw.units[c].as_str());
+    ui.label(format!(
+        "rows {} {unit} apart; time in s",
+        significant(spacing)
+    ));
+    let rows = lines.len();
+    Plot::new("raw-traces")
+        .height((40.0 * rows as f32).clamp(120.0, 360.0))
+        .legend(egui_plot::Legend::default())
+        .allow_scroll(false)
+        .show_y(false)
+        .y_axis_formatter(|_, _| String::new())
+        .show(ui, |p| {
+            for (k, (name, pts)) in lines.into_iter().enumerate() {
+                // channel k's row: its mean at −k·spacing
+                let mean = pts.iter().map(|q| q[1]).sum::<f64>() / pts.len().max(1) as f64;
+                let off = -(k as f64) * spacing - mean;
+                let pts: Vec<[f64; 2]> = pts.iter().map(|q| [q[0], q[1] + off]).collect();
+                p.line(Line::new(name, PlotPoints::from(pts)));
+            }
+            p.vline(VLine::new("now", now));
+        });
 }
 
 /// Presenter mode hides the panels but keeps a small legend over the view: the colour bar of

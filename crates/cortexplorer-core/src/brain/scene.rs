@@ -25,6 +25,7 @@ use crate::io::{Content, Loaded};
 
 mod cifti;
 mod recording;
+pub use recording::RawTraces;
 mod stc;
 pub use cifti::Connectome;
 
@@ -186,6 +187,8 @@ pub struct Scene {
     pub objects: Vec<crate::brain::objects::MeshObject>,
     /// Bumped when `objects` or their styles change.
     pub objects_rev: u64,
+    /// Recordings' raw channels (by their layer's name), for the Traces panel.
+    pub recordings: Vec<Arc<recording::RawTraces>>,
     next_id: u64,
 }
 
@@ -944,6 +947,15 @@ impl Scene {
     pub fn remove_layer(&mut self, id: u64) {
         self.layers.retain(|l| l.id != id);
         self.color_rev += 1;
+        let names: Vec<&str> = self.layers.iter().map(|l| l.name.as_str()).collect();
+        self.recordings
+            .retain(|r| names.contains(&r.layer.as_str()));
+    }
+
+    /// The raw channels of the recording a layer shows, if it shows one.
+    pub fn raw_traces(&self, layer_id: u64) -> Option<&Arc<recording::RawTraces>> {
+        let name = &self.layers.iter().find(|l| l.id == layer_id)?.name;
+        self.recordings.iter().find(|r| &r.layer == name)
     }
 
     pub fn layer_mut(&mut self, id: u64) -> Option<&mut Layer> {

@@ -23,6 +23,13 @@
 //! **Spread.** Each pial vertex takes the weighted mean of the contacts within 10 mm, weight
 //! 1 − d / 10 mm (d Euclidean) — MNE's `stc_near_sensors` with `mode="weighted"`,
 //! `distance=0.01`; vertices farther than 10 mm from every contact have no value.
+//!
+//! **Raw traces.** The placed channels' samples stay with the scene ([`RawTraces`], by the
+//! layer's name) for the Traces panel: a window of any channels around the timeline's time, at
+//! full resolution when the window holds few samples, else as each screen column's minimum and
+//! maximum (so a spike is never lost by decimation). They are the samples the reader returned
+//! (4 bytes each: a 1-hour, 128-channel, 1 kHz recording holds 1.8 GB); nothing is streamed
+//! from disk yet.
 
 use super::{Added, Origin, Scene};
 use crate::brain::data::Overlay;
@@ -34,10 +41,73 @@ use crate::io::ieeg::{Recording, Sidecars};
 const RADIUS_MM: f64 = 10.0;
 const BUDGET_BYTES: usize = 256 << 20;
 
+/// A recording's placed channels, in the file's units, at the common rate.
+#[derive(Debug, Default)]
+pub struct RawTraces {
+    /// the name of the layer the recording became
+    pub layer: String,
+    pub sampling_hz: f64,
+    pub names: Vec<String>,
+    pub units: Vec<String>,
+    /// samples per channel (same order as `names`)
+    pub data: Vec<Vec<f32>>,
+}
+
+impl RawTraces {
+    pub fn duration_s(&self) -> f64 {
+        self.data.iter().map(Vec::len).max().unwrap_or(0) as f64 / self.sampling_hz
+    }
+
+    /// Channel `channel` between `t0` and `t1` seconds as (time s, value) points, at most about
+    /// `max_points`: every sample when there are fewer, else each of `max_points / 2` equal
+    /// bins as its minimum and maximum in the order they occur. Empty outside the recording.
+    pub fn window(&self, channel: usize, t0: f64, t1: f64, max_points: usize) -> Vec<[f64; 2]> {
+        let Some(x) = self.data.get(channel) else {
+            return Vec::new();
+        };
+        let fs = self.sampling_hz;
+        if !(fs > 0.0 && t1 > t0) || x.is_empty() {
+            return Vec::new();
+        }
+        let a = ((t0 * fs).floor().max(0.0) as usize).min(x.len());
+        let b = ((t1 * fs).ceil().max(0.0) as usize + 1).min(x.len());
+        if a >= b {
+            return Vec::new();
+        }
+        let n = b - a;
+        let at = |i: usize| [i as f64 / fs, x[i] as f64];
+        let bins = (max_points / 2).max(1);
+        if n <= max_points.max(2) {
+            return (a..b).map(at).collect();
+        }
+        let mut out = Vec::with_capacity(2 * bins);
+        for k in 0..bins {
+            let (s, e) = (a + n * k / bins, a + n * (k + 1) / bins);
+            if s >= e {
+                continue;
+            }
+            let (mut lo, mut hi) = (s, s);
+            for i in s..e {
+                if x[i] < x[lo] {
+                    lo = i;
+                }
+                if x[i] > x[hi] {
+                    hi = i;
+                }
+            }
+            out.push(at(lo.min(hi)));
+            if lo != hi {
+                out.push(at(lo.max(hi)));
+            }
+        }
+        out
+    }
+}
+
 impl Scene {
     pub(super) fn add_recording(
         &mut self,
-        rec: Recording,
+        mut rec: Recording,
         from: &Origin,
         path: Option<&std::path::Path>,
     ) -> Result<Added, String> {
@@ -190,6 +260,25 @@ impl Scene {
                 }
             ));
         };
+        // the raw channels, for the Traces panel
+        let raw = RawTraces {
+            layer: layer.clone(),
+            sampling_hz: fs,
+            names: used
+                .iter()
+                .map(|&(i, _)| rec.channels[i].name.clone())
+                .collect(),
+            units: used
+                .iter()
+                .map(|&(i, _)| rec.channels[i].unit.clone())
+                .collect(),
+            data: used
+                .iter()
+                .map(|&(i, _)| std::mem::take(&mut rec.channels[i].data))
+                .collect(),
+        };
+        self.recordings.retain(|r| r.layer != layer);
+        self.recordings.push(std::sync::Arc::new(raw));
         // the contacts, as small spheres coloured by their own signal
         let per_frame_values: Vec<f32> = (0..nt)
             .flat_map(|t| signals.iter().map(move |s| s[t]))
@@ -445,6 +534,7 @@ mod tests {
             .iter()
             .find(|l| l.name == "sub-01_ses-01_task-rest_run-01")
             .expect("the recording's layer");
+        let layer_id = layer.id;
         let LayerData::Overlay { per_hemi, .. } = &layer.data else {
             panic!("an overlay")
         };
@@ -505,6 +595,55 @@ mod tests {
             contacts.colors_at(9, None)[near],
             contacts.colors_at(16, None)[near]
         );
+        // the raw channels stay for the Traces panel: the placed 12, as the reader gave them
+        let raw = s
+            .raw_traces(layer_id)
+            .expect("the recording's raw channels");
+        assert_eq!(raw.names.len(), 12);
+        let g = raw.names.iter().position(|n| n == "G06").unwrap();
+        let read = crate::io::load(&data(rec)).unwrap();
+        let crate::io::Content::Recording(r) = read.content else {
+            panic!("a recording")
+        };
+        let src = r.channels.iter().find(|c| c.name == "G06").unwrap();
+        assert_eq!(raw.data[g], src.data);
+        assert_eq!(raw.sampling_hz, src.sampling_hz);
+        assert!((raw.duration_s() - 2.0).abs() < 1e-9);
+        // removing the layer lets them go
+        s.remove_layer(layer_id);
+        assert!(s.recordings.is_empty());
+    }
+
+    #[test]
+    fn a_trace_window_keeps_every_sample_or_each_column_s_extremes() {
+        let fs = 1000.0;
+        let mut x: Vec<f32> = (0..10_000)
+            .map(|i| (i as f32 * 0.05).sin() * 10.0)
+            .collect();
+        x[5_432] = 1_000.0; // a spike
+        x[7_001] = -900.0;
+        let raw = RawTraces {
+            layer: "r".into(),
+            sampling_hz: fs,
+            names: vec!["A".into()],
+            units: vec!["uV".into()],
+            data: vec![x.clone()],
+        };
+        // few samples: all of them, at their times
+        let w = raw.window(0, 1.0, 1.1, 500);
+        assert_eq!(w.len(), 101);
+        assert_eq!(w[0], [1.0, x[1000] as f64]);
+        assert!((w[100][0] - 1.1).abs() < 1e-12);
+        // many: about max_points, in time order, the extremes kept
+        let w = raw.window(0, 0.0, 10.0, 400);
+        assert!(w.len() <= 400 && w.len() >= 200, "{}", w.len());
+        assert!(w.windows(2).all(|p| p[0][0] < p[1][0]));
+        assert!(w.iter().any(|p| p == &[5.432, 1000.0]));
+        assert!(w.iter().any(|p| p == &[7.001, -900.0]));
+        // outside the recording or a wrong channel: nothing
+        assert!(raw.window(0, 20.0, 30.0, 100).is_empty());
+        assert!(raw.window(1, 0.0, 1.0, 100).is_empty());
+        assert!(raw.window(0, 2.0, 1.0, 100).is_empty());
     }
 
     #[test]
