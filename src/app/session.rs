@@ -191,6 +191,7 @@ pub struct Captured<'w> {
     activity: Res<'w, ActivityState>,
     plan: Res<'w, PlanState>,
     playback: Res<'w, Playback>,
+    tracts: Res<'w, super::tracts::TractView>,
 }
 
 impl Captured<'_> {
@@ -242,6 +243,7 @@ fn gather(
     s.bookmarks = st.bookmarks.clone();
     s.tours = st.tours.clone();
     s.caption = st.caption.clone();
+    s.tracts = c.doc.0.tracts.as_ref().map(|_| c.tracts.style.clone());
     (s, blobs, notes)
 }
 
@@ -268,6 +270,7 @@ fn fingerprint(c: &Captured, st: &SessionState) -> u64 {
         s.t.to_bits().hash(&mut h);
     }
     plan.layout_rev.hash(&mut h);
+    (c.tracts.style_rev, scene.objects_rev).hash(&mut h);
     (st.bookmarks.len(), st.tours.len(), &st.caption, &st.panels).hash(&mut h);
     for t in &st.tours {
         t.keyframes.len().hash(&mut h);
@@ -401,6 +404,7 @@ fn poll_open(
     mut hold: ResMut<super::shared::CaptureHold>,
     mut holding: Local<bool>,
     mut history: ResMut<super::history::History>,
+    mut tract_view: ResMut<super::tracts::TractView>,
 ) {
     // exit screenshots and benchmarks wait for a session being opened
     if st.loading.is_some() != *holding {
@@ -452,6 +456,10 @@ fn poll_open(
         });
     }
     playback.pinned = s.pinned.clone();
+    if let Some(t) = &s.tracts {
+        tract_view.style = t.clone();
+        tract_view.style_rev += 1;
+    }
     // the simulation: model, parameters, play state, and its state vector put back on the
     // next step (the rebuilt simulation takes it if the mesh is the same)
     match &s.simulation {

@@ -323,6 +323,12 @@ pub struct Session {
     /// the presenter caption (title line over the view)
     #[serde(default)]
     pub caption: Option<String>,
+    /// how the tractogram is drawn (the Tractography window)
+    #[serde(default)]
+    pub tracts: Option<crate::brain::tracts::TractStyle>,
+    /// how each mesh object is drawn, by the object's name (the Objects window)
+    #[serde(default)]
+    pub objects: BTreeMap<String, crate::brain::objects::ObjectStyle>,
 }
 
 /// Values a session refers to by file name (written beside it by [`save`]).
@@ -451,6 +457,12 @@ impl Session {
             bookmarks: BTreeMap::new(),
             tours: Vec::new(),
             caption: None,
+            tracts: None,
+            objects: scene
+                .objects
+                .iter()
+                .map(|o| (o.name.clone(), o.style.clone()))
+                .collect(),
         };
         (session, blobs, notes)
     }
@@ -485,6 +497,7 @@ impl Session {
             ("volumes", self.volumes.len()),
             ("pinned", self.pinned.len()),
             ("tours", self.tours.len()),
+            ("objects", self.objects.len()),
         ];
         for (what, n) in counts {
             if n > MAX_ITEMS {
@@ -522,6 +535,12 @@ impl Session {
         }
         if let Some(c) = &self.camera {
             c.check()?;
+        }
+        if let Some(t) = &self.tracts {
+            t.check().map_err(|e| format!("tracts: {e}"))?;
+        }
+        for (name, o) in &self.objects {
+            o.check().map_err(|e| format!("object {name:?}: {e}"))?;
         }
         for (k, c) in &self.bookmarks {
             if !(1..=9).contains(k) {
@@ -904,6 +923,16 @@ pub fn restore_scene(s: &Session, folder: &Path) -> Result<(Scene, Vec<String>),
         }
     }
     scene.volumes = vols;
+    // object styles by name (objects come back with the files that made them)
+    for (name, style) in &s.objects {
+        match scene.objects.iter_mut().find(|o| &o.name == name) {
+            Some(o) => o.style = style.clone(),
+            None => notes.push(format!(
+                "object {name:?} is not in the loaded files (skipped)"
+            )),
+        }
+    }
+    scene.objects_rev += 1;
     scene.crosshair = s.crosshair;
     scene.selection = s.selection.and_then(|(hemi, vertex)| {
         let n = scene.hemis.get(&hemi).map_or(0, |g| g.n_vertices());
@@ -1016,6 +1045,45 @@ mod tests {
         assert_eq!(t.duration(), 2.0);
     }
 
+    /// Object and tract styles come back with the session: objects by name once their file
+    /// is loaded again, the tract style as written.
+    #[test]
+    fn object_and_tract_styles_round_trip() {
+        use crate::brain::objects::ObjectStyle;
+        use crate::brain::tracts::{TractColor, TractStyle};
+        let mesh =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/meshes/implant.obj");
+        let mut scene = Scene::new();
+        scene.add(crate::io::load(&mesh).unwrap()).unwrap();
+        assert_eq!(scene.objects.len(), 1);
+        let style = ObjectStyle {
+            show: false,
+            value: None,
+            color: [0.9, 0.1, 0.2, 0.5],
+            colormap: "magma".into(),
+        };
+        scene.objects[0].style = style.clone();
+        let name = scene.objects[0].name.clone();
+        let (mut s, _, _) = Session::from_scene(&scene, Path::new("/tmp/s.json"));
+        s.tracts = Some(TractStyle {
+            color: TractColor::Value("fa".into()),
+            max_segments: 1234,
+            ..TractStyle::default()
+        });
+        let text = serde_json::to_string(&s).unwrap();
+        let back = Session::parse(&text, "s.json").unwrap();
+        assert_eq!(back.tracts, s.tracts);
+        let (restored, notes) = restore_scene(&back, Path::new("/tmp")).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        let o = restored.objects.iter().find(|o| o.name == name).unwrap();
+        assert_eq!(o.style, style);
+        // a style for an object that is not there is a note, not an error
+        let mut other = back.clone();
+        other.objects.insert("elsewhere".into(), style);
+        let (_, notes) = restore_scene(&other, Path::new("/tmp")).unwrap();
+        assert!(notes.iter().any(|n| n.contains("elsewhere")), "{notes:?}");
+    }
+
     #[test]
     fn bad_sessions_are_refused_with_the_reason() {
         let ok = Session::from_scene(&Scene::new(), Path::new("/tmp/s.json")).0;
@@ -1031,6 +1099,8 @@ mod tests {
             (text[..text.len() / 2].to_string(), "not a valid session"),
             ("[".repeat(100_000), "not a valid session"),
             (text.replace("\"inputs\"", "\"surprise\":1,\"inputs\""), "unknown field"),
+            (text.replace("\"objects\":{}", "\"objects\":{\"implant\":{\"show\":true,\"value\":null,\"color\":[2,0,0,1],\"colormap\":\"viridis\"}}"), "colour outside 0..1"),
+            (text.replace("\"tracts\":null", "\"tracts\":{\"show\":true,\"color\":\"direction\",\"colormap\":\"nonesuch\",\"max_segments\":10}"), "unknown colour map"),
         ];
         for (bad, needle) in cases {
             let e = Session::parse(&bad, "s.json").unwrap_err();

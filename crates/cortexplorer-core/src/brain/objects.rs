@@ -78,14 +78,28 @@ impl PartSeries {
     }
 }
 
-/// How a mesh object is drawn.
-#[derive(Clone, Debug, PartialEq)]
+/// How a mesh object is drawn (sessions keep it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ObjectStyle {
     pub show: bool,
     /// `None`: `color`; `Some(name)`: that per-vertex value through `colormap`
     pub value: Option<String>,
     pub color: [f32; 4],
     pub colormap: String,
+}
+
+impl ObjectStyle {
+    /// A colour in 0..1 and a known colour map.
+    pub fn check(&self) -> Result<(), String> {
+        if !self.color.iter().all(|x| (0.0..=1.0).contains(x)) {
+            return Err("colour outside 0..1".into());
+        }
+        if Colormap::by_name(&self.colormap).is_none() {
+            return Err(format!("unknown colour map {:?}", self.colormap));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ObjectStyle {

@@ -33,7 +33,8 @@ pub struct TractSet {
 }
 
 /// How streamlines are coloured.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TractColor {
     /// RGB = |local direction| (x red, y green, z blue)
     Direction,
@@ -43,14 +44,36 @@ pub enum TractColor {
     Solid([f32; 4]),
 }
 
-/// What the tracts panel edits.
-#[derive(Clone, Debug, PartialEq)]
+/// What the tracts panel edits (sessions keep it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TractStyle {
     pub show: bool,
     pub color: TractColor,
     pub colormap: String,
     /// at most this many segments are drawn (every k-th streamline beyond it)
     pub max_segments: usize,
+}
+
+impl TractStyle {
+    /// Finite colours in 0..1, a known colour map, a segment budget of 1 to 100 million.
+    pub fn check(&self) -> Result<(), String> {
+        if let TractColor::Solid(c) = &self.color
+            && !c.iter().all(|x| (0.0..=1.0).contains(x))
+        {
+            return Err("tract colour outside 0..1".into());
+        }
+        if Colormap::by_name(&self.colormap).is_none() {
+            return Err(format!("unknown colour map {:?}", self.colormap));
+        }
+        if !(1..=100_000_000).contains(&self.max_segments) {
+            return Err(format!(
+                "max_segments {} (1 to 100 million)",
+                self.max_segments
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for TractStyle {
