@@ -1415,13 +1415,19 @@ const MARKER_RGB: [[u8; 3]; 3] = [[255, 26, 26], [255, 217, 26], [115, 115, 128]
 pub struct DragFreeze {
     rev: u64,
     since: Option<std::time::Instant>,
+    /// frames drawn since the layout last changed
+    still_frames: u32,
     building: bool,
-    /// the pointer has rested (no layout change for [`REST_S`]): slow work may follow it
+    /// the pointer has rested (no layout change for [`REST_S`] and [`REST_FRAMES`]): slow work
+    /// may follow it
     pub resting: bool,
 }
 
-/// Seconds without a layout change after which a drag counts as resting.
+/// Seconds without a layout change after which a drag counts as resting …
 const REST_S: f64 = 0.2;
+/// … and as many frames at least: on a machine slower than a frame per 0.2 s a moving drag is
+/// not taken for a rest.
+const REST_FRAMES: u32 = 2;
 
 /// While a device is dragged, the 3D view is frozen (`app::motion`): drawn once, then shown
 /// from an image while the dragged device's contacts move over it as dots, so a drag frame
@@ -1453,12 +1459,15 @@ fn freeze_for_drag(
     if freeze.since.is_none() || freeze.rev != state.layout_rev {
         freeze.rev = state.layout_rev;
         freeze.since = Some(now);
+        freeze.still_frames = 0;
         freeze.resting = false;
-    } else if !freeze.resting
-        && freeze
-            .since
-            .is_some_and(|t| (now - t).as_secs_f64() >= REST_S)
-    {
+    } else if !freeze.resting && {
+        freeze.still_frames += 1;
+        freeze.still_frames >= REST_FRAMES
+            && freeze
+                .since
+                .is_some_and(|t| (now - t).as_secs_f64() >= REST_S)
+    } {
         freeze.resting = true;
         motion.refresh = true;
     }
