@@ -791,7 +791,12 @@ pub fn restore_scene(s: &Session, folder: &Path) -> Result<(Scene, Vec<String>),
             }
         }
     }
-    if scene.hemis.is_empty() && scene.vessels.is_none() && scene.volumes.is_empty() {
+    if scene.hemis.is_empty()
+        && scene.vessels.is_none()
+        && scene.volumes.is_empty()
+        && scene.objects.is_empty()
+        && scene.tracts.is_none()
+    {
         return Err(format!(
             "nothing of the session could be loaded{}",
             if notes.is_empty() {
@@ -804,7 +809,7 @@ pub fn restore_scene(s: &Session, folder: &Path) -> Result<(Scene, Vec<String>),
     // view
     if scene.available_kinds().contains(&s.view.surface) {
         scene.set_surface(s.view.surface);
-    } else {
+    } else if !scene.hemis.is_empty() {
         notes.push(format!(
             "surface {:?} is not loaded; showing {:?}",
             s.view.surface.label(),
@@ -1065,6 +1070,10 @@ mod tests {
         scene.objects[0].style = style.clone();
         let name = scene.objects[0].name.clone();
         let (mut s, _, _) = Session::from_scene(&scene, Path::new("/tmp/s.json"));
+        // what the app records when it opens the file
+        s.inputs = vec![Input::File {
+            path: mesh.display().to_string(),
+        }];
         s.tracts = Some(TractStyle {
             color: TractColor::Value("fa".into()),
             max_segments: 1234,
