@@ -1461,15 +1461,16 @@ fn freeze_for_drag(
         freeze.since = Some(now);
         freeze.still_frames = 0;
         freeze.resting = false;
-    } else if !freeze.resting && {
+    } else if !freeze.resting {
         freeze.still_frames += 1;
-        freeze.still_frames >= REST_FRAMES
+        if freeze.still_frames >= REST_FRAMES
             && freeze
                 .since
                 .is_some_and(|t| (now - t).as_secs_f64() >= REST_S)
-    } {
-        freeze.resting = true;
-        motion.refresh = true;
+        {
+            freeze.resting = true;
+            motion.refresh = true;
+        }
     }
     // vessel geometry rebuilt while frozen (after a rest): draw the view again
     let building = view.as_ref().is_some_and(|v| v.building);

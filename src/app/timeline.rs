@@ -18,8 +18,8 @@ pub struct Playback {
     pub pinned: Vec<(Hemisphere, usize)>,
     /// the Traces window is open
     pub traces_open: bool,
-    /// a recording's raw channels the Traces panel shows (indices into its `RawTraces`), and
-    /// the length of the window around the timeline's time (s)
+    /// a recording's raw channels the Traces panel shows (indices into its `RawTraces`; empty:
+    /// the first four), and the length of the window around the timeline's time (s; 0: 4 s)
     pub raw_channels: Vec<usize>,
     pub raw_window_s: f64,
     /// the frame last shown, to notice the layer's frame being set elsewhere (Layers panel)

@@ -96,7 +96,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
             &[],
         );
         let size = match a.preview_size {
-            Some(s) if s.is_finite() && (0.1..=30.0).contains(&s) => s,
+            Some(s) if (0.1..=30.0).contains(&s) => s,
             Some(s) => return Err(format!("--preview-size {s}: expected 0.1 to 30 degrees")),
             None => crate::app::planning::preview_size(&report),
         };

@@ -166,10 +166,9 @@ impl SurfaceRetinotopy {
                         // the best of evenly spaced depths, refined by a golden-section
                         // search between its neighbours
                         let step = 1.0 / DEPTH_STEPS as f64;
-                        let k = (0..=DEPTH_STEPS)
-                            .min_by(|&a, &b| {
-                                at(a as f64 * step).0.total_cmp(&at(b as f64 * step).0)
-                            })
+                        let (k, coarse) = (0..=DEPTH_STEPS)
+                            .map(|k| (k, at(k as f64 * step)))
+                            .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
                             .expect("depths");
                         let (mut lo, mut hi) = (
                             (k as f64 - 1.0).max(0.0) * step,
@@ -185,7 +184,6 @@ impl SurfaceRetinotopy {
                             }
                         }
                         let refined = at((lo + hi) / 2.0);
-                        let coarse = at(k as f64 * step);
                         if refined.0 <= coarse.0 {
                             refined
                         } else {

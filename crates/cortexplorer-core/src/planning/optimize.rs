@@ -1211,9 +1211,6 @@ impl Problem {
             .collect()
     }
 
-    /// Coverage baseline: devices at visual-field points spread evenly over the task field
-    /// (a hexagonal lattice, thinned by farthest-point sampling), mapped onto V1 — uniform
-    /// coverage of the field, blind to the task and to vessels.
     /// Where an optimisation starts: the coverage layout over the whole field, over its central
     /// half (where letters are read) and any `extra` start (threads: the snapped per-contact
     /// solution), whichever the objective scores best at the sharp stage; with its name.
@@ -1235,11 +1232,13 @@ impl Problem {
             .iter()
             .map(|(name, l)| (*name, *l, self.loss_and_grad(l, 0.5, &sharp).0))
             .min_by(|a, b| a.2.total_cmp(&b.2))
-            .map_or(("coverage layout", coverage.clone()), |(name, l, _)| {
-                (name, l.clone())
-            })
+            .map(|(name, l, _)| (name, l.clone()))
+            .expect("the coverage layout is always a start")
     }
 
+    /// Coverage baseline: devices at visual-field points spread evenly over the task field
+    /// (a hexagonal lattice, thinned by farthest-point sampling), mapped onto V1 — uniform
+    /// coverage of the field, blind to the task and to vessels.
     pub fn coverage_layout(&self, device: Device, n: usize) -> Layout {
         self.coverage_layout_in(device, n, 1.0)
     }
