@@ -68,7 +68,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
         Some(d) => crate::brain::subject::scene(d)?,
         None => fsaverage5::scene()?,
     };
-    cfg.scene.retinotopy = super::scene::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
+    cfg.scene.retinotopy = crate::open::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
     let built = plan::build(&cfg, &scene).map_err(|e| format!("{}: {e}", a.plan.display()))?;
     let p = &built.problem;
     let mut report = plan::reading_report(&cfg, p, &saved.layout, &[], &[])?;

@@ -400,14 +400,18 @@ pub fn plan(a: PlanArgs) -> Result<(), String> {
     };
     crate::brain::subject::plannable(&scene, &cfg.scene.hemispheres)?;
     let asked = cfg.scene.retinotopy.clone();
-    cfg.scene.retinotopy = super::scene::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
+    cfg.scene.retinotopy = crate::open::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
     let quiet = a.json;
-    let (report, mut saved) = plan::run(&cfg, &scene, &mut |p| {
-        if !quiet && p.iteration % 50 == 0 {
-            eprintln!("iteration {:4}  loss {:.6}", p.iteration, p.loss);
-        }
-        true
-    })?;
+    let (report, mut saved) = plan::run(
+        &cfg,
+        &scene,
+        &mut |p| {
+            if !quiet && p.iteration % 50 == 0 {
+                eprintln!("iteration {:4}  loss {:.6}", p.iteration, p.loss);
+            }
+        },
+        &|| false,
+    )?;
     // the saved plan names the maps as given (files), so `evaluate` can load them again
     saved.config.scene.retinotopy = asked;
     if let Some(out) = &a.out {

@@ -1,7 +1,7 @@
 //! The scene a headless command works on: the files given, on fsaverage5 unless they bring a
 //! surface, then the style options (shared by `render`, `routing`, `selectivity` and tests).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::brain::fsaverage5;
 use crate::brain::scene::{LayerData, Scene};
@@ -114,66 +114,4 @@ pub fn parse_hemi(s: &str) -> Result<Hemisphere, String> {
         "right" | "rh" | "r" => Ok(Hemisphere::Right),
         _ => Err(format!("unknown hemisphere {s:?} (left, right)")),
     }
-}
-
-/// The other hemisphere's file of a per-vertex map (`lh.x` ↔ `rh.x`, `hemi-L` ↔ `hemi-R`,
-/// `_left` ↔ `_right`), when it exists.
-fn other_hemisphere(path: &Path) -> Option<PathBuf> {
-    let name = path.file_name()?.to_string_lossy().into_owned();
-    let swapped = [
-        ("lh.", "rh."),
-        ("rh.", "lh."),
-        ("hemi-L", "hemi-R"),
-        ("hemi-R", "hemi-L"),
-        ("_left", "_right"),
-        ("_right", "_left"),
-    ]
-    .iter()
-    .find_map(|(a, b)| name.contains(a).then(|| name.replacen(a, b, 1)))?;
-    let p = path.with_file_name(swapped);
-    p.is_file().then_some(p)
-}
-
-/// `--retinotopy A,E,V[,S]` with files: load them (and the other hemisphere's) into the scene
-/// and return the choice by layer names.
-pub fn load_retinotopy_files(scene: &mut Scene, spec: &str) -> Result<String, String> {
-    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
-    if !parts.iter().any(|p| Path::new(p).is_file()) {
-        return Ok(spec.to_string());
-    }
-    if !(3..=4).contains(&parts.len()) {
-        return Err(format!(
-            "--retinotopy {spec:?}: give ANGLE,ECCEN,VAREA[,SIGMA] files"
-        ));
-    }
-    let mut names = Vec::new();
-    for (k, part) in parts.iter().enumerate() {
-        let path = Path::new(part);
-        let role = ["angle", "eccen", "varea", "sigma"][k];
-        let mut name = None;
-        for p in std::iter::once(path.to_path_buf()).chain(other_hemisphere(path)) {
-            let mut l = io::load(&p).map_err(|e| e.to_string())?;
-            if let Content::Volume(v) = &l.content
-                && v.shape.iter().skip(1).all(|&d| d == 1)
-            {
-                let mut o = crate::brain::Overlay::new(v.shape[0], 1, v.values().to_vec());
-                o.units = Some("deg".into());
-                l.content = Content::Overlay(o);
-            }
-            if !matches!(l.content, Content::Overlay(_)) {
-                return Err(format!(
-                    "{}: the {role} map must be a per-vertex map, found {}",
-                    p.display(),
-                    l.content.kind()
-                ));
-            }
-            // one layer per map (both hemispheres), named after its role
-            let layer = format!("retinotopy {role}");
-            l.name = layer.clone();
-            scene.add(l).map_err(|e| format!("{}: {e}", p.display()))?;
-            name = Some(layer);
-        }
-        names.push(name.unwrap());
-    }
-    Ok(names.join(","))
 }

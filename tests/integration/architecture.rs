@@ -1,6 +1,7 @@
 //! The layering, kept by the crate graph: `cortexplorer-formats` depends on no other crate of
 //! the workspace; `cortexplorer-core` and `cortexplorer-gpu` reach no Bevy, egui or winit (only
-//! the `cortexplorer` binary crate does). Checked on `cargo metadata`'s resolved graph. The
+//! the `cortexplorer` binary crate does); the Python module `cortexplorer-py` links formats and
+//! core only (no wgpu either). Checked on `cargo metadata`'s resolved graph. The
 //! readers, the core and the compute runner use no `unsafe` (also `forbid`/`deny` in their
 //! crate roots; the one allocator hint of the readers' crate lives in its `hint.rs`).
 
@@ -109,6 +110,20 @@ fn the_crate_graph_keeps_the_layers() {
         BTreeSet::from(["cortexplorer-formats".to_string()])
     );
     assert!(ours("cortexplorer-gpu").contains("cortexplorer-core"));
+    // the Python module: readers and core only — no window, no GPU stack in the wheel
+    let py = &reach["cortexplorer-py"];
+    let heavy: Vec<&String> = py
+        .iter()
+        .filter(|n| ui(n) || n.starts_with("wgpu") || n.as_str() == "cortexplorer-gpu")
+        .collect();
+    assert!(heavy.is_empty(), "cortexplorer-py reaches {heavy:?}");
+    assert_eq!(
+        ours("cortexplorer-py"),
+        BTreeSet::from([
+            "cortexplorer-core".to_string(),
+            "cortexplorer-formats".to_string()
+        ])
+    );
     // the binary crate is where Bevy and egui come in
     assert!(reach["cortexplorer"].iter().any(|n| n == "bevy"));
 }

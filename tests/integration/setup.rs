@@ -304,6 +304,91 @@ fn the_bootstrap_calls_the_tested_functions() {
     assert!(text.contains(". .ci/apt.sh"));
     assert!(text.contains("mesa_from_backports \"$sudo\" \"${mesa%%-*}\" || keep_mesa"));
     assert!(!text.contains("grep -rhE"), "the old mirror guess is back");
+    assert!(text.contains(". .ci/python.sh"));
+    assert!(text.contains("\n    python_tests\n"));
+    assert!(text.contains("python3-venv"));
     let run_text = std::fs::read_to_string(root().join(".ci/run")).unwrap();
     assert!(run_text.contains("bootstrap\" test"));
+}
+
+/// Run `.ci/python.sh`'s `python_tests` with stub commands first on PATH.
+fn run_python_tests(stubs: &Path, venv: &Path) -> (bool, String) {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let out = Command::new("bash")
+        .current_dir(root())
+        .arg("-c")
+        .arg("set -euo pipefail; . .ci/python.sh; python_tests")
+        .env("PATH", format!("{}:{path}", stubs.display()))
+        .env("PY_VENV", venv)
+        .env_remove("CORTEXPLORER_BIN")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+fn script(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/usr/bin/env bash\n{body}")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn python_tests_name_the_missing_venv_module() {
+    // a fresh machine without python3-venv: `python3 -m venv` fails
+    let dir = crate::scratch("py-novenv");
+    let _ = std::fs::remove_dir_all(&dir);
+    script(
+        &dir.join("stubs/python3"),
+        "echo 'The virtual environment was not created successfully because ensurepip is not available.' >&2; exit 1",
+    );
+    let (ok, out) = run_python_tests(&dir.join("stubs"), &dir.join("venv"));
+    assert!(!ok, "{out}");
+    assert!(out.contains("install python3-venv"), "{out}");
+}
+
+#[test]
+fn python_tests_build_install_and_run_pytest_in_order() {
+    let dir = crate::scratch("py-flow");
+    let _ = std::fs::remove_dir_all(&dir);
+    let calls = dir.join("calls.txt");
+    let log = format!("echo \"$(basename \"$0\") $*\" >> '{}'", calls.display());
+    // the venv exists already: its python and maturin are stubs that record their calls
+    script(&dir.join("venv/bin/python"), &log);
+    script(
+        &dir.join("venv/bin/maturin"),
+        &format!(
+            "{log}\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && {{ mkdir -p \"$2\"; touch \"$2/cortexplorer-0.1.0-cp311-abi3-linux_x86_64.whl\"; }}; shift; done"
+        ),
+    );
+    let (ok, out) = run_python_tests(&dir.join("stubs"), &dir.join("venv"));
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&calls).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert!(
+        lines[0].starts_with("python -m pip install --quiet maturin>=1.16,<2 pytest"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[1], "python -m pip install --quiet pulse2percept==0.11.0",
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with(
+            "maturin build --profile dev --quiet -m crates/cortexplorer-py/Cargo.toml"
+        ),
+        "{text}"
+    );
+    assert!(
+        lines[3].contains("pip install --quiet --force-reinstall --no-deps target/py-wheels/cortexplorer-0.1.0-cp311-abi3-linux_x86_64.whl"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[4], "python -m pytest -q -rs crates/cortexplorer-py/tests",
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(root().join("target/py-wheels"));
 }

@@ -149,13 +149,15 @@ fn summarise(names: &[String], diffs: &[Vec<f64>]) -> Paired {
 }
 
 /// Optimise from `start` with the extra seeds and compare every run with `coverage`.
-/// `first` is the plan's own result (seed `opts.seed`).
+/// `first` is the plan's own result (seed `opts.seed`). The seeds' runs stop early when
+/// `cancelled` turns true (the caller then discards the comparison).
 pub fn compare(
     p: &Problem,
     coverage: &Layout,
     start: &Layout,
     first: &Layout,
     opts: &OptOptions,
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Comparison {
     let seeds: Vec<u64> = (0..opts.comparison_seeds.max(1) as u64)
         .map(|k| opts.seed + k)
@@ -168,7 +170,8 @@ pub fn compare(
                 seed: s,
                 ..opts.clone()
             };
-            p.optimize(&p.jittered(start, s, 0.5), &o, &mut |_| true).0
+            p.optimize(&p.jittered(start, s, 0.5), &o, &mut |_| !cancelled())
+                .0
         })
         .collect();
     runs.extend(more);

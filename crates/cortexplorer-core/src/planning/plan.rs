@@ -758,12 +758,30 @@ pub struct SavedPlan {
     pub electrodes: Vec<ElectrodeOut>,
 }
 
-/// Run a full plan on a scene.
+/// The error of a run stopped by its caller.
+pub const CANCELLED: &str = "planning cancelled";
+
+/// Run a full plan on a scene. `progress` sees the optimisation every few iterations;
+/// `cancelled` is asked between the steps and by every optimisation (the plan's and the
+/// comparison's seeds): when it turns true the run stops and returns `Err(CANCELLED)`
+/// (the Python module's Ctrl-C).
 pub fn run(
     cfg: &PlanConfig,
     scene: &Scene,
-    progress: &mut dyn FnMut(&super::optimize::Progress) -> bool,
+    progress: &mut dyn FnMut(&super::optimize::Progress),
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<(Report, SavedPlan), String> {
+    run_keeping_problem(cfg, scene, progress, cancelled).map(|(r, s, _)| (r, s))
+}
+
+/// [`run`], also returning the problem the plan was made on (its grid, model and tasks: what
+/// renders the plan's percepts afterwards, as the Python module's `Plan.percept` does).
+pub fn run_keeping_problem(
+    cfg: &PlanConfig,
+    scene: &Scene,
+    progress: &mut dyn FnMut(&super::optimize::Progress),
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<(Report, SavedPlan, Problem), String> {
     let start = Instant::now();
     let areas = cfg.areas()?;
     let Built {
@@ -800,10 +818,26 @@ pub fn run(
         .collect();
     let (start_note, start_layout) = p.start_layout(device, n, &extra);
     let t_opt = Instant::now();
-    let (best, curve) = p.optimize(&start_layout, &cfg.optimizer, progress);
+    let (best, curve) = p.optimize(&start_layout, &cfg.optimizer, &mut |q| {
+        progress(q);
+        !cancelled()
+    });
     let optimize_seconds = t_opt.elapsed().as_secs_f64();
+    if cancelled() {
+        return Err(CANCELLED.into());
+    }
     let independent_snapped = snapped.as_ref().map(|s| p.evaluate(s));
-    let comparison = super::compare::compare(&p, &coverage, &start_layout, &best, &cfg.optimizer);
+    let comparison = super::compare::compare(
+        &p,
+        &coverage,
+        &start_layout,
+        &best,
+        &cfg.optimizer,
+        cancelled,
+    );
+    if cancelled() {
+        return Err(CANCELLED.into());
+    }
     let reading = if cfg.evaluation.reading {
         let extra: Vec<(&str, &Layout)> = snapped
             .as_ref()
@@ -851,7 +885,7 @@ pub fn run(
         electrodes: report.electrodes.clone(),
         layout: best,
     };
-    Ok((report, saved))
+    Ok((report, saved, p))
 }
 
 /// A planning problem built on a scene, with what it was built from.
