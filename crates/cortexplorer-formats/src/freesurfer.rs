@@ -245,11 +245,18 @@ pub fn parse_annot(bytes: &[u8]) -> Result<Labels, FormatError> {
                 "annotation colour-table version {version}"
             )));
         }
-        let _max_index = c.be_i32("colour-table size")?;
+        let max_index = c.be_i32("colour-table size")?;
         fixed_string(&mut c, "colour-table file name")?;
         let count = c.be_count("colour-table entries", c.remaining() / 24)?;
         for _ in 0..count {
             let index = c.be_i32("region index")?;
+            // the table has `max_index` rows (nibabel indexes its array by it): an index
+            // outside them names no row
+            if !(0..max_index).contains(&index) {
+                return Err(FormatError::Invalid(format!(
+                    "colour-table entry index {index} outside the table's 0..{max_index}"
+                )));
+            }
             let name = fixed_string(&mut c, "region name")?;
             let rgba = rgbt(&mut c, "region colour")?;
             regions.push(Region { name, index, rgba });
@@ -412,6 +419,40 @@ pub fn write_surface(surface: &Surface, created_by: &str) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    /// A version-2 annotation of one vertex whose one colour-table entry has `index`, in a
+    /// table of `max_index` rows.
+    fn annot_v2(index: i32, max_index: i32) -> Vec<u8> {
+        let mut b = Vec::new();
+        let int = |v: i32, b: &mut Vec<u8>| b.extend_from_slice(&v.to_be_bytes());
+        int(1, &mut b); // vertices
+        int(0, &mut b);
+        int(0x0a0b0c, &mut b); // vertex 0, value r + g·2^8 + b·2^16
+        int(1, &mut b); // has a colour table
+        int(-2, &mut b); // version 2
+        int(max_index, &mut b);
+        int(2, &mut b);
+        b.extend_from_slice(b"x\0");
+        int(1, &mut b); // entries
+        int(index, &mut b);
+        int(2, &mut b);
+        b.extend_from_slice(b"r\0");
+        for v in [0x0c, 0x0b, 0x0a, 0] {
+            int(v, &mut b);
+        }
+        b
+    }
+
+    #[test]
+    fn annot_indices_outside_the_table_are_refused() {
+        let ok = parse_annot(&annot_v2(3, 4)).unwrap();
+        assert_eq!(ok.regions[0].index, 3);
+        assert_eq!(ok.region_of, vec![0]);
+        for (index, max) in [(300_000_000, 4), (-5, 4), (4, 4)] {
+            let e = parse_annot(&annot_v2(index, max)).unwrap_err().to_string();
+            assert!(e.contains("outside the table"), "{e}");
+        }
+    }
+
     use super::*;
 
     fn tri() -> Surface {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use cortexplorer_core::brain::vessels::VesselIndex;
 use cortexplorer_formats::{self as formats, Content, Limits, Source};
 use ndarray::{Array2, Array4};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use numpy::{AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLike2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
@@ -246,11 +246,11 @@ pub struct Vessels {
 #[pymethods]
 impl Vessels {
     /// Distance (mm) from each point (n, 3) to the nearest vessel wall (negative inside a
-    /// vessel; inf for an empty graph).
+    /// vessel; inf for an empty graph). Any array-like of numbers.
     fn distance<'py>(
         &self,
         py: Python<'py>,
-        points_mm: PyReadonlyArray2<'py, f64>,
+        points_mm: PyArrayLike2<'py, f64, AllowTypeChange>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let a = points_mm.as_array();
         if a.ncols() != 3 {

@@ -119,7 +119,9 @@ fn phosphenes_flat<'py>(
         .iter()
         .map(|h| parse_hemi(h))
         .collect::<PyResult<Vec<_>>>()?;
-    if let Some(i) = (0..n).find(|&i| !(u[i].is_finite() && v[i].is_finite() && s[i] >= 0.0)) {
+    if let Some(i) =
+        (0..n).find(|&i| !(u[i].is_finite() && v[i].is_finite() && s[i].is_finite() && s[i] >= 0.0))
+    {
         return Err(value_error(format!(
             "electrode {i}: position ({}, {}) mm and stimulus {} must be finite, stimulus ≥ 0",
             u[i], v[i], s[i]
@@ -151,8 +153,10 @@ fn phosphenes_flat<'py>(
 }
 
 /// Sum Gaussian phosphenes into an image of `height` × `width` pixels of `pixel_deg` centred
-/// at (`centre_x`, `centre_y`) deg; row 0 is the top (largest y). Values clipped to [0, 1].
+/// at (`centre_x`, `centre_y`) deg; row 0 is the top (largest y). With `clip`, values are
+/// clipped to [0, 1] (as `cortexplorer percept`); without, phosphenes add up.
 #[pyfunction]
+#[pyo3(signature = (x_deg, y_deg, sigma_deg, brightness, width, height, pixel_deg, centre_x, centre_y, clip = true))]
 #[allow(clippy::too_many_arguments)]
 fn render_percept<'py>(
     py: Python<'py>,
@@ -165,6 +169,7 @@ fn render_percept<'py>(
     pixel_deg: f64,
     centre_x: f64,
     centre_y: f64,
+    clip: bool,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     if !(1..=8192).contains(&width) || !(1..=8192).contains(&height) {
         return Err(value_error(format!(
@@ -187,7 +192,13 @@ fn render_percept<'py>(
         ));
     }
     let phos: Vec<Phosphene> = (0..n)
-        .filter(|&i| x[i].is_finite() && y[i].is_finite() && s[i] > 0.0 && b[i].is_finite())
+        .filter(|&i| {
+            x[i].is_finite()
+                && y[i].is_finite()
+                && s[i].is_finite()
+                && s[i] > 0.0
+                && b[i].is_finite()
+        })
         .map(|i| Phosphene {
             x_deg: x[i],
             y_deg: y[i],
@@ -201,6 +212,14 @@ fn render_percept<'py>(
         fov_deg: pixel_deg * width as f64,
         centre: [centre_x, centre_y],
     };
-    let img = py.detach(|| render::render(&grid, &phos));
+    let img = py.detach(|| {
+        if clip {
+            render::render(&grid, &phos)
+        } else {
+            let mut sum = vec![0f32; grid.len()];
+            render::accumulate(&grid, &phos, &mut sum);
+            sum
+        }
+    });
     Ok(rows(py, img, width))
 }

@@ -4,7 +4,7 @@
 //! (`planning::plan::run`'s `cancelled`, asked every few optimiser iterations).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use cortexplorer_core::planning::export;
@@ -56,46 +56,72 @@ fn check_config(json: &str) -> PyResult<String> {
     Ok(serde_json::to_string(&cfg).expect("a configuration serialises"))
 }
 
-type Outcome = Result<PlanResult, String>;
+/// Where a job is: running, finished (its outcome not yet asked for), or delivered (the
+/// result handed to Python, kept so asking again gives the same object or error).
+enum State {
+    Running,
+    Finished(Result<Box<PlanResult>, String>),
+    Delivered(Result<Py<PlanResult>, String>),
+}
 
-#[derive(Default)]
 struct Shared {
     iteration: AtomicUsize,
     loss_bits: std::sync::atomic::AtomicU64,
     cancel: AtomicBool,
-    outcome: Mutex<Option<Outcome>>,
+    state: Mutex<State>,
     finished: Condvar,
 }
 
-/// A planning run on its own thread.
+/// The lock, also after a panic elsewhere (the state is replaced whole, never half-written).
+fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A planning run on its own thread. Dropping the job cancels the run.
 #[pyclass(module = "cortexplorer._core", frozen)]
 pub struct PlanJob {
     shared: Arc<Shared>,
     max_iterations: usize,
 }
 
+impl Drop for PlanJob {
+    fn drop(&mut self) {
+        self.shared.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Start planning `subject` with a configuration (JSON, as `default_config` gives it).
 #[pyfunction]
-fn plan_start(subject: &Subject, config_json: &str) -> PyResult<PlanJob> {
+fn plan_start(py: Python<'_>, subject: &Subject, config_json: &str) -> PyResult<PlanJob> {
     let mut cfg = parse_config(config_json)?;
-    let mut scene = subject.scene.clone();
-    if let Some(s) = &scene.subject {
-        cfg.scene.subject = Some(s.path.clone());
-    }
-    cortexplorer_core::brain::subject::plannable(&scene, &cfg.scene.hemispheres)
+    let (scene, asked) = py
+        .detach(|| -> Result<_, String> {
+            let mut scene = subject.scene.clone();
+            if let Some(s) = &scene.subject {
+                cfg.scene.subject = Some(s.path.clone());
+            }
+            cortexplorer_core::brain::subject::plannable(&scene, &cfg.scene.hemispheres)?;
+            let asked = cfg.scene.retinotopy.clone();
+            cfg.scene.retinotopy =
+                cortexplorer_core::open::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)?;
+            Ok((scene, asked))
+        })
         .map_err(format_error)?;
-    let asked = cfg.scene.retinotopy.clone();
-    cfg.scene.retinotopy =
-        cortexplorer_core::open::load_retinotopy_files(&mut scene, &cfg.scene.retinotopy)
-            .map_err(format_error)?;
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared {
+        iteration: AtomicUsize::new(0),
+        loss_bits: Default::default(),
+        cancel: AtomicBool::new(false),
+        state: Mutex::new(State::Running),
+        finished: Condvar::new(),
+    });
     let max_iterations = cfg.optimizer.max_iterations;
     let s = shared.clone();
     std::thread::Builder::new()
         .name("cortexplorer-plan".into())
         .spawn(move || {
+            // everything inside: whatever happens, an outcome is stored and waiters wake
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                plan::run_keeping_problem(
+                let (report, mut saved, problem) = plan::run_keeping_problem(
                     &cfg,
                     &scene,
                     &mut |p| {
@@ -103,21 +129,19 @@ fn plan_start(subject: &Subject, config_json: &str) -> PyResult<PlanJob> {
                         s.loss_bits.store(p.loss.to_bits(), Ordering::Relaxed);
                     },
                     &|| s.cancel.load(Ordering::Relaxed),
-                )
-            }))
-            .unwrap_or_else(|_| Err("the planner failed (a bug: please report it)".into()))
-            .map(|(report, mut saved, problem)| {
+                )?;
                 saved.config.scene.retinotopy = asked.clone();
-                PlanResult {
-                    report: serde_json::to_string(&report).expect("a report serialises"),
-                    saved: serde_json::to_string(&saved).expect("a plan serialises"),
+                Ok(Box::new(PlanResult {
+                    report: serde_json::to_string(&report).map_err(|e| e.to_string())?,
+                    saved: serde_json::to_string(&saved).map_err(|e| e.to_string())?,
                     electrodes: report.electrodes,
                     layout: saved.layout,
                     problem,
                     bids_space: plan::bids_space(&scene),
-                }
-            });
-            *s.outcome.lock().unwrap() = Some(outcome);
+                }))
+            }))
+            .unwrap_or_else(|_| Err("the planner failed (a bug: please report it)".into()));
+            *lock(&s.state) = State::Finished(outcome);
             s.finished.notify_all();
         })
         .map_err(runtime_error)?;
@@ -147,8 +171,9 @@ impl PlanJob {
         f64::from_bits(self.shared.loss_bits.load(Ordering::Relaxed))
     }
 
+    /// Has the run ended (finished, failed or cancelled)?
     fn done(&self) -> bool {
-        self.shared.outcome.lock().unwrap().is_some()
+        !matches!(*lock(&self.shared.state), State::Running)
     }
 
     /// Ask the run to stop (it does at its next check; `wait` for it).
@@ -156,37 +181,51 @@ impl PlanJob {
         self.shared.cancel.store(true, Ordering::Relaxed);
     }
 
-    /// Wait up to `timeout` seconds (None: until done) without holding the GIL; True when done.
+    /// Wait up to `timeout` seconds (None, or too large to count: until done) without holding
+    /// the GIL; True when done.
     #[pyo3(signature = (timeout = None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> bool {
+        let limit = timeout.and_then(|t| Duration::try_from_secs_f64(t.max(0.0)).ok());
+        let running = |st: &mut State| matches!(st, State::Running);
         py.detach(|| {
-            let guard = self.shared.outcome.lock().unwrap();
-            match timeout {
+            let guard = lock(&self.shared.state);
+            let guard = match limit {
                 None => self
                     .shared
                     .finished
-                    .wait_while(guard, |o| o.is_none())
-                    .unwrap()
-                    .is_some(),
-                Some(t) => self
-                    .shared
-                    .finished
-                    .wait_timeout_while(guard, Duration::from_secs_f64(t.max(0.0)), |o| o.is_none())
-                    .unwrap()
-                    .0
-                    .is_some(),
-            }
+                    .wait_while(guard, running)
+                    .unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    self.shared
+                        .finished
+                        .wait_timeout_while(guard, d, running)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+            !matches!(*guard, State::Running)
         })
     }
 
-    /// The finished plan (waits for it); raises RuntimeError with the planner's message, or
-    /// KeyboardInterrupt-worthy "planning cancelled" after `cancel`.
-    fn result(&self, py: Python<'_>) -> PyResult<PlanResult> {
+    /// The finished plan (waits for it, so call `wait` in a loop to stay interruptible);
+    /// raises RuntimeError with the planner's message ("planning cancelled" after `cancel`).
+    /// Asked again, the same plan or the same error.
+    fn result(&self, py: Python<'_>) -> PyResult<Py<PlanResult>> {
         self.wait(py, None);
-        match self.shared.outcome.lock().unwrap().take() {
-            Some(Ok(r)) => Ok(r),
-            Some(Err(e)) => Err(runtime_error(e)),
-            None => Err(runtime_error("the result was already taken")),
+        let mut g = lock(&self.shared.state);
+        if matches!(*g, State::Finished(_)) {
+            let State::Finished(r) = std::mem::replace(&mut *g, State::Running) else {
+                unreachable!("checked above")
+            };
+            *g = State::Delivered(match r {
+                Ok(p) => Py::new(py, *p).map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            });
+        }
+        match &*g {
+            State::Delivered(Ok(p)) => Ok(p.clone_ref(py)),
+            State::Delivered(Err(e)) => Err(runtime_error(e)),
+            _ => Err(runtime_error("the run has not ended")),
         }
     }
 }

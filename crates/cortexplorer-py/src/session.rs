@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use cortexplorer_core::brain::paint::OverlayStyle;
+use cortexplorer_core::brain::scene::Scene;
 use cortexplorer_core::planning::plan::SavedPlan;
 use cortexplorer_core::session::{self, PlanSession, Session};
 use ndarray::Array3;
@@ -35,12 +36,14 @@ fn write_session(
     vessels: Option<String>,
     plan_json: Option<String>,
 ) -> PyResult<Vec<String>> {
-    let mut scene = subject.scene.clone();
+    // the arrays are checked and copied while the GIL is held; the scene's work runs without
+    let mut layers = Vec::new();
     for (name, parts) in overlays {
         let mut per_hemi = Vec::new();
         for (h, values) in parts {
             let hemi = parse_hemi(&h)?;
-            let n = scene
+            let n = subject
+                .scene
                 .hemis
                 .get(&hemi)
                 .map(|g| g.n_vertices())
@@ -54,23 +57,30 @@ fn write_session(
             }
             per_hemi.push((hemi, v.to_vec()));
         }
-        let all: Vec<f32> = per_hemi
-            .iter()
-            .flat_map(|(_, v)| v.iter().copied())
-            .collect();
-        scene.set_computed_layer(&name, None, per_hemi, OverlayStyle::auto(&all));
+        layers.push((name, per_hemi));
     }
-    match vessels.as_deref().map(str::trim) {
-        None | Some("none") | Some("") => {}
-        Some("generated") => scene.add_generated_vessels(1),
-        Some(file) => {
-            let loaded =
-                cortexplorer_formats::load(std::path::Path::new(file)).map_err(format_error)?;
-            scene
-                .add(loaded)
-                .map_err(|e| format_error(format!("{file}: {e}")))?;
+    let scene = py.detach(|| -> PyResult<Scene> {
+        let mut scene = subject.scene.clone();
+        for (name, per_hemi) in layers {
+            let all: Vec<f32> = per_hemi
+                .iter()
+                .flat_map(|(_, v)| v.iter().copied())
+                .collect();
+            scene.set_computed_layer(&name, None, per_hemi, OverlayStyle::auto(&all));
         }
-    }
+        match vessels.as_deref().map(str::trim) {
+            None | Some("none") | Some("") => {}
+            Some("generated") => scene.add_generated_vessels(1),
+            Some(file) => {
+                let loaded =
+                    cortexplorer_formats::load(std::path::Path::new(file)).map_err(format_error)?;
+                scene
+                    .add(loaded)
+                    .map_err(|e| format_error(format!("{file}: {e}")))?;
+            }
+        }
+        Ok(scene)
+    })?;
     let plan = match plan_json {
         Some(text) => {
             let saved: SavedPlan =

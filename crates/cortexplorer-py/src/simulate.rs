@@ -25,7 +25,8 @@ fn model_params(model: &str) -> PyResult<Vec<(String, f64)>> {
 }
 
 /// Run `model` for `steps` steps on the mesh (vertices (n, 3), faces (m, 3)); returns the first
-/// state per vertex (u; θ for Kuramoto; E; V) and the time step used.
+/// state per vertex (u; θ for Kuramoto; E; V), the time step used and the model's warning
+/// when it had to change the step asked for (too large to be stable).
 #[pyfunction]
 #[pyo3(signature = (vertices, faces, model, steps, params, initial = None, dt = None))]
 #[allow(clippy::too_many_arguments)]
@@ -38,7 +39,7 @@ fn simulate<'py>(
     params: Vec<(String, f64)>,
     initial: Option<PyReadonlyArray1<'py, f32>>,
     dt: Option<f64>,
-) -> PyResult<(Bound<'py, PyArray1<f32>>, f64)> {
+) -> PyResult<(Bound<'py, PyArray1<f32>>, f64, Option<String>)> {
     let (v, f) = (vertices.as_array(), faces.as_array());
     if v.ncols() != 3 || f.ncols() != 3 {
         return Err(value_error(format!(
@@ -76,8 +77,9 @@ fn simulate<'py>(
         None => None,
     };
     let setup = Setup::new(model, &params).map_err(value_error)?;
-    let (state, dt) = py
-        .detach(|| -> Result<(Vec<f32>, f64), String> {
+    type Run = (Vec<f32>, f64, Option<String>);
+    let (state, dt, warning) = py
+        .detach(|| -> Result<Run, String> {
             let l = Laplacian::new(&verts, &tris)?;
             let s0 = setup.initial(&verts, 0, first.as_deref());
             let aux = setup.aux(n);
@@ -86,8 +88,8 @@ fn simulate<'py>(
             let mut u = s0;
             setup.model.run(&l, &mut u, &aux, step.dt as f32, steps);
             u.truncate(n);
-            Ok((u, step.dt))
+            Ok((u, step.dt, step.warning))
         })
         .map_err(value_error)?;
-    Ok((state.into_pyarray(py), dt))
+    Ok((state.into_pyarray(py), dt, warning))
 }

@@ -7,7 +7,7 @@ use cortexplorer_core::brain::scene::Scene;
 use cortexplorer_core::brain::surface::SurfaceKind;
 use cortexplorer_core::brain::{Hemisphere, fsaverage5, subject};
 use cortexplorer_core::percept::resolve;
-use numpy::{PyArray2, PyReadonlyArray2};
+use numpy::{AllowTypeChange, PyArray2, PyArrayLike2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -153,7 +153,7 @@ impl Subject {
     fn scanner_ras<'py>(
         &self,
         py: Python<'py>,
-        points: PyReadonlyArray2<'py, f64>,
+        points: PyArrayLike2<'py, f64, AllowTypeChange>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let a = points.as_array();
         if a.ncols() != 3 {

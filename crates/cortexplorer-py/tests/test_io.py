@@ -75,6 +75,40 @@ def test_gifti_matches_nibabel(data, name):
         np.testing.assert_array_equal(a, b)
 
 
+def test_agg_data_by_intent_as_nibabel(data):
+    g = cx.io.load(data / "nibabel" / "ascii.gii")
+    ref = nib.load(str(data / "nibabel" / "ascii.gii"))
+    for intent in ("pointset", "NIFTI_INTENT_TRIANGLE", "time series", ("pointset", "triangle")):
+        a, b = g.agg_data(intent), ref.agg_data(intent)
+        if isinstance(b, tuple):
+            assert isinstance(a, tuple) and len(a) == len(b)
+            for x, y in zip(a, b):
+                np.testing.assert_array_equal(x, y)
+        else:
+            np.testing.assert_array_equal(a, b)
+    f = cx.io.load(data / "nibabel" / "task.func.gii").agg_data("time series")
+    assert f.shape == nib.load(str(data / "nibabel" / "task.func.gii")).agg_data("time series").shape
+
+
+def test_annot_index_outside_its_table(tmp_path):
+    import struct
+
+    def annot(index, max_index):
+        b = struct.pack(">iii", 1, 0, 0x0A0B0C) + struct.pack(">iii", 1, -2, max_index)
+        b += struct.pack(">i", 2) + b"x\0" + struct.pack(">ii", 1, index) + struct.pack(">i", 2) + b"r\0"
+        return b + struct.pack(">iiii", 0x0C, 0x0B, 0x0A, 0)
+
+    good = tmp_path / "good.annot"
+    good.write_bytes(annot(3, 4))
+    labels, ctab, names = cx.io.read_annot(good)
+    assert labels.tolist() == [3] and ctab.shape == (4, 5) and names == [b"r"]
+    for i, (index, max_index) in enumerate([(300_000_000, 4), (-5, 4)]):
+        bad = tmp_path / f"bad{i}.annot"
+        bad.write_bytes(annot(index, max_index))
+        with pytest.raises(cx.FormatError, match="outside the table"):
+            cx.io.read_annot(bad)
+
+
 def test_arrays_are_not_copied(data):
     v, _ = cx.io.read_geometry(data / "freesurfer" / "lh.white")
     # numpy does not own the buffer: it is the Rust reader's, handed over
@@ -89,6 +123,11 @@ def test_vessel_distance(tmp_path):
     g = cx.io.load_vessels(nodes)
     d = g.distance(np.array([[5.0, 3.0, 0.0], [5.0, 0.5, 0.0], [-4.0, 0.0, 0.0]]))
     np.testing.assert_allclose(d, [2.0, -0.5, 3.0], atol=1e-5)
+    # lists and integer arrays are numbers too
+    np.testing.assert_allclose(g.distance([[5, 3, 0]]), [2.0], atol=1e-5)
+    np.testing.assert_allclose(g.distance(np.array([[5, 3, 0]], dtype=np.int64)), [2.0], atol=1e-5)
+    with pytest.raises(ValueError, match=r"\(n, 3\)"):
+        g.distance([[1.0, 2.0]])
     assert len(g) == 1
 
 

@@ -106,17 +106,34 @@ def test_ctrl_c_stops_the_planner(fsavg):
     with pytest.raises(KeyboardInterrupt):
         cx.plan.optimize(fsavg, n_electrodes=100, config=long, progress=False)
     timer.cancel()
-    # the job was stopped, not left running: a second, direct job cancelled the same way
+    # a job cancelled directly: it ends, says so, and keeps saying so
     job = cx._core.plan_start(fsavg, json.dumps(cx.plan._config(long, 100, None, None, None, None, None, None)))
+    assert not job.done()
     job.cancel()
-    assert job.wait(120)
-    with pytest.raises(RuntimeError, match="planning cancelled"):
-        job.result()
+    assert job.wait(float("inf"))  # no timeout to count: waits until done
+    assert job.done()
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="planning cancelled"):
+            job.result()
+    assert job.done() and job.wait(0)
+
+
+def test_a_finished_job_keeps_its_result(fsavg):
+    job = cx._core.plan_start(fsavg, json.dumps(cx.plan._config(QUICK, 20, None, None, None, None, None, None)))
+    assert job.wait(1e300)  # too large for a timeout: taken as none
+    first = job.result()
+    assert job.done() and job.wait(0)
+    assert job.result() is first
 
 
 def test_bad_configurations(fsavg):
     with pytest.raises(ValueError, match="unknown key 'optimiser'"):
         cx.plan.optimize(fsavg, config={"optimiser": {}}, progress=False)
+    with pytest.raises(ValueError, match="unknown key 'electrodes.contact'"):
+        cx.plan.optimize(fsavg, config={"electrodes": {"contact": 16}}, progress=False)
+    # an option the default leaves unset is a key all the same
+    cfg = cx.plan._config({"electrodes": {"device": "thread", "contacts": 16}}, 4, None, None, None, None, None, None)
+    assert cfg["electrodes"]["contacts"] == 16
     with pytest.raises(ValueError):
         cx.plan.optimize(fsavg, n_electrodes=0, progress=False)
     with pytest.raises(ValueError):

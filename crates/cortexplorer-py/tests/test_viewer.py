@@ -43,6 +43,24 @@ def test_view_writes_a_session_and_starts_the_viewer(stub, tmp_path):
     assert lh.size == 10242
 
 
+def test_a_temporary_session_lives_as_long_as_the_viewer(stub):
+    h = cx.view()
+    path = stub.parent / "kept.txt"
+    assert h.wait(30) == 0
+    args = stub.read_text().split("\n")
+    assert args[0] == "view" and args[2].endswith("session.json")
+    # the handle is dropped at once in a script; the folder goes when the viewer exits
+    del h
+    import time
+
+    for _ in range(100):
+        if not os.path.exists(args[2]):
+            break
+        time.sleep(0.05)
+    assert not os.path.exists(args[2])
+    assert not path.exists()
+
+
 def test_overlay_of_the_wrong_length(stub):
     with pytest.raises(ValueError, match="20484 vertices"):
         cx.view(cx.Subject.fsaverage5(), overlays={"bad": np.zeros(7)})

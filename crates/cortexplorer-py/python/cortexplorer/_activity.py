@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -48,8 +49,13 @@ def simulate(
         faces = np.concatenate([f.astype(np.int64) + o for (_, f), o in zip(parts, offs)])
     else:
         coords, faces = surface
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps {steps}: must be ≥ 0")
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     faces = np.ascontiguousarray(faces, dtype=np.int64)
     init = None if initial is None else np.ascontiguousarray(initial, dtype=np.float32)
-    state, _ = _core.simulate(coords, faces, model, int(steps), list((params or {}).items()), init, dt)
+    state, used, warning = _core.simulate(coords, faces, model, steps, list((params or {}).items()), init, dt)
+    if warning:
+        warnings.warn(f"simulate: {warning} (time step {used:.4g} s)", RuntimeWarning, stacklevel=2)
     return state

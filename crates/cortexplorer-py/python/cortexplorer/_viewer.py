@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,14 @@ class ViewerHandle:
         self.process = process
         self.session = session
         self._tmp = tmp
+        if tmp is not None:
+            # the temporary session lives as long as the viewer, not as long as this handle
+            threading.Thread(target=self._reap, daemon=True).start()
+
+    def _reap(self) -> None:
+        self.process.wait()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     def running(self) -> bool:
         return self.process.poll() is None
@@ -137,7 +146,7 @@ def view(
     ``plan`` and ``vessels`` (see :func:`write_session`), as its own process.
 
     The session is written to ``session`` (kept) or a temporary folder (removed when the
-    handle is garbage-collected). Returns a :class:`ViewerHandle`.
+    viewer exits). Returns a :class:`ViewerHandle`.
     """
     subject = subject if subject is not None else Subject.fsaverage5()
     binary = find_binary()

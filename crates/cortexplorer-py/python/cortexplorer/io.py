@@ -121,7 +121,9 @@ class Image:
         return self._data
 
     def get_fdata(self) -> np.ndarray:
-        """The values as float64, shaped as :attr:`shape` (as nibabel's ``get_fdata``)."""
+        """The values as float64, shaped as :attr:`shape` (as nibabel's ``get_fdata``). The
+        reader keeps values as float32 (scaled by the header's slope and intercept): float64
+        data and integers above 2**24 lose the precision float32 lacks."""
         return np.asarray(self._data, dtype=np.float64)
 
     def __repr__(self) -> str:
@@ -129,7 +131,9 @@ class Image:
 
 
 class GiftiDataArray:
-    """One data array of a GIFTI file (``img.darrays[i]`` in nibabel)."""
+    """One data array of a GIFTI file (``img.darrays[i]`` in nibabel). ``data`` is float32
+    for floating-point arrays and int32 (int64 for 64-bit) for integer ones, whatever the
+    file's exact type."""
 
     def __init__(self, d: dict[str, Any]) -> None:
         intent = str(d["intent"]).upper()
@@ -152,25 +156,26 @@ class Gifti:
         self.darrays: list[GiftiDataArray] = [GiftiDataArray(a) for a in d["arrays"]]
         self.labeltable: list[tuple[int, str, tuple[int, int, int, int]]] = list(d["label_table"])
 
-    def agg_data(self, intent: str | None = None) -> Any:
-        """The arrays as nibabel's ``agg_data``: one array alone; arrays of one intent stacked as
-        columns (n_vertices, n_arrays: a time series); otherwise a tuple (a surface:
-        coordinates, faces).
-        ``intent`` keeps the arrays of that intent (``"NIFTI_INTENT_POINTSET"``, or short
-        ``"pointset"``)."""
+    def agg_data(self, intent: str | tuple[str, ...] | None = None) -> Any:
+        """The arrays as nibabel's ``agg_data``: a time series (every array of intent
+        ``NIFTI_INTENT_TIME_SERIES``) stacked as columns (n_vertices, n_frames); one array
+        alone; otherwise a tuple (a surface: coordinates, faces). ``intent`` keeps the arrays of
+        that intent (``"NIFTI_INTENT_POINTSET"``, or short ``"pointset"``, ``"time series"``); a
+        tuple of intents gives one result per intent."""
+        if isinstance(intent, tuple):
+            return tuple(self.agg_data(i) for i in intent)
         arrays = self.darrays
         if intent is not None:
-            want = intent.upper()
+            want = str(intent).upper().replace(" ", "_")
             if not want.startswith("NIFTI_INTENT_"):
                 want = "NIFTI_INTENT_" + want
-            arrays = [a for a in arrays if a.intent.upper() == want]
-        if not arrays:
-            return ()
-        if len(arrays) == 1:
-            return arrays[0].data
-        if len({a.intent for a in arrays}) == 1:
-            return np.column_stack([a.data for a in arrays])
-        return tuple(a.data for a in arrays)
+            arrays = [a for a in arrays if a.intent == want]
+        data = tuple(a.data for a in arrays)
+        if arrays and {a.intent for a in arrays} == {"NIFTI_INTENT_TIME_SERIES"}:
+            return np.column_stack(data)
+        if len(data) == 1:
+            return data[0]
+        return data
 
     def __repr__(self) -> str:
         return f"<Gifti {len(self.darrays)} arrays {self.path}>"

@@ -132,8 +132,10 @@ class Electrodes:
 
 
 class Percept:
-    """A percept image: ``data`` (Y, X), row 0 at the top; ``xdva``, ``ydva`` the pixel centres
-    (degrees; ``ydva`` decreasing); ``phosphenes`` the table it was drawn from."""
+    """A percept image: ``data`` (Y, X) — one frame, where pulse2percept's is (Y, X, T) —
+    row 0 at the top (largest y, as pulse2percept stores it); ``xdva``, ``ydva`` the pixel
+    centres in degrees, ``ydva`` listed top-down (pulse2percept lists it bottom-up);
+    ``phosphenes`` the table it was drawn from."""
 
     def __init__(self, data: np.ndarray, xdva: np.ndarray, ydva: np.ndarray, phosphenes: dict[str, Any]):
         self.data = data
@@ -156,11 +158,19 @@ class Percept:
         return f"<Percept {self.data.shape}>"
 
 
+#: the largest side of a percept (pixels)
+MAX_SIDE = 8192
+
+
 def _axis(r: tuple[float, float], step: float, what: str) -> np.ndarray:
+    """Pixel centres lo, lo + step, … up to hi: pulse2percept's grid when the range is a
+    whole number of steps; otherwise the last centre stops short of hi (pixels stay square)."""
     lo, hi = float(r[0]), float(r[1])
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
         raise ValueError(f"{what} {r}: expected (low, high) with high > low")
-    n = int(round((hi - lo) / step)) + 1
+    n = int(np.floor((hi - lo) / step + 1e-9)) + 1
+    if n > MAX_SIDE:
+        raise ValueError(f"{what} {r} in steps of {step}: {n} pixels, more than {MAX_SIDE}")
     return lo + step * np.arange(n)
 
 
@@ -168,20 +178,21 @@ class _Model:
     _kind = "scoreboard"
     _default_stim = 1.0
 
-    def __init__(self, xrange: tuple[float, float], yrange: tuple[float, float], xystep: float, map: str, rho: float) -> None:
-        if not (xystep > 0):
+    def __init__(
+        self, xrange: tuple[float, float], yrange: tuple[float, float], xystep: float, map: str, rho: float, clip: bool
+    ) -> None:
+        if not (np.isfinite(xystep) and xystep > 0):
             raise ValueError(f"xystep {xystep}: must be > 0")
         if map not in _core.map_names():
             raise ValueError(f"map {map!r}: expected one of {', '.join(_core.map_names())}")
         self.xrange, self.yrange, self.xystep, self.map, self.rho = xrange, yrange, float(xystep), map, float(rho)
+        self.clip = bool(clip)
         self._built = False
 
     def build(self) -> _Model:
         """Check the grid (pulse2percept's call; nothing is precomputed)."""
         self._x = _axis(self.xrange, self.xystep, "xrange")
         self._y = _axis(self.yrange, self.xystep, "yrange")[::-1].copy()
-        if self._x.size * self._y.size > 8192 * 8192:
-            raise ValueError("the grid is larger than 8192 × 8192 pixels")
         self._built = True
         return self
 
@@ -205,17 +216,20 @@ class _Model:
         return a.reshape(-1)
 
     def predict_percept(self, electrodes: Electrodes | Any, stim: Any = None) -> Percept:
-        """The percept of ``electrodes`` (an :class:`Electrodes`, or a pulse2percept implant)
+        """The percept of ``electrodes`` (an :class:`Electrodes`, or a pulse2percept implant, whose
+        ``stim`` is used when ``stim`` is None and the implant holds one: pulse2percept < 0.11)
         for ``stim``: None (every electrode at the model's default), a number, a sequence (one
         per electrode) or a dict name → amplitude (others off)."""
         if not self._built:
             self.build()
         e = electrodes if isinstance(electrodes, Electrodes) else Electrodes.from_p2p(electrodes)
+        if stim is None and not isinstance(electrodes, Electrodes) and getattr(electrodes, "stim", None) is not None:
+            stim = _p2p_stim(electrodes.stim)
         s = self._stimulus(e, stim)
         x, y, sig, b, inside = _core.phosphenes_flat(e.hemisphere, e.u_mm, e.v_mm, s, self._kind, self.rho, self.map)
         cx = 0.5 * (self._x[0] + self._x[-1])
         cy = 0.5 * (self._y[0] + self._y[-1])
-        img = _core.render_percept(x, y, sig, b, self._x.size, self._y.size, self.xystep, cx, cy)
+        img = _core.render_percept(x, y, sig, b, self._x.size, self._y.size, self.xystep, cx, cy, self.clip)
         table = {"electrode": e.names, "x_deg": x, "y_deg": y, "sigma_deg": sig, "brightness": b, "in_v1": inside}
         return Percept(img, self._x, self._y, table)
 
@@ -231,10 +245,13 @@ class ScoreboardModel(_Model):
     xrange, yrange : (float, float)
         Visual field shown (degrees); pixel centres at ``xrange[0] + k·xystep``.
     xystep : float
-        Pixel size (degrees).
+        Pixel size (degrees); ``step`` (pulse2percept 0.11's name) is the same.
     map : str
         The V1 map: "polimeni" (pulse2percept's ``Polimeni2006Map`` defaults), "dynaphos-dipole"
         or "p2p-dynaphos".
+    clip : bool
+        Clip the image to [0, 1] (``cortexplorer percept`` does); by default phosphenes add
+        up, as in pulse2percept.
     """
 
     _kind = "scoreboard"
@@ -245,12 +262,14 @@ class ScoreboardModel(_Model):
         rho: float = 200.0,
         xrange: tuple[float, float] = (-8.0, 8.0),
         yrange: tuple[float, float] = (-8.0, 8.0),
-        xystep: float = 0.0625,
+        xystep: float | None = None,
         map: str = "polimeni",
+        clip: bool = False,
+        step: float | None = None,
     ) -> None:
         if not rho > 0:
             raise ValueError(f"rho {rho}: must be > 0")
-        super().__init__(xrange, yrange, xystep, map, rho)
+        super().__init__(xrange, yrange, _step(xystep, step), map, rho, clip)
 
 
 class DynaphosModel(_Model):
@@ -266,7 +285,30 @@ class DynaphosModel(_Model):
         self,
         xrange: tuple[float, float] = (-8.0, 8.0),
         yrange: tuple[float, float] = (-8.0, 8.0),
-        xystep: float = 0.0625,
+        xystep: float | None = None,
         map: str = "p2p-dynaphos",
+        clip: bool = False,
+        step: float | None = None,
     ) -> None:
-        super().__init__(xrange, yrange, xystep, map, 200.0)
+        super().__init__(xrange, yrange, _step(xystep, step), map, 200.0, clip)
+
+
+def _step(xystep: float | None, step: float | None) -> float:
+    if xystep is not None and step is not None and xystep != step:
+        raise ValueError(f"xystep {xystep} and step {step}: give one")
+    s = xystep if xystep is not None else step
+    return 0.0625 if s is None else float(s)
+
+
+def _p2p_stim(stim: Any) -> Any:
+    """Amplitudes by electrode name from a pulse2percept ``Stimulus`` (its first frame), or a
+    dict/array given as is."""
+    if isinstance(stim, Mapping):
+        return dict(stim)
+    names = getattr(stim, "electrodes", None)
+    data = getattr(stim, "data", None)
+    if names is None or data is None:
+        return stim
+    a = np.asarray(data, dtype=np.float64)
+    a = a[:, 0] if a.ndim == 2 else a.reshape(-1)
+    return {str(n): float(v) for n, v in zip(names, a)}

@@ -28,11 +28,16 @@ def default_config() -> dict[str, Any]:
     return json.loads(_core.default_config())
 
 
+#: keys the configuration takes that its serialised default leaves out (unset options)
+_OPTIONAL = {"electrodes.": {"contacts"}, "scene.": {"subject"}}
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any], where: str = "") -> None:
     for k, v in over.items():
-        if k not in base:
-            raise ValueError(f"config: unknown key {where}{k!r} (known: {', '.join(sorted(base))})")
-        if isinstance(v, dict) and isinstance(base[k], dict):
+        if k not in base and k not in _OPTIONAL.get(where, set()):
+            known = sorted(set(base) | _OPTIONAL.get(where, set()))
+            raise ValueError(f"config: unknown key '{where}{k}' (known: {', '.join(known)})")
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
             _merge(base[k], v, f"{where}{k}.")
         else:
             base[k] = v
@@ -142,8 +147,9 @@ class Plan:
         return (cx - w * d / 2, cx + w * d / 2, cy - h * d / 2, cy + h * d / 2)
 
     def __repr__(self) -> str:
-        pa = self.report["percept_aware"]
-        return f"<Plan {len(self.report['electrodes'])} contacts on {self.report['subject']}; SSIM {pa}>"
+        ssim = self.report["percept_aware"]["ssim"]
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in ssim.items())
+        return f"<Plan {len(self.report['electrodes'])} contacts on {self.report['subject']}; SSIM {scores}>"
 
 
 def _write(path: str | os.PathLike[str], text: str) -> None:
@@ -277,14 +283,18 @@ def optimize(
     """
     cfg = _config(config, n_electrodes, device, areas, vessels, margin_mm, seed, retinotopy)
     job = _core.plan_start(subject, json.dumps(cfg))
-    bar = _Bar(job.max_iterations, progress)
+    bar = None
     try:
+        bar = _Bar(job.max_iterations, progress)
         while not job.wait(0.1):
             bar.update(job.iteration, job.loss)
-    except KeyboardInterrupt:
+        bar.close("done")
+        return Plan(job.result(), cfg)
+    except BaseException:
+        # Ctrl-C (or anything else): stop the planner and wait for it, staying interruptible
         job.cancel()
-        job.wait()
-        bar.close("cancelled")
+        while not job.wait(0.1):
+            pass
+        if bar is not None:
+            bar.close("cancelled")
         raise
-    bar.close("done")
-    return Plan(job.result(), cfg)
