@@ -9,11 +9,9 @@ use serde_json::{Value, json};
 use crate::brain::Hemisphere;
 use crate::brain::fsaverage5;
 use crate::brain::scene::Scene;
-use crate::brain::surface::SurfaceKind;
 use crate::io::{self, Content, electrodes};
 use crate::percept::phosphene::{Dynaphos, Model, Phosphene};
 use crate::percept::render::{self, Grid};
-use crate::percept::resolve;
 use crate::percept::retinotopy::WedgeDipole;
 use crate::percept::surface::SurfaceRetinotopy;
 use crate::planning::plan::{self, PlanConfig};
@@ -113,30 +111,11 @@ fn surface_maps(a: &PerceptArgs) -> Result<(Vec<SurfaceRetinotopy>, String, Scen
         Some(d) => crate::brain::subject::scene(d)?,
         None => fsaverage5::scene()?,
     };
-    let mut out = Vec::new();
-    let mut notes = Vec::new();
-    for (&h, g) in &scene.hemis {
-        let Some(pial) = g.surfaces.get(&SurfaceKind::Pial) else {
-            continue;
-        };
-        // each hemisphere its own maps, else the template (one rule: `percept::resolve`)
-        let m = resolve::hemisphere(&scene, h, "auto", resolve::Need::Areas)?;
-        notes.push((h, m.source.clone()));
-        let mut r = SurfaceRetinotopy::new(h, (**pial).clone(), m.angle, m.eccen, m.varea)?;
-        // located in depth, as the planner places contacts
-        if let Some(w) = g.surfaces.get(&SurfaceKind::White) {
-            r = r.with_white(w)?;
-        }
-        out.push(r);
-    }
-    if out.is_empty() {
-        return Err("no pial surface to place the electrodes on".into());
-    }
+    let (out, note) = crate::percept::surface::scene_maps(&scene)?;
     let on = match &a.subject {
         Some(d) => format!("{} pial", d.display()),
         None => "fsaverage5 pial".into(),
     };
-    let note = resolve::note(notes.iter().map(|(h, s)| (*h, s.as_str())));
     Ok((out, format!("{note} on {on}"), scene))
 }
 
@@ -241,14 +220,7 @@ pub fn percept(a: PerceptArgs) -> Result<(), String> {
             let (maps, note, _) = surface_maps(&a)?;
             retinotopy = note;
             for e in &list {
-                let hits: Vec<_> = maps
-                    .iter()
-                    .filter_map(|m| m.locate(e.pos).map(|h| (m, h)))
-                    .collect();
-                let Some((_, hit)) = hits
-                    .into_iter()
-                    .min_by(|x, y| x.1.distance_mm.total_cmp(&y.1.distance_mm))
-                else {
+                let Some((_, hit)) = crate::percept::surface::locate_any(&maps, e.pos) else {
                     without
                         .push(json!({"electrode": e.name, "reason": "no cortical surface nearby"}));
                     continue;

@@ -59,6 +59,18 @@ fn read_electrodes(py: Python<'_>, path: std::path::PathBuf, flat: bool) -> PyRe
         .collect())
 }
 
+/// The phosphene model by name ("scoreboard" with its current spread, or "dynaphos").
+pub(crate) fn model_named(model: &str, rho_um: f64) -> PyResult<Model> {
+    match model {
+        "scoreboard" if rho_um > 0.0 && rho_um.is_finite() => Ok(Model::Scoreboard { rho_um }),
+        "scoreboard" => Err(value_error(format!("rho = {rho_um}: must be > 0"))),
+        "dynaphos" => Ok(Model::Dynaphos(Dynaphos::default())),
+        m => Err(value_error(format!(
+            "model {m:?}: expected scoreboard or dynaphos"
+        ))),
+    }
+}
+
 /// The analytic maps `map` may name.
 #[pyfunction]
 fn map_names() -> Vec<&'static str> {
@@ -105,16 +117,7 @@ fn phosphenes_flat<'py>(
             WedgeDipole::NAMES.join(", ")
         ))
     })?;
-    let model = match model {
-        "scoreboard" if rho_um > 0.0 && rho_um.is_finite() => Model::Scoreboard { rho_um },
-        "scoreboard" => return Err(value_error(format!("rho = {rho_um}: must be > 0"))),
-        "dynaphos" => Model::Dynaphos(Dynaphos::default()),
-        m => {
-            return Err(value_error(format!(
-                "model {m:?}: expected scoreboard or dynaphos"
-            )));
-        }
-    };
+    let model = model_named(model, rho_um)?;
     let hemis = hemispheres
         .iter()
         .map(|h| parse_hemi(h))

@@ -7,7 +7,11 @@ use cortexplorer_core::brain::scene::Scene;
 use cortexplorer_core::brain::surface::SurfaceKind;
 use cortexplorer_core::brain::{Hemisphere, fsaverage5, subject};
 use cortexplorer_core::percept::resolve;
-use numpy::{AllowTypeChange, PyArray2, PyArrayLike2};
+use std::sync::OnceLock;
+
+use cortexplorer_core::percept::phosphene::Phosphene;
+use cortexplorer_core::percept::surface::{self, SurfaceRetinotopy};
+use numpy::{AllowTypeChange, IntoPyArray, PyArray1, PyArray2, PyArrayLike1, PyArrayLike2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -22,7 +26,30 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyclass(module = "cortexplorer._core", frozen)]
 pub struct Subject {
     pub(crate) scene: Scene,
+    /// the located retinotopy of each hemisphere, built on first use (RAS percepts)
+    maps: OnceLock<Result<(Vec<SurfaceRetinotopy>, String), String>>,
 }
+
+impl Subject {
+    pub(crate) fn new(scene: Scene) -> Subject {
+        Subject {
+            scene,
+            maps: OnceLock::new(),
+        }
+    }
+}
+
+/// Phosphene columns of RAS electrodes: x, y, sigma, brightness (NaN without one), in V1,
+/// distance to the cortex (mm), hemisphere ("lh"/"rh", "" off the cortex).
+type RasColumns<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<f64>>,
+    Vec<&'static str>,
+);
 
 pub(crate) fn parse_hemi(s: &str) -> PyResult<Hemisphere> {
     match s.to_ascii_lowercase().as_str() {
@@ -54,7 +81,7 @@ fn from_dir(py: Python<'_>, dir: PathBuf, want: &str) -> PyResult<Subject> {
             layout.to_ascii_lowercase()
         )));
     }
-    Ok(Subject { scene })
+    Ok(Subject::new(scene))
 }
 
 #[pymethods]
@@ -63,7 +90,7 @@ impl Subject {
     #[staticmethod]
     fn fsaverage5(py: Python<'_>) -> PyResult<Subject> {
         let scene = py.detach(fsaverage5::scene).map_err(format_error)?;
-        Ok(Subject { scene })
+        Ok(Subject::new(scene))
     }
 
     /// A FreeSurfer subject folder (`surf/`, `label/`, `mri/orig.mgz`; neuropythy's
@@ -178,5 +205,103 @@ impl Subject {
 
     fn __repr__(&self) -> String {
         format!("<Subject {}>", self.summary())
+    }
+
+    /// Phosphenes of electrodes at RAS positions (n, 3) in the subject's export space (scanner
+    /// RAS when it has `mri/orig.mgz`, as plans are exported; else surface RAS), located on
+    /// its pial surfaces in depth down to white, read through each hemisphere's own maps (else
+    /// the template): `percept --map surface --subject`. `model` "scoreboard" (stimulus =
+    /// amplitude) or "dynaphos" (µA). Returns x, y, sigma, brightness (NaN without a
+    /// phosphene), whether in V1, the distance to the cortex (mm) and the hemisphere.
+    #[pyo3(signature = (points, stimulus, model = "scoreboard", rho_um = 200.0))]
+    fn phosphenes_ras<'py>(
+        &self,
+        py: Python<'py>,
+        points: PyArrayLike2<'py, f64, AllowTypeChange>,
+        stimulus: PyArrayLike1<'py, f64, AllowTypeChange>,
+        model: &str,
+        rho_um: f64,
+    ) -> PyResult<RasColumns<'py>> {
+        let (a, st) = (points.as_array(), stimulus.as_array());
+        if a.ncols() != 3 || st.len() != a.nrows() {
+            return Err(value_error(format!(
+                "points (n, 3) and stimulus (n,) expected, got {:?} and {:?}",
+                a.shape(),
+                st.shape()
+            )));
+        }
+        let model = crate::percept::model_named(model, rho_um)?;
+        let pts: Vec<[f64; 3]> = a.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
+        let stim = st.to_vec();
+        if let Some(i) = (0..pts.len()).find(|&i| {
+            !(pts[i].iter().all(|c| c.is_finite()) && stim[i].is_finite() && stim[i] >= 0.0)
+        }) {
+            return Err(value_error(format!(
+                "electrode {i}: position and stimulus must be finite, stimulus ≥ 0"
+            )));
+        }
+        type Row = (Option<Phosphene>, f64, &'static str);
+        let rows: Vec<Row> = py
+            .detach(|| -> Result<Vec<Row>, String> {
+                let (maps, _) = self
+                    .maps
+                    .get_or_init(|| surface::scene_maps(&self.scene))
+                    .as_ref()
+                    .map_err(|e| e.clone())?;
+                Ok(pts
+                    .iter()
+                    .zip(&stim)
+                    .map(|(&p, &s)| {
+                        let q = match &self.scene.subject {
+                            Some(info) => info.from_scanner(p),
+                            None => p,
+                        };
+                        match surface::locate_any(maps, q) {
+                            None => (None, f64::INFINITY, ""),
+                            Some((i, hit)) => {
+                                let hemi = hemi_name(maps[i].hemi);
+                                let p = hit.field.map(|f| {
+                                    model.phosphene_with_magnification(f, hit.magnification, s)
+                                });
+                                (p, hit.distance_mm, hemi)
+                            }
+                        }
+                    })
+                    .collect())
+            })
+            .map_err(format_error)?;
+        let col = |f: fn(&Phosphene) -> f64| -> Vec<f64> {
+            rows.iter()
+                .map(|r| r.0.as_ref().map_or(f64::NAN, f))
+                .collect()
+        };
+        Ok((
+            col(|p| p.x_deg).into_pyarray(py),
+            col(|p| p.y_deg).into_pyarray(py),
+            col(|p| p.sigma_deg).into_pyarray(py),
+            col(|p| p.brightness).into_pyarray(py),
+            rows.iter()
+                .map(|r| r.0.is_some())
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+            rows.iter()
+                .map(|r| r.1)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+            rows.iter().map(|r| r.2).collect(),
+        ))
+    }
+
+    /// Which maps the RAS percepts read, per hemisphere (built on first use).
+    #[getter]
+    fn percept_maps(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| {
+            self.maps
+                .get_or_init(|| surface::scene_maps(&self.scene))
+                .as_ref()
+                .map(|(_, note)| note.clone())
+                .map_err(|e| e.clone())
+        })
+        .map_err(format_error)
     }
 }

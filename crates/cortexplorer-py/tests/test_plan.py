@@ -155,3 +155,28 @@ def test_the_done_when_line_runs_as_written():
     assert r.returncode == 0, r.stderr[-2000:]
     scores = r.stdout.strip()
     assert scores.startswith("{'ssim'") and "'margin_violations': 0" in scores, scores
+
+
+def test_exported_contacts_map_back_to_their_phosphenes(quick_plan, tmp_path, fsavg):
+    # a plan's contacts, read back from each export as RAS positions and located on the same
+    # cortex, give the phosphenes the planner placed (as `percept --map surface` does)
+    from cortexplorer.percept import Electrodes, ScoreboardModel
+
+    quick_plan.to_json(tmp_path / "plan.json")
+    tsv, _ = quick_plan.to_bids(tmp_path / "sub-01")
+    quick_plan.to_slicer(tmp_path / "plan.mrk.json")
+    want = quick_plan.report["electrodes"]
+    model = ScoreboardModel(rho=400, xrange=(-6, 6), yrange=(-6, 6), xystep=0.1)
+    for e in (Electrodes.from_plan(tmp_path / "plan.json"), Electrodes.from_bids(tsv), Electrodes.from_slicer(tmp_path / "plan.mrk.json")):
+        assert e.ras_mm is not None and len(e) == len(want)
+        p = model.predict_percept(e, subject=fsavg)
+        t = p.phosphenes
+        assert t["in_v1"].all(), int(t["in_v1"].sum())
+        np.testing.assert_allclose(t["x_deg"], [w["x_deg"] for w in want], atol=0.05)
+        np.testing.assert_allclose(t["y_deg"], [w["y_deg"] for w in want], atol=0.05)
+        assert [h for h in t["hemisphere"]] == [{"left": "lh", "right": "rh"}[w["hemisphere"]] for w in want]
+        assert p.data.max() > 0
+    # a point far from the brain has no phosphene, and says how far it is
+    far = model.predict_percept(Electrodes.from_ras([[0.0, 0.0, 200.0]]), subject=fsavg)
+    assert not far.phosphenes["in_v1"][0] and far.phosphenes["distance_mm"][0] > 5
+    assert "template" in fsavg.percept_maps

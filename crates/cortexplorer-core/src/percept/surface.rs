@@ -232,3 +232,41 @@ impl SurfaceRetinotopy {
         Some(hit)
     }
 }
+
+/// The located retinotopy of each hemisphere of a scene (a subject or fsaverage5) that has a
+/// pial surface: its own maps, else the template (the one rule of `percept::resolve`), located
+/// in depth down to the white surface when it has one (as the planner places contacts). Also
+/// the note naming which maps each hemisphere uses. What `percept --map surface --subject`
+/// and the Python module's RAS percepts use.
+pub fn scene_maps(
+    scene: &crate::brain::scene::Scene,
+) -> Result<(Vec<SurfaceRetinotopy>, String), String> {
+    use crate::brain::surface::SurfaceKind;
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for (&h, g) in &scene.hemis {
+        let Some(pial) = g.surfaces.get(&SurfaceKind::Pial) else {
+            continue;
+        };
+        let m = super::resolve::hemisphere(scene, h, "auto", super::resolve::Need::Areas)?;
+        notes.push((h, m.source.clone()));
+        let mut r = SurfaceRetinotopy::new(h, (**pial).clone(), m.angle, m.eccen, m.varea)?;
+        if let Some(w) = g.surfaces.get(&SurfaceKind::White) {
+            r = r.with_white(w)?;
+        }
+        out.push(r);
+    }
+    if out.is_empty() {
+        return Err("no pial surface to place the electrodes on".into());
+    }
+    let note = super::resolve::note(notes.iter().map(|(h, s)| (*h, s.as_str())));
+    Ok((out, note))
+}
+
+/// The nearest hit of a point over several hemispheres' maps, with the index of its map.
+pub fn locate_any(maps: &[SurfaceRetinotopy], p: [f64; 3]) -> Option<(usize, SurfaceHit)> {
+    maps.iter()
+        .enumerate()
+        .filter_map(|(i, m)| m.locate(p).map(|h| (i, h)))
+        .min_by(|x, y| x.1.distance_mm.total_cmp(&y.1.distance_mm))
+}

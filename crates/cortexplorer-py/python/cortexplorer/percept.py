@@ -35,7 +35,10 @@ P2P_LEFT_OFFSET_UM = 20000.0
 
 
 class Electrodes:
-    """Electrodes on the flat V1 sheet: hemisphere ("lh"/"rh"), (u, v) mm, names, stimulus.
+    """Electrodes on the flat V1 sheet — hemisphere ("lh"/"rh"), (u, v) mm — or at positions in
+    RAS mm on a subject's cortex (:meth:`from_ras`, :meth:`from_slicer`, :meth:`from_bids`,
+    ``from_csv(path, ras=True)``: ``ras_mm`` set, ``u_mm``/``v_mm`` NaN), with names and
+    stimulus.
 
     Parameters
     ----------
@@ -74,17 +77,60 @@ class Electrodes:
         )
         if self.stimulus.size != n:
             raise ValueError(f"{self.stimulus.size} stimuli for {n} electrodes")
+        #: positions in RAS mm (the subject's export space) for electrodes given so, else None
+        self.ras_mm: np.ndarray | None = None
+
+    @classmethod
+    def from_ras(cls, points_mm: Any, names: Sequence[str] | None = None, stimulus: Any = None) -> Electrodes:
+        """Electrodes at RAS positions (n, 3) mm in a subject's export space (scanner RAS when it
+        has ``mri/orig.mgz``, as plans are exported; else surface RAS): their percepts are read
+        on the subject's own cortex (``predict_percept(e, subject=…)``)."""
+        p = np.asarray(points_mm, dtype=np.float64)
+        if p.ndim != 2 or p.shape[1] != 3:
+            raise ValueError(f"points_mm: expected an (n, 3) array, got shape {p.shape}")
+        n = p.shape[0]
+        e = cls([""] * n, np.full(n, np.nan), np.full(n, np.nan), names=names, stimulus=stimulus)
+        e.ras_mm = p
+        return e
+
+    @classmethod
+    def _from_rows(cls, rows: list[Any]) -> Electrodes:
+        return cls.from_ras(
+            [r[1] for r in rows] if rows else np.zeros((0, 3)),
+            names=[r[0] for r in rows],
+            stimulus=[np.nan if r[3] is None else r[3] for r in rows],
+        )
+
+    @classmethod
+    def from_slicer(cls, path: str | os.PathLike[str]) -> Electrodes:
+        """3D Slicer markups (``.mrk.json``, as ``plan --slicer`` writes them): RAS positions."""
+        return cls._from_rows(_core.read_electrodes(os.fspath(path), False))
+
+    @classmethod
+    def from_bids(cls, path: str | os.PathLike[str]) -> Electrodes:
+        """A BIDS iEEG ``*_electrodes.tsv`` (as ``plan --bids`` writes it): RAS positions."""
+        return cls._from_rows(_core.read_electrodes(os.fspath(path), False))
+
+    @classmethod
+    def from_plan(cls, path: str | os.PathLike[str]) -> Electrodes:
+        """A saved plan (``plan --out plan.json``, ``Plan.to_json``): its contacts' RAS positions."""
+        return cls._from_rows(_core.read_electrodes(os.fspath(path), False))
 
     def __len__(self) -> int:
         return len(self.names)
 
     def __repr__(self) -> str:
-        return f"<Electrodes {len(self)} on the flat V1 sheet>"
+        where = "in RAS" if self.ras_mm is not None else "on the flat V1 sheet"
+        return f"<Electrodes {len(self)} {where}>"
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike[str]) -> Electrodes:
-        """A CSV of ``x_mm,y_mm[,hemisphere][,name][,current_ua]`` (the CLI's ``percept`` input)."""
-        rows = _core.read_electrodes(os.fspath(path), True)
+    def from_csv(cls, path: str | os.PathLike[str], ras: bool = False) -> Electrodes:
+        """A CSV of ``x_mm,y_mm[,hemisphere][,name][,current_ua]`` on the flat sheet (the CLI's
+        ``percept`` input), or with ``ras=True`` of RAS positions (``x,y,z`` or
+        ``x_ras_mm,…``)."""
+        rows = _core.read_electrodes(os.fspath(path), not ras)
+        if ras:
+            return cls._from_rows(rows)
         return cls(
             [r[2] or "lh" for r in rows],
             [r[1][0] for r in rows],
@@ -114,6 +160,8 @@ class Electrodes:
 
     def p2p_positions(self) -> dict[str, tuple[float, float]]:
         """pulse2percept plane positions (µm) by name."""
+        if self.ras_mm is not None:
+            raise ValueError("electrodes in RAS have no flat-sheet position for pulse2percept")
         out = {}
         for n, h, u, v in zip(self.names, self.hemisphere, self.u_mm, self.v_mm):
             x = -u * 1000.0 - P2P_LEFT_OFFSET_UM if h == "lh" else u * 1000.0
@@ -215,22 +263,36 @@ class _Model:
             raise ValueError(f"{a.size} stimuli for {len(e)} electrodes")
         return a.reshape(-1)
 
-    def predict_percept(self, electrodes: Electrodes | Any, stim: Any = None) -> Percept:
+    def predict_percept(self, electrodes: Electrodes | Any, stim: Any = None, subject: Any = None) -> Percept:
         """The percept of ``electrodes`` (an :class:`Electrodes`, or a pulse2percept implant, whose
         ``stim`` is used when ``stim`` is None and the implant holds one: pulse2percept < 0.11)
         for ``stim``: None (every electrode at the model's default), a number, a sequence (one
-        per electrode) or a dict name → amplitude (others off)."""
+        per electrode) or a dict name → amplitude (others off). Electrodes in RAS are read on
+        ``subject``'s cortex (default: fsaverage5 with the template maps): located on its pial
+        surface in depth down to white, through each hemisphere's own maps (as
+        ``cortexplorer percept --map surface --subject``); those more than 5 mm from the
+        cortex or outside V1 have no phosphene (``in_v1`` False, ``distance_mm`` says how far)."""
         if not self._built:
             self.build()
         e = electrodes if isinstance(electrodes, Electrodes) else Electrodes.from_p2p(electrodes)
         if stim is None and not isinstance(electrodes, Electrodes) and getattr(electrodes, "stim", None) is not None:
             stim = _p2p_stim(electrodes.stim)
         s = self._stimulus(e, stim)
-        x, y, sig, b, inside = _core.phosphenes_flat(e.hemisphere, e.u_mm, e.v_mm, s, self._kind, self.rho, self.map)
+        table: dict[str, Any]
+        if e.ras_mm is not None:
+            subj = subject if subject is not None else _core.Subject.fsaverage5()
+            x, y, sig, b, inside, dist, hemi = subj.phosphenes_ras(e.ras_mm, s, self._kind, self.rho)
+            far = dist > 5.0
+            x, y, sig, b = (np.where(far, np.nan, c) for c in (x, y, sig, b))
+            inside = inside & ~far
+            table = {"distance_mm": dist, "hemisphere": hemi}
+        else:
+            x, y, sig, b, inside = _core.phosphenes_flat(e.hemisphere, e.u_mm, e.v_mm, s, self._kind, self.rho, self.map)
+            table = {}
         cx = 0.5 * (self._x[0] + self._x[-1])
         cy = 0.5 * (self._y[0] + self._y[-1])
         img = _core.render_percept(x, y, sig, b, self._x.size, self._y.size, self.xystep, cx, cy, self.clip)
-        table = {"electrode": e.names, "x_deg": x, "y_deg": y, "sigma_deg": sig, "brightness": b, "in_v1": inside}
+        table = {"electrode": e.names, "x_deg": x, "y_deg": y, "sigma_deg": sig, "brightness": b, "in_v1": inside, **table}
         return Percept(img, self._x, self._y, table)
 
 
