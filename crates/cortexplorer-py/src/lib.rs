@@ -40,8 +40,23 @@ pub(crate) fn runtime_error(e: impl std::fmt::Display) -> PyErr {
     PyRuntimeError::new_err(e.to_string())
 }
 
+/// glibc's allocator as the program sets it (`cortexplorer::tune_allocator`): blocks below
+/// 32 MB come from the heap rather than fresh `mmap`s, whose page faults made a 150k-vertex
+/// surface read several times slower and the planner's per-iteration buffers slower too. The
+/// heap is trimmed above 256 MB of free top (the program keeps 1 GB; a notebook process lives
+/// longer). Process-wide: said in docs/python.md.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tunables (thread-safe in glibc).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    tune_allocator();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("FormatError", m.py().get_type::<FormatError>())?;
     io::register(m)?;
