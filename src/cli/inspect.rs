@@ -141,6 +141,26 @@ pub fn describe(l: &Loaded) -> Value {
                 |v: &[(String, Vec<f32>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
             m.insert("point_values".into(), json!(names(&t.point_data)));
             m.insert("streamline_values".into(), json!(names(&t.streamline_data)));
+            if !t.groups.is_empty() {
+                // TRX groups: members per group, and the group's own values
+                let groups: serde_json::Map<String, Value> = t
+                    .groups
+                    .iter()
+                    .map(|(g, members)| {
+                        let data: serde_json::Map<String, Value> = t
+                            .group_data
+                            .iter()
+                            .filter(|(gg, _, _)| gg == g)
+                            .map(|(_, n, v)| (n.clone(), json!(v)))
+                            .collect();
+                        (
+                            g.clone(),
+                            json!({"streamlines": members.len(), "values": data}),
+                        )
+                    })
+                    .collect();
+                m.insert("groups".into(), Value::Object(groups));
+            }
             if let Some((affine, dims)) = &t.reference {
                 m.insert("reference_affine".into(), json!(affine));
                 m.insert("reference_dims".into(), json!(dims));

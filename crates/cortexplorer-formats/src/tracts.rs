@@ -21,7 +21,10 @@
 //! * **TRX** is a zip (stored or deflated) of `header.json` (`NB_STREAMLINES`, `NB_VERTICES`,
 //!   `VOXEL_TO_RASMM`, `DIMENSIONS`), `positions.3.<dtype>` (float16/32/64, RAS mm),
 //!   `offsets.<dtype>` (uint32/uint64 starts of each streamline), and optional `dpv/`
-//!   (per vertex) and `dps/` (per streamline) arrays `name[.N].<dtype>`, all little-endian.
+//!   (per vertex) and `dps/` (per streamline) arrays `name[.N].<dtype>`, all little-endian;
+//!   `groups/NAME.<uint dtype>` (the streamlines of a group, by index) become
+//!   [`Tractogram::groups`] and a per-streamline series `group NAME` each, and
+//!   `dpg/GROUP/NAME.<dtype>` (values per group) [`Tractogram::group_data`].
 //!
 //! Sizes written in headers are checked against the file before anything is allocated.
 
@@ -43,6 +46,12 @@ pub struct Tractogram {
     pub streamline_data: Vec<(String, Vec<f32>)>,
     /// the reference image's voxel → RAS mm affine and grid, when the file gives them
     pub reference: Option<([[f64; 4]; 4], [u32; 3])>,
+    /// named groups of streamlines (TRX `groups/`): the streamlines' indices, ascending. Each
+    /// group is also a per-streamline series `group NAME` (1 in the group, 0 outside), so a
+    /// bundle can be coloured or thresholded like any value
+    pub groups: Vec<(String, Vec<u32>)>,
+    /// values per group (TRX `dpg/GROUP/NAME`): (group, name, values)
+    pub group_data: Vec<(String, String, Vec<f32>)>,
 }
 
 /// Count and lengths of a tractogram (for `inspect`).
@@ -700,6 +709,7 @@ pub fn parse_trk(b: &[u8]) -> Result<Tractogram, FormatError> {
             h.vox_to_ras,
             [h.dims[0] as u32, h.dims[1] as u32, h.dims[2] as u32],
         )),
+        ..Default::default()
     };
     t.validate().map_err(FormatError::Invalid)?;
     Ok(t)
@@ -951,6 +961,81 @@ pub fn parse_trx(b: &[u8], limits: &Limits) -> Result<Tractogram, FormatError> {
                 }
             }
         }
+    }
+    // groups: streamline indices per group, then values per group
+    let mut group_files: Vec<String> = in_root
+        .iter()
+        .filter(|n| n.starts_with("groups/") && !n.ends_with('/'))
+        .cloned()
+        .collect();
+    group_files.sort();
+    for e in group_files {
+        let file = &e["groups/".len()..];
+        let Some((name, 1, dtype, width)) = trx_split(file) else {
+            return Err(FormatError::Invalid(format!(
+                "{e}: a group is one column of unsigned integers"
+            )));
+        };
+        if !dtype.starts_with("uint") {
+            return Err(FormatError::Invalid(format!(
+                "{e}: group members must be unsigned integers, not {dtype}"
+            )));
+        }
+        let bytes = read_entry(&format!("{root}{e}"), "groups")?;
+        if bytes.len() % width != 0 {
+            return Err(FormatError::Invalid(format!(
+                "{e}: {} bytes is not a whole number of {dtype}",
+                bytes.len()
+            )));
+        }
+        let mut members = Vec::with_capacity(bytes.len() / width);
+        for v in trx_values(&bytes, dtype) {
+            if !(v >= 0.0 && (v as usize) < nb_streamlines) {
+                return Err(FormatError::Invalid(format!(
+                    "{e}: streamline {v} outside 0..{nb_streamlines}"
+                )));
+            }
+            members.push(v as u32);
+        }
+        members.sort_unstable();
+        members.dedup();
+        let mut inside = vec![0f32; nb_streamlines];
+        for &m in &members {
+            inside[m as usize] = 1.0;
+        }
+        t.streamline_data.push((format!("group {name}"), inside));
+        t.groups.push((name.to_string(), members));
+    }
+    let mut dpg: Vec<String> = in_root
+        .iter()
+        .filter(|n| n.starts_with("dpg/") && !n.ends_with('/'))
+        .cloned()
+        .collect();
+    dpg.sort();
+    for e in dpg {
+        let Some((group, file)) = e["dpg/".len()..].split_once('/') else {
+            continue;
+        };
+        if !t.groups.iter().any(|(g, _)| g == group) {
+            return Err(FormatError::Invalid(format!(
+                "{e}: values for a group the file does not have"
+            )));
+        }
+        let Some((name, cols, dtype, width)) = trx_split(file) else {
+            continue;
+        };
+        let bytes = read_entry(&format!("{root}{e}"), "dpg")?;
+        if bytes.len() != cols * width {
+            return Err(FormatError::Invalid(format!(
+                "{e}: {} bytes for {cols} values of {dtype}",
+                bytes.len()
+            )));
+        }
+        let v: Vec<f32> = trx_values(&bytes, dtype)
+            .into_iter()
+            .map(|x| x as f32)
+            .collect();
+        t.group_data.push((group.to_string(), name.to_string(), v));
     }
     t.validate().map_err(FormatError::Invalid)?;
     Ok(t)

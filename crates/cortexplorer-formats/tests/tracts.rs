@@ -126,6 +126,46 @@ fn points_and_values_equal_nibabel_and_trx_python() {
                 same_columns(file, &t.streamline_data, &rows(v), name);
             }
         }
+        // TRX groups (streamline indices) and their values, as trx-python reads them
+        if let Some(obj) = e["groups"].as_object() {
+            assert_eq!(t.groups.len(), obj.len(), "{file}: groups");
+            for (name, members) in obj {
+                let want: Vec<u32> = members
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as u32)
+                    .collect();
+                let got = &t.groups.iter().find(|(g, _)| g == name).unwrap().1;
+                assert_eq!(got, &want, "{file}: group {name}");
+                // and the per-streamline series that colours it
+                let (_, inside) = t
+                    .streamline_data
+                    .iter()
+                    .find(|(n, _)| *n == format!("group {name}"))
+                    .unwrap();
+                let ones: Vec<u32> = (0..inside.len() as u32)
+                    .filter(|&i| inside[i as usize] == 1.0)
+                    .collect();
+                assert_eq!(ones, want, "{file}: group {name} as a series");
+            }
+        }
+        if let Some(obj) = e["data_per_group"].as_object() {
+            for (group, data) in obj {
+                for (name, v) in data.as_object().unwrap() {
+                    let want: Vec<f64> = rows(v).into_iter().flatten().collect();
+                    let (_, _, got) = t
+                        .group_data
+                        .iter()
+                        .find(|(g, n, _)| g == group && n == name)
+                        .unwrap_or_else(|| panic!("{file}: dpg {group}/{name} missing"));
+                    assert_eq!(got.len(), want.len(), "{file}: dpg {group}/{name}");
+                    for (a, b) in got.iter().zip(&want) {
+                        assert!((*a as f64 - b).abs() < 1e-6, "{file}: dpg {group}/{name}");
+                    }
+                }
+            }
+        }
         t.validate().unwrap();
         compared += 1;
     }
@@ -154,4 +194,56 @@ fn a_tractogram_summary_counts_and_measures() {
     assert!((len[1] - 27f64.sqrt()).abs() < 1e-5, "{len:?}");
     assert!((len[2] - 4.0 * 27f64.sqrt()).abs() < 1e-4, "{len:?}");
     assert!((st.length_mm_max - len.iter().cloned().fold(0.0, f64::max)).abs() < 1e-9);
+}
+
+/// small32.trx with one entry replaced (or added), rewritten as a stored zip.
+fn trx_with(entry: &str, bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let src = std::fs::read(dir().join("small32.trx")).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(src)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        if name == entry {
+            continue;
+        }
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.start_file(name, opts).unwrap();
+        out.write_all(&b).unwrap();
+    }
+    out.start_file(entry, opts).unwrap();
+    out.write_all(bytes).unwrap();
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn trx_groups_that_name_no_streamline_are_refused() {
+    let limits = cortexplorer_formats::Limits::default();
+    let parse = |b: &[u8]| cortexplorer_formats::tracts::parse_trx(b, &limits);
+    // small32.trx holds 6 streamlines: a member 9 names none
+    let bad: Vec<u8> = [0u32, 9].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let e = parse(&trx_with("groups/bundle_a.uint32", &bad))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("groups/bundle_a.uint32") && e.contains("outside 0..6"),
+        "{e}"
+    );
+    // a group of floats, and values for a group the file lacks
+    let e = parse(&trx_with("groups/odd.float32", &1f32.to_le_bytes()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unsigned"), "{e}");
+    let e = parse(&trx_with("dpg/nobody/x.float32", &1f32.to_le_bytes()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("a group the file does not have"), "{e}");
+    // a group listed twice keeps each streamline once
+    let twice: Vec<u8> = [3u32, 0, 3].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let t = parse(&trx_with("groups/bundle_a.uint32", &twice)).unwrap();
+    assert_eq!(t.groups[0].1, vec![0, 3]);
 }

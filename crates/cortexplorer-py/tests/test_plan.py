@@ -100,12 +100,22 @@ def test_the_gil_is_free_while_planning(fsavg):
 
 
 def test_ctrl_c_stops_the_planner(fsavg):
-    long = {"optimizer": {"max_iterations": 100000, "tolerance": 0.0}}
+    import signal
+
+    # long enough never to end by itself within the test, bounded if the interrupt were lost
+    long = {"optimizer": {"max_iterations": 3000, "tolerance": 0.0, "comparison_seeds": 1}, "evaluation": {"reading": False}}
+    # Ctrl-C is SIGINT handled by Python; a process started in the background of a
+    # non-interactive shell (as CI may run this) has SIGINT ignored, where interrupt_main does
+    # nothing — so the test gives Python its handler for its own duration
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(1.0, _thread.interrupt_main)
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        cx.plan.optimize(fsavg, n_electrodes=100, config=long, progress=False)
-    timer.cancel()
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            cx.plan.optimize(fsavg, n_electrodes=100, config=long, progress=False)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     # a job cancelled directly: it ends, says so, and keeps saying so
     job = cx._core.plan_start(fsavg, json.dumps(cx.plan._config(long, 100, None, None, None, None, None, None)))
     assert not job.done()

@@ -282,9 +282,10 @@ def optimize(
     >>> p.report["percept_aware"]["letters"]["ssim"]  # doctest: +SKIP
     """
     cfg = _config(config, n_electrodes, device, areas, vessels, margin_mm, seed, retinotopy)
-    job = _core.plan_start(subject, json.dumps(cfg))
+    job = None
     bar = None
     try:
+        job = _core.plan_start(subject, json.dumps(cfg))
         bar = _Bar(job.max_iterations, progress)
         while not job.wait(0.1):
             bar.update(job.iteration, job.loss)
@@ -292,9 +293,11 @@ def optimize(
         return Plan(job.result(), cfg)
     except BaseException:
         # Ctrl-C (or anything else): stop the planner and wait for it, staying interruptible
-        job.cancel()
-        while not job.wait(0.1):
-            pass
+        # (a job lost before it was named here is cancelled when it is dropped)
+        if job is not None:
+            job.cancel()
+            while not job.wait(0.1):
+                pass
         if bar is not None:
             bar.close("cancelled")
         raise
