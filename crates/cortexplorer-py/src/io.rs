@@ -222,11 +222,81 @@ fn load(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
             d.set_item("edges", rows(py, e, 2))?;
             d.set_item("radius", g.radius.into_pyarray(py))?;
         }
+        Content::Tracts(t) => {
+            let t = *t;
+            // streamlines concatenated, with where each starts (and the end), as TRX stores them
+            let p: Vec<f32> = bytemuck::allocation::cast_vec(t.points);
+            d.set_item("points", rows(py, p, 3))?;
+            let offsets: Vec<u64> = t.offsets.iter().map(|&o| o as u64).collect();
+            d.set_item("offsets", offsets.into_pyarray(py))?;
+            let per = PyDict::new(py);
+            for (n, v) in t.point_data {
+                per.set_item(n, v.into_pyarray(py))?;
+            }
+            d.set_item("data_per_point", per)?;
+            let per = PyDict::new(py);
+            for (n, v) in t.streamline_data {
+                per.set_item(n, v.into_pyarray(py))?;
+            }
+            d.set_item("data_per_streamline", per)?;
+            let groups = PyDict::new(py);
+            for (n, v) in t.groups {
+                groups.set_item(n, v.into_pyarray(py))?;
+            }
+            d.set_item("groups", groups)?;
+            d.set_item("affine", t.reference.map(|r| r.0))?;
+            d.set_item("dimensions", t.reference.map(|r| r.1))?;
+        }
+        Content::Mesh(m) => {
+            let m = *m;
+            let (v, f) = surface_arrays(py, m.surface);
+            d.set_item("coords", v)?;
+            d.set_item("faces", f)?;
+            let per = PyDict::new(py);
+            for (n, v) in m.point_data {
+                per.set_item(n, v.into_pyarray(py))?;
+            }
+            d.set_item("point_data", per)?;
+        }
+        Content::SourceEstimate(e) => {
+            // MNE's layout: data (n_vertices, n_times), vertices, tmin, tstep
+            let e = *e;
+            d.set_item("vertices", e.vertices.into_pyarray(py))?;
+            d.set_item("tmin", e.tmin)?;
+            d.set_item("tstep", e.tstep)?;
+            let data = e.data.reversed_axes();
+            d.set_item("data", data.into_pyarray(py))?;
+            d.set_item("hemisphere", loaded.hemisphere.map(|h| format!("{h:?}").to_lowercase()))?;
+        }
+        Content::Recording(r) => {
+            let chans = PyList::empty(py);
+            for c in r.channels {
+                let e = PyDict::new(py);
+                e.set_item("name", c.name)?;
+                e.set_item("unit", c.unit)?;
+                e.set_item("sampling_hz", c.sampling_hz)?;
+                e.set_item("data", c.data.into_pyarray(py))?;
+                chans.append(e)?;
+            }
+            d.set_item("channels", chans)?;
+            d.set_item("start", r.start)?;
+        }
+        Content::Cifti(c) => {
+            // the matrix as nibabel's get_fdata() ([dimension 0, dimension 1]); a connectome
+            // stays on disk (tens of GB): its shape only
+            let c = *c;
+            d.set_item("intent_code", c.intent_code)?;
+            d.set_item("shape", c.data.shape())?;
+            match c.data {
+                formats::cifti::Matrix::Dense(a) => d.set_item("data", a.into_pyarray(py))?,
+                formats::cifti::Matrix::Lazy(_) => d.set_item("data", py.None())?,
+            }
+        }
         other => {
             return Err(named(
                 &path,
                 format!(
-                    "{} files are not offered to Python yet (surfaces, per-vertex data, labels, volumes, GIFTI and vessel graphs are)",
+                    "{} files are not offered to Python yet (surfaces, meshes, per-vertex data, labels, volumes, GIFTI, CIFTI matrices, MNE estimates, tractograms, recordings and vessel graphs are)",
                     other.kind()
                 ),
             ));

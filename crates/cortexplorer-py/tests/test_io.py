@@ -171,3 +171,46 @@ def test_fsaverage5_subject():
     np.testing.assert_array_equal(s.scanner_ras(p), p)  # no scanner transform
     with pytest.raises(ValueError, match="no \"bent\" surface"):
         s.surface("lh", "bent")
+
+
+def test_other_kinds_as_their_reference_readers(data):
+    import json
+
+    # tractography: trx-python's reading of small32.trx (points in RAS mm, groups)
+    tex = json.loads((data / "tracts" / "expected.json").read_text())["files"]["small32.trx"]
+    t = cx.io.load(data / "tracts" / "small32.trx")
+    assert t["kind"] == "tractogram" and len(t["offsets"]) == tex["nb_streamlines"] + 1
+    assert np.diff(t["offsets"]).tolist() == tex["lengths"]
+    first = np.asarray(tex["points_rasmm"][0])
+    np.testing.assert_allclose(t["points"][: len(first)], first, atol=1e-5)
+    assert t["groups"]["bundle_a"].tolist() == tex["groups"]["bundle_a"]
+    assert t["data_per_streamline"]["group bundle_a"].tolist() == [1, 0, 1, 1, 0, 0]
+    # MNE source estimate: MNE's layout (n_vertices, n_times), tmin/tstep, sampled values
+    sex = json.loads((data / "mne" / "expected.json").read_text())["ico5-lh.stc"]
+    e = cx.io.load(data / "mne" / "ico5-lh.stc")
+    assert e["data"].shape == (sex["n_vertices"], sex["times"])
+    assert e["tmin"] == pytest.approx(sex["tmin"]) and e["tstep"] == pytest.approx(sex["tstep"])
+    for v, k, value in sex["samples"]:
+        assert e["data"][v, k] == pytest.approx(value, rel=1e-6)
+    # a mesh (an implant model): the same triangles as the reference reader (vertex order may
+    # differ: the OBJ reader merges its index streams)
+    mex = json.loads((data / "meshes" / "expected.json").read_text())["files"]["implant.obj"]
+    m = cx.io.load(data / "meshes" / "implant.obj")
+
+    def triangles(v, f):
+        tri = np.round(np.asarray(v, dtype=np.float64)[np.asarray(f)], 4)  # (m, 3, 3)
+        return sorted(tuple(map(tuple, sorted(map(tuple, t)))) for t in tri)
+
+    assert triangles(m["coords"], m["faces"]) == triangles(mex["vertices"], mex["faces"])
+    # CIFTI-2: nibabel's get_fdata()
+    for name in ("test.dscalar.nii", "test.dtseries.nii", "test.pscalar.nii"):
+        c = cx.io.load(data / "cifti" / name)
+        ref = nib.load(str(data / "cifti" / name)).get_fdata()
+        assert tuple(c["shape"]) == ref.shape
+        np.testing.assert_allclose(c["data"], ref, rtol=1e-6, atol=1e-6)
+    # a recording (BIDS iEEG EDF): channels with their rates and samples
+    edf = data / "ieeg" / "bids" / "sub-01" / "ses-01" / "ieeg" / "sub-01_ses-01_task-rest_run-01_ieeg.edf"
+    r = cx.io.load(edf)
+    assert r["kind"] == "recording" and len(r["channels"]) > 0
+    ch = r["channels"][0]
+    assert ch["sampling_hz"] > 0 and ch["data"].dtype == np.float32 and ch["data"].size > 0

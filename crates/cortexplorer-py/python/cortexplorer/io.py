@@ -192,8 +192,14 @@ def load(path: PathLike) -> Image | Gifti | dict[str, Any]:
     Gifti
         ``.gii`` files: ``.darrays``, ``.agg_data()``.
     dict
-        Surfaces (``coords``, ``faces``), labels and vessel graphs: the reader's arrays by name,
-        with ``kind``.
+        The reader's arrays by name, with ``kind``: surfaces and meshes (``coords``, ``faces``,
+        a mesh's ``point_data``), labels, vessel graphs (``nodes``, ``edges``, ``radius``),
+        tractograms (``points`` in RAS mm concatenated, ``offsets`` — each streamline's start
+        and the end —, ``data_per_point``, ``data_per_streamline``, TRX ``groups``), MNE source
+        estimates (``data`` (n_vertices, n_times) as MNE's ``stc.data``, ``vertices``,
+        ``tmin``, ``tstep``), CIFTI-2 (``data`` as nibabel's ``get_fdata()``; None for a
+        connectome, which stays on disk — ``shape`` says its size), recordings (``channels``:
+        name, unit, sampling_hz, data).
     """
     d = _core.load(os.fspath(path))
     if d["kind"] == "gifti":
