@@ -29,34 +29,18 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 import warnings
 
+# the side-by-side page's timing, lattice and table (one piece of code for both pages)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from side_by_side import BIN, LATTICE, NOTES, ROOT, ROWS, best, table  # noqa: E402
+
 warnings.filterwarnings("ignore")
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("CORTEXPLORER_BIN", os.path.join(ROOT, "target", "release", "cortexplorer"))
 S1 = os.path.join(ROOT, "bench-data", "S1")
-LATTICE = [(5.0 + 0.7 * i, -7.0 + 0.58 * j) for i in range(40) for j in range(25)]
-ROWS: list[tuple[str, str, float, float]] = []
-NOTES: list[str] = []
-
-
-def best(f, n):
-    f()
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return min(ts)
-
-
-def ms(t: float) -> str:
-    return f"{t * 1000:.1f} ms" if t < 10 else f"{t:.2f} s"
 
 
 def readers(cx):
@@ -144,13 +128,8 @@ def main():
     parts = sys.argv[1:] or ["readers", "percept", "planning"]
     for p in parts:
         {"readers": readers, "percept": percept, "planning": planning}[p](cx)
-    print(f"cortexplorer {cx.__version__} (Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores)\n")
-    print("| task | peer | peer | cortexplorer (Python) | ratio |")
-    print("|---|---|---|---|---|")
-    for task, peer, tp, tc in ROWS:
-        print(f"| {task} | {peer} | {ms(tp)} | {ms(tc)} | {tp / tc:.2f}x |")
-    for n in NOTES:
-        print(f"\n{n}")
+    print(f"cortexplorer {cx.__version__} (Python package)")
+    table("cortexplorer (Python)")
 
 
 if __name__ == "__main__":

@@ -365,6 +365,11 @@ def main():
             part()
         except Exception as e:  # a broken peer must not hide the other rows
             NOTES.append(f"{part.__name__}: {type(e).__name__}: {e}")
+    table()
+
+
+def table(ours="Cortexplorer"):
+    """Print the machine line, ROWS as a Markdown table (ratio = peer / ours) and NOTES."""
     cpu = "?"
     try:
         cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
@@ -372,7 +377,7 @@ def main():
         pass
     print(f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
           f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d')}\n")
-    print("| work | peer | peer | Cortexplorer | ratio |")
+    print(f"| work | peer | peer | {ours} | ratio |")
     print("|---|---|---|---|---|")
     for work, peer, tp, tc in ROWS:
         print(f"| {work} | {peer} | {fmt(tp)} | {fmt(tc)} | {tp / tc:.1f}x |")

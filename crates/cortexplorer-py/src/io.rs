@@ -266,7 +266,10 @@ fn load(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
             d.set_item("tstep", e.tstep)?;
             let data = e.data.reversed_axes();
             d.set_item("data", data.into_pyarray(py))?;
-            d.set_item("hemisphere", loaded.hemisphere.map(|h| format!("{h:?}").to_lowercase()))?;
+            d.set_item(
+                "hemisphere",
+                loaded.hemisphere.map(crate::subject::hemi_name),
+            )?;
         }
         Content::Recording(r) => {
             let chans = PyList::empty(py);

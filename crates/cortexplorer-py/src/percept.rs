@@ -31,12 +31,7 @@ type Row = (String, [f64; 3], Option<&'static str>, Option<f64>);
 fn read_electrodes(py: Python<'_>, path: std::path::PathBuf, flat: bool) -> PyResult<Vec<Row>> {
     use cortexplorer_core::brain::Hemisphere;
     use cortexplorer_formats::electrodes::{self, Coords};
-    let h = |h: Option<Hemisphere>| {
-        h.map(|h| match h {
-            Hemisphere::Left => "lh",
-            Hemisphere::Right => "rh",
-        })
-    };
+    let h = |h: Option<Hemisphere>| h.map(crate::subject::hemi_name);
     let is_csv = path
         .extension()
         .is_none_or(|e| e.eq_ignore_ascii_case("csv"));

@@ -61,7 +61,7 @@ pub(crate) fn parse_hemi(s: &str) -> PyResult<Hemisphere> {
     }
 }
 
-fn hemi_name(h: Hemisphere) -> &'static str {
+pub(crate) fn hemi_name(h: Hemisphere) -> &'static str {
     match h {
         Hemisphere::Left => "lh",
         Hemisphere::Right => "rh",
