@@ -27,9 +27,7 @@ pulse2percept is installed only to be timed; nothing of it is in this project.
 
 from __future__ import annotations
 
-import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -37,7 +35,7 @@ import warnings
 
 # the side-by-side page's timing, lattice and table (one piece of code for both pages)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from side_by_side import BIN, LATTICE, NOTES, ROOT, ROWS, best, table  # noqa: E402
+from side_by_side import BIN, LATTICE, NOTES, ROOT, ROWS, best, cli_percept_seconds, table  # noqa: E402
 
 warnings.filterwarnings("ignore")
 S1 = os.path.join(ROOT, "bench-data", "S1")
@@ -85,23 +83,8 @@ def percept(cx):
     except ImportError:
         NOTES.append("pulse2percept not installed: the percept row against it is skipped")
     if os.path.isfile(BIN):
-        import csv
-        import tempfile
-
-        d = tempfile.mkdtemp(prefix="cx-py-")
-        path = os.path.join(d, "lattice.csv")
-        with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["electrode", "x_mm", "y_mm", "hemisphere"])
-            for i, (u, v) in enumerate(LATTICE):
-                w.writerow([f"E{i}", u, v, "lh"])
-        ts = []
-        for _ in range(6):
-            out = subprocess.run([BIN, "percept", "--electrodes", path, "--size", "256", "--fov-deg", "16", "--json"],
-                                 capture_output=True, text=True, check=True)
-            ts.append(json.loads(out.stdout)["seconds"])
         ROWS.append(("percept, same: the CLI in-process vs the binding", "cortexplorer percept (in-process)",
-                     statistics.median(ts[1:]), t_py))
+                     cli_percept_seconds(), t_py))
 
 
 def planning(cx):

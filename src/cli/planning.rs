@@ -10,7 +10,7 @@ use crate::brain::Hemisphere;
 use crate::brain::fsaverage5;
 use crate::brain::scene::Scene;
 use crate::io::{self, Content, electrodes};
-use crate::percept::phosphene::{Dynaphos, Model, Phosphene};
+use crate::percept::phosphene::{Model, Phosphene};
 use crate::percept::render::{self, Grid};
 use crate::percept::retinotopy::WedgeDipole;
 use crate::percept::surface::SurfaceRetinotopy;
@@ -121,11 +121,8 @@ fn surface_maps(a: &PerceptArgs) -> Result<(Vec<SurfaceRetinotopy>, String, Scen
 
 pub fn percept(a: PerceptArgs) -> Result<(), String> {
     let start = Instant::now();
-    let model = match a.model.as_str() {
-        "scoreboard" => Model::Scoreboard { rho_um: a.rho_um },
-        "dynaphos" => Model::Dynaphos(Dynaphos::default()),
-        m => return Err(format!("--model {m:?}: expected scoreboard or dynaphos")),
-    };
+    let model = Model::named(&a.model, a.rho_um)
+        .ok_or_else(|| format!("--model {:?}: expected scoreboard or dynaphos", a.model))?;
     if !(a.rho_um > 0.0
         && a.current_ua >= 0.0
         && a.fov_deg > 0.0

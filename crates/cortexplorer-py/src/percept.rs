@@ -1,7 +1,7 @@
 //! The percept model (`cortexplorer.percept`): phosphenes of electrodes on the analytic V1 maps
 //! and the renderer that sums them into an image — the functions `cortexplorer percept` runs.
 
-use cortexplorer_core::percept::phosphene::{Dynaphos, Model, Phosphene};
+use cortexplorer_core::percept::phosphene::{Model, Phosphene};
 use cortexplorer_core::percept::render::{self, Grid};
 use cortexplorer_core::percept::retinotopy::WedgeDipole;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
@@ -56,14 +56,11 @@ fn read_electrodes(py: Python<'_>, path: std::path::PathBuf, flat: bool) -> PyRe
 
 /// The phosphene model by name ("scoreboard" with its current spread, or "dynaphos").
 pub(crate) fn model_named(model: &str, rho_um: f64) -> PyResult<Model> {
-    match model {
-        "scoreboard" if rho_um > 0.0 && rho_um.is_finite() => Ok(Model::Scoreboard { rho_um }),
-        "scoreboard" => Err(value_error(format!("rho = {rho_um}: must be > 0"))),
-        "dynaphos" => Ok(Model::Dynaphos(Dynaphos::default())),
-        m => Err(value_error(format!(
-            "model {m:?}: expected scoreboard or dynaphos"
-        ))),
+    if model == "scoreboard" && !(rho_um > 0.0 && rho_um.is_finite()) {
+        return Err(value_error(format!("rho = {rho_um}: must be > 0")));
     }
+    Model::named(model, rho_um)
+        .ok_or_else(|| value_error(format!("model {model:?}: expected scoreboard or dynaphos")))
 }
 
 /// The analytic maps `map` may name.
@@ -72,7 +69,9 @@ fn map_names() -> Vec<&'static str> {
     WedgeDipole::NAMES.to_vec()
 }
 
-type Columns<'py> = (
+/// Phosphene columns: x, y, sigma (deg), brightness (NaN without a phosphene), and whether
+/// there is one.
+pub(crate) type Columns<'py> = (
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
@@ -135,10 +134,15 @@ fn phosphenes_flat<'py>(
             })
             .collect()
     });
+    Ok(columns(py, &out))
+}
+
+/// The columns of some electrodes' phosphenes (None: no phosphene).
+pub(crate) fn columns<'py>(py: Python<'py>, out: &[Option<Phosphene>]) -> Columns<'py> {
     let col = |f: fn(&Phosphene) -> f64| -> Vec<f64> {
         out.iter().map(|p| p.as_ref().map_or(f64::NAN, f)).collect()
     };
-    Ok((
+    (
         col(|p| p.x_deg).into_pyarray(py),
         col(|p| p.y_deg).into_pyarray(py),
         col(|p| p.sigma_deg).into_pyarray(py),
@@ -147,7 +151,7 @@ fn phosphenes_flat<'py>(
             .map(Option::is_some)
             .collect::<Vec<_>>()
             .into_pyarray(py),
-    ))
+    )
 }
 
 /// Sum Gaussian phosphenes into an image of `height` × `width` pixels of `pixel_deg` centred

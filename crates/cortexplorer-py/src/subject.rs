@@ -37,6 +37,14 @@ impl Subject {
             maps: OnceLock::new(),
         }
     }
+
+    /// Each hemisphere's located retinotopy and the note naming its maps (built once).
+    fn located(&self) -> Result<&(Vec<SurfaceRetinotopy>, String), String> {
+        self.maps
+            .get_or_init(|| surface::scene_maps(&self.scene))
+            .as_ref()
+            .map_err(|e| e.clone())
+    }
 }
 
 /// Phosphene columns of RAS electrodes: x, y, sigma, brightness (NaN without one), in V1,
@@ -119,6 +127,16 @@ impl Subject {
     #[getter]
     fn hemispheres(&self) -> Vec<&'static str> {
         self.scene.hemis.keys().map(|&h| hemi_name(h)).collect()
+    }
+
+    /// Vertices per hemisphere, e.g. {"lh": 10242, "rh": 10242} (what an overlay must match).
+    #[getter]
+    fn n_vertices(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        self.scene
+            .hemis
+            .iter()
+            .map(|(&h, g)| (hemi_name(h), g.n_vertices()))
+            .collect()
     }
 
     /// The space positions are exported in ("scanner RAS (…)" or "surface RAS").
@@ -243,11 +261,7 @@ impl Subject {
         type Row = (Option<Phosphene>, f64, &'static str);
         let rows: Vec<Row> = py
             .detach(|| -> Result<Vec<Row>, String> {
-                let (maps, _) = self
-                    .maps
-                    .get_or_init(|| surface::scene_maps(&self.scene))
-                    .as_ref()
-                    .map_err(|e| e.clone())?;
+                let (maps, _) = self.located()?;
                 Ok(pts
                     .iter()
                     .zip(&stim)
@@ -270,20 +284,14 @@ impl Subject {
                     .collect())
             })
             .map_err(format_error)?;
-        let col = |f: fn(&Phosphene) -> f64| -> Vec<f64> {
-            rows.iter()
-                .map(|r| r.0.as_ref().map_or(f64::NAN, f))
-                .collect()
-        };
+        let phosphenes: Vec<Option<Phosphene>> = rows.iter().map(|r| r.0).collect();
+        let (x, y, sigma, brightness, inside) = crate::percept::columns(py, &phosphenes);
         Ok((
-            col(|p| p.x_deg).into_pyarray(py),
-            col(|p| p.y_deg).into_pyarray(py),
-            col(|p| p.sigma_deg).into_pyarray(py),
-            col(|p| p.brightness).into_pyarray(py),
-            rows.iter()
-                .map(|r| r.0.is_some())
-                .collect::<Vec<_>>()
-                .into_pyarray(py),
+            x,
+            y,
+            sigma,
+            brightness,
+            inside,
             rows.iter()
                 .map(|r| r.1)
                 .collect::<Vec<_>>()
@@ -295,13 +303,7 @@ impl Subject {
     /// Which maps the RAS percepts read, per hemisphere (built on first use).
     #[getter]
     fn percept_maps(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| {
-            self.maps
-                .get_or_init(|| surface::scene_maps(&self.scene))
-                .as_ref()
-                .map(|(_, note)| note.clone())
-                .map_err(|e| e.clone())
-        })
-        .map_err(format_error)
+        py.detach(|| self.located().map(|(_, note)| note.clone()))
+            .map_err(format_error)
     }
 }

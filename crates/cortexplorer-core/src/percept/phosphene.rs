@@ -127,6 +127,16 @@ impl Default for Model {
 }
 
 impl Model {
+    /// The model a name means ("scoreboard" with its current spread `rho_um`, or "dynaphos"
+    /// with its defaults); None for another name. Callers say what was wrong in their terms.
+    pub fn named(name: &str, rho_um: f64) -> Option<Model> {
+        match name {
+            "scoreboard" => Some(Model::Scoreboard { rho_um }),
+            "dynaphos" => Some(Model::Dynaphos(Dynaphos::default())),
+            _ => None,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Model::Scoreboard { .. } => "scoreboard",

@@ -16,7 +16,7 @@ use crate::brain::scene::Scene;
 use crate::brain::surface::SurfaceKind;
 use crate::brain::vessels::{VesselGraph, VesselIndex};
 use crate::percept::maps::RetinoMaps;
-use crate::percept::phosphene::{Dynaphos, Model};
+use crate::percept::phosphene::Model;
 use crate::percept::render::Grid;
 use crate::percept::resolve;
 use crate::percept::retinotopy::WedgeDipole;
@@ -363,15 +363,12 @@ impl PlanConfig {
         })
     }
     pub fn phosphene_model(&self) -> Result<Model, String> {
-        match self.model.phosphene.as_str() {
-            "scoreboard" => Ok(Model::Scoreboard {
-                rho_um: self.model.rho_um,
-            }),
-            "dynaphos" => Ok(Model::Dynaphos(Dynaphos::default())),
-            m => Err(format!(
-                "model.phosphene {m:?} is not scoreboard or dynaphos"
-            )),
-        }
+        Model::named(&self.model.phosphene, self.model.rho_um).ok_or_else(|| {
+            format!(
+                "model.phosphene {:?} is not scoreboard or dynaphos",
+                self.model.phosphene
+            )
+        })
     }
     pub fn grid(&self, size: usize) -> Grid {
         Grid {

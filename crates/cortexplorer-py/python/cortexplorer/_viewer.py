@@ -49,7 +49,8 @@ def find_binary() -> str:
 def _overlays(subject: Subject, overlays: dict[str, Any] | None) -> list[tuple[str, list[tuple[str, np.ndarray]]]]:
     out = []
     hemis = subject.hemispheres
-    sizes = [len(subject.surface(h, "pial")[0]) if _has(subject, h, "pial") else len(subject.surface(h, "white")[0]) for h in hemis]
+    counts = subject.n_vertices
+    sizes = [counts[h] for h in hemis]
     for name, value in (overlays or {}).items():
         if isinstance(value, dict):
             parts = [(str(h), np.ascontiguousarray(v, dtype=np.float32).reshape(-1)) for h, v in value.items()]
@@ -67,14 +68,6 @@ def _overlays(subject: Subject, overlays: dict[str, Any] | None) -> list[tuple[s
                 start += n
         out.append((str(name), parts))
     return out
-
-
-def _has(subject: Subject, hemi: str, kind: str) -> bool:
-    try:
-        subject.surface(hemi, kind)
-        return True
-    except ValueError:
-        return False
 
 
 def write_session(
