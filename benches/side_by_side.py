@@ -358,6 +358,58 @@ def ieeg():
 
     row("read a 1-hour, 128-channel, 1 kHz EDF (922 MB, generated)", f"pyedflib {pyedflib.__version__}",
         best(peer, 1), cx_check(path, 1))
+    seconds, peak = hour_on_the_cortex(path, ns)
+    NOTES.append(f"the same recording as BIDS iEEG on fsaverage5 (`render`: placed, its 70–150 Hz "
+                 f"envelope streamed from disk, spread onto the pial surface, drawn): {seconds:.1f} s, "
+                 f"peak memory {peak / 2**20:.0f} MB (its samples alone would be "
+                 f"{ns * fs * n_rec * 4 / 2**20:.0f} MB as f32)")
+
+
+def hour_on_the_cortex(edf, ns):
+    """`cortexplorer render` of the hour-long EDF as a BIDS recording on fsaverage5 (its
+    contacts spread over the left lateral pial surface): wall time and the child's peak RSS."""
+    import gzip
+    import numpy as np
+    import nibabel as nib
+    d = f"{os.path.dirname(edf)}/bids/sub-h/ieeg"
+    os.makedirs(d, exist_ok=True)
+    stem = f"{d}/sub-h_task-long_ieeg.edf"
+    if not os.path.exists(stem):
+        os.symlink(os.path.abspath(edf), stem)
+    pial = f"{ROOT}/assets/fsaverage5/pial_left.gii.gz"
+    xyz = nib.gifti.GiftiImage.from_bytes(gzip.decompress(open(pial, "rb").read())).agg_data(
+        "NIFTI_INTENT_POINTSET")
+    # lateral vertices, spread by farthest-point sampling
+    cand = xyz[(xyz[:, 0] < -40) & (xyz[:, 1] > -80) & (xyz[:, 1] < 10)]
+    picked = [0]
+    dist = np.linalg.norm(cand - cand[0], axis=1)
+    while len(picked) < ns:
+        k = int(np.argmax(dist))
+        picked.append(k)
+        dist = np.minimum(dist, np.linalg.norm(cand - cand[k], axis=1))
+    with open(f"{d}/sub-h_space-fsaverage_electrodes.tsv", "w") as f:
+        f.write("name\tx\ty\tz\tsize\n")
+        for i, k in enumerate(picked):
+            x, y, z = cand[k]
+            f.write(f"C{i:03d}\t{x:.2f}\t{y:.2f}\t{z:.2f}\t4.2\n")
+    with open(f"{d}/sub-h_space-fsaverage_coordsystem.json", "w") as f:
+        json.dump({"iEEGCoordinateSystem": "fsaverage", "iEEGCoordinateUnits": "mm"}, f)
+    with open(f"{d}/sub-h_task-long_channels.tsv", "w") as f:
+        f.write("name\ttype\tunits\tlow_cutoff\thigh_cutoff\tstatus\n")
+        for i in range(ns):
+            f.write(f"C{i:03d}\tECOG\tuV\tn/a\tn/a\tgood\n")
+    # a fresh interpreter runs it, so that its children's peak is the render's alone
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+             "r.returncode); sys.stderr.write(r.stderr)")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run([sys.executable, "-c", probe, BIN, "render", stem, "--out", f"{tmp}/hour.png"],
+                             capture_output=True, text=True)
+    seconds, kb, code = out.stdout.split()
+    if code != "0":
+        raise RuntimeError(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "render failed")
+    return float(seconds), int(kb) * 1024
 
 
 def fmt(t):

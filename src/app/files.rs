@@ -99,6 +99,15 @@ pub fn read_files(paths: &[PathBuf], progress: &[AtomicU32]) -> LoadResult {
                 [1.0; 3],
                 &report,
             );
+            // a recording's streaming pass (its envelope and overview) runs here, with the
+            // bar, not on the frame that adds it to the scene; a failure is said there
+            if let Ok(io::Loaded {
+                content: io::Content::Recording(file),
+                ..
+            }) = &r
+            {
+                let _ = crate::brain::scene::summarize_recording(file, &|f| report(0.1 + 0.9 * f));
+            }
             report(1.0);
             (p.display().to_string(), r)
         })

@@ -167,18 +167,18 @@ pub fn describe(l: &Loaded) -> Value {
             }
         }
         Content::Recording(r) => {
-            m.insert("channels".into(), json!(r.channels.len()));
+            m.insert("channels".into(), json!(r.signals.len()));
             m.insert(
                 "channel_names".into(),
-                json!(r.channels.iter().map(|c| &c.name).collect::<Vec<_>>()),
+                json!(r.signals.iter().map(|c| &c.name).collect::<Vec<_>>()),
             );
             m.insert(
                 "sampling_hz".into(),
-                json!(r.channels.iter().map(|c| c.sampling_hz).collect::<Vec<_>>()),
+                json!(r.signals.iter().map(|c| c.sampling_hz).collect::<Vec<_>>()),
             );
             m.insert(
                 "units".into(),
-                json!(r.channels.iter().map(|c| &c.unit).collect::<Vec<_>>()),
+                json!(r.signals.iter().map(|c| &c.unit).collect::<Vec<_>>()),
             );
             m.insert("duration_s".into(), json!(r.duration_s()));
             m.insert("start".into(), json!(r.start));

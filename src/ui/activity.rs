@@ -527,11 +527,24 @@ fn raw_traces(
     );
     let (t0, t1) = (now - pb.raw_window_s / 2.0, now + pb.raw_window_s / 2.0);
     let width = ui.available_width().max(100.0) as usize;
+    let mut failed = None;
     let lines: Vec<(String, Vec<[f64; 2]>)> = pb
         .raw_channels
         .iter()
-        .map(|&c| (raw.names[c].clone(), raw.window(c, t0, t1, 2 * width)))
+        .map(|&c| {
+            let points = raw.window(c, t0, t1, 2 * width).unwrap_or_else(|e| {
+                failed = Some(e);
+                Vec::new()
+            });
+            (raw.names[c].clone(), points)
+        })
         .collect();
+    if let Some(e) = failed {
+        ui.colored_label(
+            egui::Color32::LIGHT_RED,
+            format!("cannot read the samples: {e}"),
+        );
+    }
     // one spacing for every row: the largest peak-to-peak in the window
     let spacing = lines
         .iter()

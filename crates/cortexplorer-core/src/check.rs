@@ -124,8 +124,16 @@ pub fn check(path: &Path, reader: Option<Reader>) -> Outcome {
     let t = Instant::now();
     let result: Result<String, String> = match reader {
         Reader::Data => crate::io::load(path)
-            .map(|l| l.content.kind().to_string())
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|l| {
+                // a recording's samples stay on disk when opened: read them too, as the
+                // viewer's streaming pass does
+                if let crate::io::Content::Recording(r) = &l.content {
+                    r.load(&crate::io::Limits::default())
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                Ok(l.content.kind().to_string())
+            }),
         Reader::Session => crate::session::read(path).map(|_| "session".into()),
         Reader::Plan => crate::planning::export::read_plan_json(path).map(|_| "plan".into()),
         Reader::PlanConfig => {

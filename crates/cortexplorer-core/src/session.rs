@@ -820,6 +820,15 @@ pub fn restore_scene(s: &Session, folder: &Path) -> Result<(Scene, Vec<String>),
     scene.view.underlay = s.view.underlay.clone();
     scene.view.curvature_contrast = s.view.curvature_contrast;
     scene.view.show = s.view.show.clone();
+    scene.selection = s.selection.and_then(|(hemi, vertex)| {
+        let n = scene.hemis.get(&hemi).map_or(0, |g| g.n_vertices());
+        (vertex < n).then_some(Selection { hemi, vertex })
+    });
+    // a connectome shows the restored selection's row (what a click would show), before the
+    // layers' states so that its seed layer gets its saved style
+    if let Some(e) = scene.update_seed_maps() {
+        notes.push(e);
+    }
     // layers: computed ones from their data files, then every layer's state, in the session's
     // order; layers the user had removed are removed again
     for st in &s.layers {
@@ -939,10 +948,6 @@ pub fn restore_scene(s: &Session, folder: &Path) -> Result<(Scene, Vec<String>),
     }
     scene.objects_rev += 1;
     scene.crosshair = s.crosshair;
-    scene.selection = s.selection.and_then(|(hemi, vertex)| {
-        let n = scene.hemis.get(&hemi).map_or(0, |g| g.n_vertices());
-        (vertex < n).then_some(Selection { hemi, vertex })
-    });
     scene.color_rev += 1;
     scene.geometry_rev += 1;
     scene.volume_rev += 1;

@@ -227,8 +227,8 @@ pub enum Content {
     Tracts(Box<tracts::Tractogram>),
     /// a mesh that is not a hemisphere (`.obj`, `.ply`, `.stl`, VTK polygons)
     Mesh(Box<meshes::Mesh>),
-    /// channels over time (EDF, BDF, BrainVision)
-    Recording(Box<ieeg::Recording>),
+    /// channels over time (EDF, BDF, BrainVision): the header; the samples stay on disk
+    Recording(std::sync::Arc<ieeg::RecordingFile>),
 }
 
 impl Content {
@@ -510,10 +510,10 @@ pub fn load_source_progress(
         Format::Tck => Content::Tracts(Box::new(tracts::read_tck(&src, limits).map_err(err)?)),
         Format::Trk => Content::Tracts(Box::new(tracts::read_trk(&src, limits).map_err(err)?)),
         Format::Trx => Content::Tracts(Box::new(tracts::read_trx(&src, limits).map_err(err)?)),
-        Format::Edf => Content::Recording(Box::new(ieeg::read_edf(&src, limits).map_err(err)?)),
-        Format::BrainVision => {
-            Content::Recording(Box::new(ieeg::read_brainvision(&src, limits).map_err(err)?))
-        }
+        Format::Edf => Content::Recording(std::sync::Arc::new(ieeg::open_edf(&src).map_err(err)?)),
+        Format::BrainVision => Content::Recording(std::sync::Arc::new(
+            ieeg::open_brainvision(&src, limits).map_err(err)?,
+        )),
         Format::Obj => Content::Mesh(Box::new(meshes::read_obj(&src, limits).map_err(err)?)),
         Format::Ply => Content::Mesh(Box::new(meshes::read_ply(&src, limits).map_err(err)?)),
         Format::Stl => Content::Mesh(Box::new(meshes::read_stl(&src, limits).map_err(err)?)),

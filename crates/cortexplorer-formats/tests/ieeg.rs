@@ -16,7 +16,9 @@ fn dir() -> PathBuf {
 fn read(rel: &str) -> Result<Recording, String> {
     let l = load(&dir().join(rel)).map_err(|e| e.to_string())?;
     match l.content {
-        Content::Recording(r) => Ok(*r),
+        Content::Recording(r) => r
+            .load(&cortexplorer_formats::Limits::default())
+            .map_err(|e| e.to_string()),
         other => Err(format!("{rel}: read as {}", other.kind())),
     }
 }
@@ -126,4 +128,94 @@ fn bids_sidecars_place_and_mark_the_channels() {
     let (_, el) = s.electrodes.unwrap();
     assert!(el.iter().filter(|c| c.pos.is_some()).count() >= 12);
     assert_eq!(s.space, Some(("fsaverage".to_string(), 1.0)));
+}
+
+/// Reading by block (what the viewer does with an hours-long recording) gives the samples the
+/// whole read gives, at any start and length, for every layout (EDF with channels at two
+/// rates, BDF, BrainVision multiplexed and vectorized, a file still recording) — and an EDF
+/// whose records are long is read by each channel's part of a record.
+#[test]
+fn blocks_equal_the_whole_read_anywhere() {
+    use cortexplorer_formats::ieeg::{RecordingFile, parse_edf};
+    fn check(file: &str, f: &RecordingFile) {
+        let all = f.load(&cortexplorer_formats::Limits::default()).unwrap();
+        let mut rng = 12345u64;
+        let mut next = |m: usize| {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((rng >> 33) as usize) % m.max(1)
+        };
+        let mut blocks = 0;
+        for group in f.groups() {
+            let n = f.signals[group[0]].samples;
+            for _ in 0..20 {
+                let start = next(n + 5);
+                let len = next(n / 2 + 3);
+                let got = f.read_block(&group, start, len).unwrap();
+                for (&c, x) in group.iter().zip(&got) {
+                    let (a, b) = (start.min(n), (start + len).min(n));
+                    assert_eq!(
+                        x[..],
+                        all.channels[c].data[a..b],
+                        "{file} ch {c} {start}+{len}"
+                    );
+                }
+                blocks += 1;
+            }
+        }
+        assert!(blocks >= 20, "{file}");
+    }
+    for rel in [
+        "copied/test_generator_6rec.edf",
+        "copied/test_generator_3rec.bdf",
+        "biosemi3_nrec_minus1.bdf",
+        "vectorized.vhdr",
+        "bids/sub-01/ses-01/ieeg/sub-01_ses-01_task-rest_run-02_ieeg.vhdr",
+    ] {
+        let l = load(&dir().join(rel)).unwrap();
+        let Content::Recording(f) = l.content else {
+            panic!("{rel}: a recording")
+        };
+        check(rel, &f);
+    }
+    // one record of 400,000 samples per channel (a writer that puts the whole recording in
+    // one record): a short block reads only its part of each channel
+    let (ns, spr) = (2usize, 400_000usize);
+    let mut h = vec![b' '; 256 * (ns + 1)];
+    let mut put = |at: usize, s: &str| h[at..at + s.len()].copy_from_slice(s.as_bytes());
+    put(0, "0");
+    put(184, &(256 * (ns + 1)).to_string());
+    put(236, "1");
+    put(244, "400");
+    put(252, &ns.to_string());
+    for i in 0..ns {
+        put(256 + i * 16, &format!("C{i}"));
+        let base = 256 + ns * (16 + 80);
+        put(base + i * 8, "uV");
+        let b = base + ns * 8;
+        put(b + i * 8, "-3276.8");
+        put(b + ns * 8 + i * 8, "3276.7");
+        put(b + 2 * ns * 8 + i * 8, "-32768");
+        put(b + 3 * ns * 8 + i * 8, "32767");
+        put(256 + ns * (16 + 80 + 8 + 32 + 80) + i * 8, &spr.to_string());
+    }
+    for i in 0..ns {
+        for t in 0..spr {
+            h.extend_from_slice(&((((t * (i + 1)) % 60_000) as i32 - 30_000) as i16).to_le_bytes());
+        }
+    }
+    let f = parse_edf(h).unwrap();
+    assert_eq!(
+        (f.signals[1].samples, f.signals[1].sampling_hz),
+        (spr, 1000.0)
+    );
+    let x = f.read_block(&[1], 123_456, 10).unwrap();
+    let want: Vec<f32> = (123_456usize..123_466)
+        .map(|t| ((((t * 2) % 60_000) as i32 - 30_000) as f64 * 0.1) as f32)
+        .collect();
+    for (a, b) in x[0].iter().zip(&want) {
+        assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+    }
+    check("one long record", &f);
 }

@@ -271,7 +271,11 @@ fn load(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
                 loaded.hemisphere.map(crate::subject::hemi_name),
             )?;
         }
-        Content::Recording(r) => {
+        Content::Recording(file) => {
+            // every sample, as pyedflib and MNE's preload give them
+            let r = py
+                .detach(|| file.load(&formats::Limits::default()))
+                .map_err(|e| named(&path, e))?;
             let chans = PyList::empty(py);
             for c in r.channels {
                 let e = PyDict::new(py);

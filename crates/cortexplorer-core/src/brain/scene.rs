@@ -25,7 +25,7 @@ use crate::io::{Content, Loaded};
 
 mod cifti;
 mod recording;
-pub use recording::RawTraces;
+pub use recording::{RawTraces, summarize as summarize_recording};
 mod stc;
 pub use cifti::Connectome;
 
@@ -467,7 +467,7 @@ impl Scene {
             Content::SourceEstimate(se) => self.add_source_estimate(*se, &from),
             Content::Tracts(t) => Ok(self.add_tracts(*t, &from)),
             Content::Mesh(m) => Ok(self.add_object(*m, &from)),
-            Content::Recording(r) => self.add_recording(*r, &from, path.as_deref()),
+            Content::Recording(r) => self.add_recording(r, &from, path.as_deref()),
             Content::Captions(_) | Content::Categories(_) | Content::Picture(_) => {
                 unreachable!("add_data hands features' content back before this")
             }

@@ -306,4 +306,64 @@ mod tests {
             "medial wall: no data"
         );
     }
+
+    /// A session saved with a vertex selected on a connectome opens with that vertex's row
+    /// drawn, in the style it was saved with.
+    #[test]
+    fn a_session_brings_back_the_seed_row() {
+        use crate::session::{Session, restore_scene, save};
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Scene::new();
+        for (h, n, x, name) in [
+            (Hemisphere::Left, 12, -10.0, "lh.pial"),
+            (Hemisphere::Right, 8, 10.0, "rh.pial"),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(
+                &p,
+                crate::io::freesurfer::write_surface(&strip(n, x), "test"),
+            )
+            .unwrap();
+            s.add(crate::io::load(&p).unwrap()).unwrap();
+            assert!(s.hemis.contains_key(&h));
+        }
+        let dconn = dir.path().join("test.dconn.nii");
+        std::fs::copy(data("test.dconn.nii"), &dconn).unwrap();
+        s.add(crate::io::load(&dconn).unwrap()).unwrap();
+        s.selection = Some(Selection {
+            hemi: Hemisphere::Left,
+            vertex: 4,
+        });
+        s.update_seed_maps();
+        let seed = s
+            .layers
+            .iter_mut()
+            .find(|l| l.name == "test.dconn seed")
+            .unwrap();
+        let LayerData::Overlay {
+            per_hemi, style, ..
+        } = &mut seed.data
+        else {
+            panic!("an overlay")
+        };
+        style.colormap = "inferno".into();
+        let want = per_hemi[&Hemisphere::Right].frame(0)[2];
+        let path = dir.path().join("s.json");
+        let (session, blobs, _) = Session::from_scene(&s, &path);
+        save(&path, &session, &blobs).unwrap();
+        let (back, _) = restore_scene(&crate::session::read(&path).unwrap(), dir.path()).unwrap();
+        let seed = back
+            .layers
+            .iter()
+            .find(|l| l.name == "test.dconn seed")
+            .expect("the seed layer comes back");
+        let LayerData::Overlay {
+            per_hemi, style, ..
+        } = &seed.data
+        else {
+            panic!("an overlay")
+        };
+        assert_eq!(style.colormap, "inferno");
+        assert_eq!(per_hemi[&Hemisphere::Right].frame(0)[2], want);
+    }
 }

@@ -16,73 +16,311 @@
 //!
 //! **Signal.** At 300 Hz and above: the high-gamma envelope — the 70–150 Hz band (a 2nd-order
 //! Butterworth high-pass at 70 Hz and low-pass at 150 Hz, RBJ biquads, run forwards and
-//! backwards: zero phase, −6 dB at the edges), its RMS over each frame's window; below 300 Hz, the mean of the raw signal over each window. Frames are
-//! 50 ms (20 per second); a long recording gets longer frames so that the layer stays within
-//! 256 MB (the note says the frame length).
+//! backwards: zero phase, −6 dB at the edges), its RMS over each frame's window; below 300 Hz,
+//! the mean of the raw signal over each window. Frames are 50 ms (rounded to whole samples:
+//! the layer's frame time is samples / rate); a long recording gets frames of 2, 4, … of them
+//! so that the layer stays within 256 MB (RMS and means merged exactly; the note says the
+//! frame length).
+//!
+//! **Streaming.** The samples stay on disk ([`crate::io::ieeg::RecordingFile`]). One pass
+//! ([`summarize`], run by the viewer on its loading thread with a progress bar) reads the file
+//! in blocks of about a minute, each filtered with 1 s of the signal on either side (the
+//! filter's response has decayed by e^-300 by then, so the blocks join as the whole-signal
+//! filter would: tested), and keeps per channel the frames and a min/max overview of 256-sample
+//! bins — about 0.1 of a byte per sample: 49 MB for a 1-hour, 128-channel, 1 kHz recording,
+//! whose samples (f32) would be 1.8 GB.
 //!
 //! **Spread.** Each pial vertex takes the weighted mean of the contacts within 10 mm, weight
 //! 1 − d / 10 mm (d Euclidean) — MNE's `stc_near_sensors` with `mode="weighted"`,
 //! `distance=0.01`; vertices farther than 10 mm from every contact have no value.
 //!
-//! **Raw traces.** The placed channels' samples stay with the scene ([`RawTraces`], by the
-//! layer's name) for the Traces panel: a window of any channels around the timeline's time, at
-//! full resolution when the window holds few samples, else as each screen column's minimum and
-//! maximum (so a spike is never lost by decimation). They are the samples the reader returned
-//! (4 bytes each: a 1-hour, 128-channel, 1 kHz recording holds 1.8 GB); nothing is streamed
-//! from disk yet.
+//! **Raw traces.** The placed channels stay readable for the Traces panel ([`RawTraces`], by the
+//! layer's name): a window of any channels around the timeline's time, at full resolution when
+//! the window holds few samples (read from the file, a block of one and a half windows kept per
+//! channel so that playing reads rarely), else as each screen column's minimum and maximum — from
+//! the overview when a column spans 256 samples or more — so a spike is never lost by
+//! decimation.
 
 use super::{Added, Origin, Scene};
 use crate::brain::data::Overlay;
 use crate::brain::objects::{MeshObject, ObjectStyle};
 use crate::brain::surface::{Hemisphere, Surface, SurfaceKind};
-use crate::io::ieeg::{Recording, Sidecars};
+use crate::io::ieeg::{RecordingFile, Sidecars, Summary};
+use std::sync::{Arc, Mutex};
 
 /// Spread radius (mm) and the layer's memory budget (bytes).
 const RADIUS_MM: f64 = 10.0;
 const BUDGET_BYTES: usize = 256 << 20;
+/// Frame length (s), overview bin (samples), block length (s) and the filter's margin (s).
+const FRAME_S: f64 = 0.05;
+const BIN: usize = 256;
+const BLOCK_S: f64 = 60.0;
+const MARGIN_S: f64 = 1.0;
 
-/// A recording's placed channels, in the file's units, at the common rate.
-#[derive(Debug, Default)]
+/// The streaming pass over a recording (once; later calls return what it found): per
+/// channel, 50 ms frames of the high-gamma envelope (or the mean below 300 Hz) and the raw
+/// signal's min/max per 256 samples. `progress` follows it (0..1).
+pub fn summarize<'a>(
+    file: &'a RecordingFile,
+    progress: &(dyn Fn(f64) + Sync),
+) -> Result<&'a Summary, String> {
+    file.summary
+        .get_or_init(|| summary_pass(file, progress))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn summary_pass(file: &RecordingFile, progress: &(dyn Fn(f64) + Sync)) -> Result<Summary, String> {
+    use rayon::prelude::*;
+    let n_signals = file.signals.len();
+    let mut s = Summary {
+        frame_samples: vec![0; n_signals],
+        frames: vec![Vec::new(); n_signals],
+        high_gamma: vec![false; n_signals],
+        bin: BIN,
+        min: vec![Vec::new(); n_signals],
+        max: vec![Vec::new(); n_signals],
+    };
+    let total = file
+        .signals
+        .iter()
+        .map(|x| x.samples as f64)
+        .sum::<f64>()
+        .max(1.0);
+    let mut done = 0.0;
+    for group in file.groups() {
+        let sig = &file.signals[group[0]];
+        let (fs, n) = (sig.sampling_hz, sig.samples);
+        let per_frame = ((FRAME_S * fs).round() as usize).max(1);
+        let high_gamma = fs >= 300.0;
+        let unit = per_frame / gcd(per_frame, BIN) * BIN;
+        let block = unit * ((BLOCK_S * fs) as usize / unit).max(1);
+        let pad = if high_gamma {
+            (MARGIN_S * fs).ceil() as usize
+        } else {
+            0
+        };
+        for &c in &group {
+            s.frame_samples[c] = per_frame;
+            s.high_gamma[c] = high_gamma;
+            s.frames[c].reserve_exact(n.div_ceil(per_frame));
+            s.min[c].reserve_exact(n.div_ceil(BIN));
+            s.max[c].reserve_exact(n.div_ceil(BIN));
+        }
+        let mut at = 0;
+        while at < n {
+            let a = at.saturating_sub(pad);
+            let end = (at + block).min(n);
+            let x = file
+                .read_block(&group, a, (end + pad).min(n) - a)
+                .map_err(|e| format!("{}: {e}", file.data_name))?;
+            let keep = at - a..end - a;
+            let parts: Vec<(Vec<f32>, Vec<f32>, Vec<f32>)> = x
+                .par_iter()
+                .map(|x| {
+                    let mid = &x[keep.clone()];
+                    let (lo, hi): (Vec<f32>, Vec<f32>) = mid
+                        .chunks(BIN)
+                        .map(|w| {
+                            w.iter()
+                                .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| {
+                                    (l.min(v), h.max(v))
+                                })
+                        })
+                        .unzip();
+                    let frames = if high_gamma {
+                        let y = band_pass(x, fs, 70.0, 150.0f64.min(0.45 * fs));
+                        y[keep.clone()]
+                            .chunks(per_frame)
+                            .map(|w| {
+                                (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt()
+                                    as f32
+                            })
+                            .collect()
+                    } else {
+                        mid.chunks(per_frame)
+                            .map(|w| {
+                                (w.iter().map(|&v| v as f64).sum::<f64>() / w.len() as f64) as f32
+                            })
+                            .collect()
+                    };
+                    (frames, lo, hi)
+                })
+                .collect();
+            for (&c, (f, lo, hi)) in group.iter().zip(parts) {
+                s.frames[c].extend(f);
+                s.min[c].extend(lo);
+                s.max[c].extend(hi);
+            }
+            done += ((end - at) * group.len()) as f64;
+            progress(done / total);
+            at = end;
+        }
+    }
+    Ok(s)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// `frames` (of `per_frame` samples, `n` samples in all) merged `m` at a time: the RMS of
+/// the merged samples for an envelope, their mean otherwise (weighted by the samples each
+/// frame holds: the last one may hold fewer).
+fn merge_frames(frames: &[f32], per_frame: usize, n: usize, m: usize, rms: bool) -> Vec<f32> {
+    frames
+        .chunks(m)
+        .enumerate()
+        .map(|(k, w)| {
+            let (mut sum, mut count) = (0.0f64, 0.0f64);
+            for (j, &v) in w.iter().enumerate() {
+                let first = (k * m + j) * per_frame;
+                let samples = per_frame.min(n.saturating_sub(first)).max(1) as f64;
+                sum += samples * if rms { (v as f64).powi(2) } else { v as f64 };
+                count += samples;
+            }
+            let mean = sum / count;
+            (if rms { mean.sqrt() } else { mean }) as f32
+        })
+        .collect()
+}
+
+/// Samples read from the file: the first one's index and the samples.
+type Block = (usize, Vec<f32>);
+
+/// A recording's placed channels, in the file's units, at the common rate: read from the
+/// file when drawn (see the module's "Raw traces").
+#[derive(Debug)]
 pub struct RawTraces {
     /// the name of the layer the recording became
     pub layer: String,
     pub sampling_hz: f64,
     pub names: Vec<String>,
     pub units: Vec<String>,
-    /// samples per channel (same order as `names`)
-    pub data: Vec<Vec<f32>>,
+    file: Arc<RecordingFile>,
+    /// the file's signal of each trace
+    signals: Vec<usize>,
+    samples: usize,
+    /// per trace, the last block read: (its first sample, its samples)
+    cache: Mutex<Vec<Option<Block>>>,
 }
 
 impl RawTraces {
-    pub fn duration_s(&self) -> f64 {
-        self.data.iter().map(Vec::len).max().unwrap_or(0) as f64 / self.sampling_hz
+    /// The traces of `signals` (which share one rate) of `file`.
+    pub fn new(layer: String, file: Arc<RecordingFile>, signals: Vec<usize>) -> Self {
+        let first = signals.first().map(|&c| &file.signals[c]);
+        RawTraces {
+            layer,
+            sampling_hz: first.map_or(1.0, |s| s.sampling_hz),
+            samples: first.map_or(0, |s| s.samples),
+            names: signals
+                .iter()
+                .map(|&c| file.signals[c].name.clone())
+                .collect(),
+            units: signals
+                .iter()
+                .map(|&c| file.signals[c].unit.clone())
+                .collect(),
+            cache: Mutex::new(vec![None; signals.len()]),
+            signals,
+            file,
+        }
     }
 
-    /// Channel `channel` between `t0` and `t1` seconds as (time s, value) points, at most about
-    /// `max_points`: every sample when there are fewer, else each of `max_points / 2` equal
-    /// bins as its minimum and maximum in the order they occur. Empty outside the recording.
-    pub fn window(&self, channel: usize, t0: f64, t1: f64, max_points: usize) -> Vec<[f64; 2]> {
-        let Some(x) = self.data.get(channel) else {
-            return Vec::new();
+    pub fn duration_s(&self) -> f64 {
+        self.samples as f64 / self.sampling_hz
+    }
+
+    /// Samples `a..b` of trace `trace` (cut at the recording's end), from the trace's cached
+    /// block when it holds them, else from the file (a block half a window wider on each side).
+    pub fn samples(&self, trace: usize, a: usize, b: usize) -> Result<Vec<f32>, String> {
+        let Some(&signal) = self.signals.get(trace) else {
+            return Err(format!(
+                "trace {trace} is past the {} traces",
+                self.signals.len()
+            ));
         };
-        let fs = self.sampling_hz;
-        if !(fs > 0.0 && t1 > t0) || x.is_empty() {
-            return Vec::new();
-        }
-        let a = ((t0 * fs).floor().max(0.0) as usize).min(x.len());
-        let b = ((t1 * fs).ceil().max(0.0) as usize + 1).min(x.len());
+        let b = b.min(self.samples);
         if a >= b {
-            return Vec::new();
+            return Ok(Vec::new());
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((s, x)) = &cache[trace]
+            && *s <= a
+            && b <= s + x.len()
+        {
+            return Ok(x[a - s..b - s].to_vec());
+        }
+        let margin = (b - a) / 2;
+        let s = a.saturating_sub(margin);
+        let x = self
+            .file
+            .read_block(&[signal], s, b + margin - s)
+            .map_err(|e| format!("{}: {e}", self.file.data_name))?
+            .pop()
+            .unwrap_or_default();
+        let out = x[a - s..(b - s).min(x.len())].to_vec();
+        cache[trace] = Some((s, x));
+        Ok(out)
+    }
+
+    /// Trace `trace` between `t0` and `t1` seconds as (time s, value) points, at most about
+    /// `max_points`: every sample when there are fewer, else each of `max_points / 2` equal
+    /// bins as its minimum and maximum (in the order they occur when read from the file; from
+    /// the overview, the minimum at the bin's start and the maximum at its middle). Empty
+    /// outside the recording.
+    pub fn window(
+        &self,
+        trace: usize,
+        t0: f64,
+        t1: f64,
+        max_points: usize,
+    ) -> Result<Vec<[f64; 2]>, String> {
+        let fs = self.sampling_hz;
+        if !(fs > 0.0 && t1 > t0) || trace >= self.signals.len() || self.samples == 0 {
+            return Ok(Vec::new());
+        }
+        let a = ((t0 * fs).floor().max(0.0) as usize).min(self.samples);
+        let b = ((t1 * fs).ceil().max(0.0) as usize + 1).min(self.samples);
+        if a >= b {
+            return Ok(Vec::new());
         }
         let n = b - a;
-        let at = |i: usize| [i as f64 / fs, x[i] as f64];
         let bins = (max_points / 2).max(1);
+        let overview = self
+            .file
+            .summary
+            .get()
+            .and_then(|s| s.as_ref().ok())
+            .filter(|s| s.bin > 0 && !s.min[self.signals[trace]].is_empty());
+        if let Some(o) = overview
+            && n > max_points.max(2)
+            && n / bins >= o.bin
+        {
+            let (lo, hi) = (&o.min[self.signals[trace]], &o.max[self.signals[trace]]);
+            let (ba, bb) = (a / o.bin, b.div_ceil(o.bin).min(lo.len()));
+            let mut out = Vec::with_capacity(2 * bins);
+            for k in 0..bins {
+                let (s, e) = (ba + (bb - ba) * k / bins, ba + (bb - ba) * (k + 1) / bins);
+                if s >= e {
+                    continue;
+                }
+                let l = lo[s..e].iter().copied().fold(f32::INFINITY, f32::min);
+                let h = hi[s..e].iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let t = |bin: f64| bin * o.bin as f64 / fs;
+                out.push([t(s as f64), l as f64]);
+                out.push([t((s + e) as f64 / 2.0), h as f64]);
+            }
+            return Ok(out);
+        }
+        let x = self.samples(trace, a, b)?;
+        let at = |i: usize| [(a + i) as f64 / fs, x[i] as f64];
         if n <= max_points.max(2) {
-            return (a..b).map(at).collect();
+            return Ok((0..x.len()).map(at).collect());
         }
         let mut out = Vec::with_capacity(2 * bins);
         for k in 0..bins {
-            let (s, e) = (a + n * k / bins, a + n * (k + 1) / bins);
+            let (s, e) = (n * k / bins, (n * (k + 1) / bins).min(x.len()));
             if s >= e {
                 continue;
             }
@@ -100,14 +338,14 @@ impl RawTraces {
                 out.push(at(lo.max(hi)));
             }
         }
-        out
+        Ok(out)
     }
 }
 
 impl Scene {
     pub(super) fn add_recording(
         &mut self,
-        mut rec: Recording,
+        rec: Arc<RecordingFile>,
         from: &Origin,
         path: Option<&std::path::Path>,
     ) -> Result<Added, String> {
@@ -139,7 +377,7 @@ impl Scene {
             })
             .unwrap_or_default();
         // the most common sampling rate
-        let mut rates: Vec<f64> = rec.channels.iter().map(|c| c.sampling_hz).collect();
+        let mut rates: Vec<f64> = rec.signals.iter().map(|c| c.sampling_hz).collect();
         rates.sort_by(f64::total_cmp);
         let fs = rates
             .chunk_by(|a, b| a == b)
@@ -148,12 +386,19 @@ impl Scene {
             .ok_or_else(|| format!("{what}: no channels"))?;
         let mut used = Vec::new();
         let (mut n_bad, mut n_unplaced, mut n_rate) = (0, 0, 0);
-        for (i, c) in rec.channels.iter().enumerate() {
+        let samples = rec
+            .signals
+            .iter()
+            .filter(|c| c.sampling_hz == fs)
+            .map(|c| c.samples)
+            .max()
+            .unwrap_or(0);
+        for (i, c) in rec.signals.iter().enumerate() {
             if bad.contains(&c.name.as_str()) {
                 n_bad += 1;
                 continue;
             }
-            if c.sampling_hz != fs {
+            if c.sampling_hz != fs || c.samples != samples {
                 n_rate += 1;
                 continue;
             }
@@ -175,39 +420,24 @@ impl Scene {
         if used.is_empty() {
             return Err(format!(
                 "{what}: none of its {} channels has a position in {} ({n_bad} bad, {n_unplaced} without a position, {n_rate} at another rate)",
-                rec.channels.len(),
+                rec.signals.len(),
                 el_path.display()
             ));
         }
-        // frames: 50 ms, longer when the layer would pass the budget
+        // frames: 50 ms, merged 2, 4, … at a time when the layer would pass the budget
+        let summary = summarize(&rec, &|_| {}).map_err(|e| format!("{what}: {e}"))?;
         let n_vertices: usize = self.hemis.values().map(|g| g.n_vertices()).sum();
-        let duration = rec.duration_s();
-        let mut frame_s = 0.05f64;
-        while (duration / frame_s).ceil() as usize * n_vertices * 4 > BUDGET_BYTES {
-            frame_s *= 2.0;
+        let c0 = used[0].0;
+        let (per_frame, high_gamma) = (summary.frame_samples[c0], summary.high_gamma[c0]);
+        let n_frames = summary.frames[c0].len();
+        let mut merge = 1usize;
+        while n_frames.div_ceil(merge) * n_vertices * 4 > BUDGET_BYTES {
+            merge *= 2;
         }
-        let per_frame = ((frame_s * fs).round() as usize).max(1);
-        let high_gamma = fs >= 300.0;
-        use rayon::prelude::*;
+        let frame_s = (merge * per_frame) as f64 / fs;
         let signals: Vec<Vec<f32>> = used
-            .par_iter()
-            .map(|&(i, _)| {
-                let x = &rec.channels[i].data;
-                let band = if high_gamma {
-                    band_pass(x, fs, 70.0, 150.0f64.min(0.45 * fs))
-                } else {
-                    x.iter().map(|&v| v as f64).collect()
-                };
-                band.chunks(per_frame)
-                    .map(|w| {
-                        if high_gamma {
-                            (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt() as f32
-                        } else {
-                            (w.iter().sum::<f64>() / w.len() as f64) as f32
-                        }
-                    })
-                    .collect()
-            })
+            .iter()
+            .map(|&(i, _)| merge_frames(&summary.frames[i], per_frame, samples, merge, high_gamma))
             .collect();
         let nt = signals[0].len();
         let layer = recording_stem(&from.name);
@@ -261,24 +491,13 @@ impl Scene {
             ));
         };
         // the raw channels, for the Traces panel
-        let raw = RawTraces {
-            layer: layer.clone(),
-            sampling_hz: fs,
-            names: used
-                .iter()
-                .map(|&(i, _)| rec.channels[i].name.clone())
-                .collect(),
-            units: used
-                .iter()
-                .map(|&(i, _)| rec.channels[i].unit.clone())
-                .collect(),
-            data: used
-                .iter()
-                .map(|&(i, _)| std::mem::take(&mut rec.channels[i].data))
-                .collect(),
-        };
+        let raw = RawTraces::new(
+            layer.clone(),
+            rec.clone(),
+            used.iter().map(|&(i, _)| i).collect(),
+        );
         self.recordings.retain(|r| r.layer != layer);
-        self.recordings.push(std::sync::Arc::new(raw));
+        self.recordings.push(Arc::new(raw));
         // the contacts, as small spheres coloured by their own signal
         let per_frame_values: Vec<f32> = (0..nt)
             .flat_map(|t| signals.iter().map(move |s| s[t]))
@@ -605,8 +824,9 @@ mod tests {
         let crate::io::Content::Recording(r) = read.content else {
             panic!("a recording")
         };
+        let r = r.load(&crate::io::Limits::default()).unwrap();
         let src = r.channels.iter().find(|c| c.name == "G06").unwrap();
-        assert_eq!(raw.data[g], src.data);
+        assert_eq!(raw.samples(g, 0, usize::MAX).unwrap(), src.data);
         assert_eq!(raw.sampling_hz, src.sampling_hz);
         assert!((raw.duration_s() - 2.0).abs() < 1e-9);
         // removing the layer lets them go
@@ -622,28 +842,119 @@ mod tests {
             .collect();
         x[5_432] = 1_000.0; // a spike
         x[7_001] = -900.0;
-        let raw = RawTraces {
-            layer: "r".into(),
-            sampling_hz: fs,
-            names: vec!["A".into()],
-            units: vec!["uV".into()],
-            data: vec![x.clone()],
-        };
+        let raw = held(fs, vec![x.clone()]);
         // few samples: all of them, at their times
-        let w = raw.window(0, 1.0, 1.1, 500);
+        let w = raw.window(0, 1.0, 1.1, 500).unwrap();
         assert_eq!(w.len(), 101);
         assert_eq!(w[0], [1.0, x[1000] as f64]);
         assert!((w[100][0] - 1.1).abs() < 1e-12);
         // many: about max_points, in time order, the extremes kept
-        let w = raw.window(0, 0.0, 10.0, 400);
+        let w = raw.window(0, 0.0, 10.0, 400).unwrap();
         assert!(w.len() <= 400 && w.len() >= 200, "{}", w.len());
         assert!(w.windows(2).all(|p| p[0][0] < p[1][0]));
         assert!(w.iter().any(|p| p == &[5.432, 1000.0]));
         assert!(w.iter().any(|p| p == &[7.001, -900.0]));
         // outside the recording or a wrong channel: nothing
-        assert!(raw.window(0, 20.0, 30.0, 100).is_empty());
-        assert!(raw.window(1, 0.0, 1.0, 100).is_empty());
-        assert!(raw.window(0, 2.0, 1.0, 100).is_empty());
+        assert!(raw.window(0, 20.0, 30.0, 100).unwrap().is_empty());
+        assert!(raw.window(1, 0.0, 1.0, 100).unwrap().is_empty());
+        assert!(raw.window(0, 2.0, 1.0, 100).unwrap().is_empty());
+    }
+
+    /// Traces over a recording held as a file would be, summarised as the viewer does.
+    fn held(fs: f64, data: Vec<Vec<f32>>) -> RawTraces {
+        let rec = crate::io::ieeg::Recording {
+            channels: data
+                .into_iter()
+                .enumerate()
+                .map(|(i, data)| crate::io::ieeg::Channel {
+                    name: format!("C{i}"),
+                    unit: "uV".into(),
+                    sampling_hz: fs,
+                    data,
+                })
+                .collect(),
+            start: String::new(),
+        };
+        let n = rec.channels.len();
+        let file = Arc::new(RecordingFile::held(rec));
+        summarize(&file, &|_| {}).unwrap();
+        RawTraces::new("r".into(), file, (0..n).collect())
+    }
+
+    /// Ten minutes at 1 kHz: a window of the whole comes from the overview and keeps both
+    /// spikes; a short window from the file, every sample; a window that moves a little is
+    /// served from the block already read.
+    #[test]
+    fn a_long_window_is_drawn_from_the_overview_keeping_spikes() {
+        let fs = 1000.0;
+        let mut x: Vec<f32> = (0..600_000).map(|i| ((i as f32) * 0.01).sin()).collect();
+        x[123_457] = 50.0;
+        x[400_001] = -40.0;
+        let raw = held(fs, vec![x.clone()]);
+        let w = raw.window(0, 0.0, 600.0, 800).unwrap();
+        assert!(w.len() <= 800 && w.len() >= 700, "{}", w.len());
+        assert!(w.windows(2).all(|p| p[0][0] < p[1][0]));
+        // each within its column (600 s / 400 columns)
+        assert!(
+            w.iter()
+                .any(|p| p[1] == 50.0 && (p[0] - 123.457).abs() <= 1.5)
+        );
+        assert!(
+            w.iter()
+                .any(|p| p[1] == -40.0 && (p[0] - 400.001).abs() <= 1.5)
+        );
+        let near = raw.window(0, 123.0, 124.0, 4000).unwrap();
+        assert_eq!(near.len(), 1001);
+        assert_eq!(near[457], [123.457, 50.0]);
+        let cached = raw.cache.lock().unwrap()[0].clone().unwrap();
+        let moved = raw.window(0, 123.1, 124.1, 4000).unwrap();
+        assert_eq!(moved[357], [123.457, 50.0]);
+        assert_eq!(raw.cache.lock().unwrap()[0].as_ref().unwrap().0, cached.0);
+    }
+
+    /// The pass in one-minute blocks gives the frames the whole-signal filter gives (the
+    /// blocks' joins are invisible), and merged frames are the RMS of their samples' envelope.
+    #[test]
+    fn block_frames_equal_whole_signal_frames() {
+        let fs = 1000.0;
+        let n = 200_000 + 37; // 3 blocks and a piece, a last frame of 37 samples
+        let mut state = 7u64;
+        let x: Vec<f32> = (0..n)
+            .map(|i| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                ((state >> 40) as f32 / 16_777_216.0 - 0.5)
+                    + (2.0 * std::f32::consts::PI * 90.0 * i as f32 / 1000.0).sin()
+                        * (1.0 + (i as f32 / 20_000.0).sin())
+            })
+            .collect();
+        let raw = held(fs, vec![x.clone()]);
+        let s = raw.file.summary.get().unwrap().as_ref().unwrap();
+        let whole = band_pass(&x, fs, 70.0, 150.0);
+        let want: Vec<f64> = whole
+            .chunks(50)
+            .map(|w| (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt())
+            .collect();
+        assert_eq!(s.frames[0].len(), want.len());
+        for (k, (a, b)) in s.frames[0].iter().zip(&want).enumerate() {
+            assert!(
+                (*a as f64 - b).abs() <= 1e-5 * b.max(1e-3),
+                "frame {k}: {a} vs {b}"
+            );
+        }
+        let merged = merge_frames(&s.frames[0], 50, n, 4, true);
+        let w4: Vec<f64> = whole
+            .chunks(200)
+            .map(|w| (w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64).sqrt())
+            .collect();
+        for (a, b) in merged.iter().zip(&w4) {
+            assert!((*a as f64 - b).abs() <= 1e-5 * b.max(1e-3), "{a} vs {b}");
+        }
+        // the overview: each 256 samples' extremes
+        assert_eq!(s.min[0].len(), n.div_ceil(256));
+        let k = 300;
+        let w = &x[k * 256..(k + 1) * 256];
+        assert_eq!(s.max[0][k], w.iter().copied().fold(f32::MIN, f32::max));
+        assert_eq!(s.min[0][k], w.iter().copied().fold(f32::MAX, f32::min));
     }
 
     #[test]
