@@ -429,6 +429,18 @@ fn number(b: &[u8], at: usize, len: usize, what: &str) -> Result<f64, FormatErro
         .ok_or_else(|| FormatError::Invalid(format!("{what} is {s:?}, not a number")))
 }
 
+/// Rates from 1 sample a day to 1 MHz are recordings; anything else is a damaged header (and
+/// would make frame and block lengths overflow downstream).
+fn rate(hz: f64, what: &str) -> Result<f64, FormatError> {
+    if hz.is_finite() && (1.0 / 86_400.0..=1e6).contains(&hz) {
+        Ok(hz)
+    } else {
+        Err(FormatError::Invalid(format!(
+            "{what}: a sampling rate of {hz} Hz (1/day to 1 MHz is read)"
+        )))
+    }
+}
+
 /// Open a file's bytes for reading by offset: its length and where they are.
 fn open_bytes(src: &Source) -> Result<(Bytes, u64), FormatError> {
     match src {
@@ -551,6 +563,9 @@ fn edf_file(bytes: Bytes, len: u64, data_name: String) -> Result<RecordingFile, 
             )));
         }
         per_record.push(n as usize);
+    }
+    for (i, &n) in per_record.iter().enumerate() {
+        rate(n as f64 / duration, &format!("signal {i} ({})", labels[i]))?;
     }
     let record_bytes = per_record.iter().sum::<usize>() * width;
     let body = len - hb as u64;
@@ -760,7 +775,7 @@ pub fn open_brainvision(src: &Source, limits: &Limits) -> Result<RecordingFile, 
         )));
     }
     let samples = (len / frame) as usize;
-    let sampling_hz = 1e6 / interval_us;
+    let sampling_hz = rate(1e6 / interval_us, "SamplingInterval")?;
     Ok(RecordingFile {
         signals: (0..n)
             .map(|c| Signal {

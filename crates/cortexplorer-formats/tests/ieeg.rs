@@ -219,3 +219,25 @@ fn blocks_equal_the_whole_read_anywhere() {
     }
     check("one long record", &f);
 }
+
+/// A header whose record duration makes an impossible rate is refused with one line (the
+/// streaming pass would size frames from it).
+#[test]
+fn an_impossible_sampling_rate_is_refused() {
+    let path = dir().join("copied/test_generator_6rec.edf");
+    let mut b = std::fs::read(path).unwrap();
+    for (duration, ok) in [
+        ("1e-300", false),
+        ("1e-9", false),
+        ("1e9", false),
+        ("1", true),
+    ] {
+        b[244..252].copy_from_slice(format!("{duration:<8}").as_bytes());
+        let got = cortexplorer_formats::ieeg::parse_edf(b.clone());
+        match (ok, got) {
+            (true, Ok(_)) => {}
+            (false, Err(e)) => assert!(e.to_string().contains("sampling rate"), "{e}"),
+            (_, r) => panic!("record of {duration} s: {r:?}"),
+        }
+    }
+}
