@@ -46,6 +46,7 @@ use crate::brain::data::Overlay;
 use crate::brain::objects::{MeshObject, ObjectStyle};
 use crate::brain::surface::{Hemisphere, Surface, SurfaceKind};
 use crate::io::ieeg::{RecordingFile, Sidecars, Summary};
+use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
 
 /// Spread radius (mm) and the layer's memory budget (bytes).
@@ -71,7 +72,6 @@ pub fn summarize<'a>(
 }
 
 fn summary_pass(file: &RecordingFile, progress: &(dyn Fn(f64) + Sync)) -> Result<Summary, String> {
-    use rayon::prelude::*;
     let n_signals = file.signals.len();
     let mut s = Summary {
         frame_samples: vec![0; n_signals],
@@ -456,17 +456,20 @@ impl Scene {
                 continue;
             }
             let n = surface.vertices.len();
+            // frame by frame in parallel: each frame's row of vertices
+            let totals: Vec<f32> = weights
+                .iter()
+                .map(|w| w.iter().map(|x| x.1).sum())
+                .collect();
             let mut values = vec![f32::NAN; n * nt];
-            for (v, w) in weights.iter().enumerate() {
-                if w.is_empty() {
-                    continue;
+            values.par_chunks_mut(n).enumerate().for_each(|(t, row)| {
+                for (v, w) in weights.iter().enumerate() {
+                    if !w.is_empty() {
+                        row[v] =
+                            w.iter().map(|&(k, wt)| signals[k][t] * wt).sum::<f32>() / totals[v];
+                    }
                 }
-                let total: f32 = w.iter().map(|x| x.1).sum();
-                for t in 0..nt {
-                    values[t * n + v] =
-                        w.iter().map(|&(k, wt)| signals[k][t] * wt).sum::<f32>() / total;
-                }
-            }
+            });
             let mut o = Overlay::new(n, nt, values);
             o.tr_seconds = Some(frame_s as f32);
             let origin = Origin {
@@ -611,7 +614,6 @@ pub(crate) fn recording_stem(name: &str) -> String {
 
 /// For each vertex, the contacts within `RADIUS_MM` and their weights 1 − d / radius.
 fn near_weights(surface: &Surface, contacts: &[[f64; 3]]) -> Vec<Vec<(usize, f32)>> {
-    use rayon::prelude::*;
     surface
         .vertices
         .par_iter()
