@@ -233,6 +233,11 @@ fn panels(
         for c in pcmds {
             presenter_cmds.write(c);
         }
+        if plan.reveal_panel {
+            plan.reveal_panel = false;
+            state.plan.open = true;
+        }
+        planning::presenter_percept(&ctx, &mut state.plan, &plan);
         let zero = ViewportInset::default();
         if *inset != zero {
             *inset = zero;

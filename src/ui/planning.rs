@@ -149,6 +149,76 @@ fn sources_line(ui: &mut egui::Ui, state: &PlanState) {
     }
 }
 
+/// Bring the target and live-percept textures up to the current percept and target.
+fn percept_textures(
+    ctx: &egui::Context,
+    ui_state: &mut PlanUi,
+    state: &PlanState,
+    problem: &crate::planning::optimize::Problem,
+) {
+    let (w, h) = (problem.grid.width, problem.grid.height);
+    let key = (state.percept_rev, state.task, state.target);
+    if ui_state.shown != key || ui_state.target_tex.is_none() {
+        let target_moved = (ui_state.shown.1, ui_state.shown.2) != (key.1, key.2);
+        ui_state.shown = key;
+        if let Some(t) = state
+            .target_pixels()
+            .filter(|_| target_moved || ui_state.target_tex.is_none())
+        {
+            show_grey(
+                ctx,
+                &mut ui_state.target_tex,
+                "plan-target",
+                grey_image(t, w, h),
+            );
+        }
+        if state.percept.len() == w * h {
+            show_grey(
+                ctx,
+                &mut ui_state.percept_tex,
+                "plan-percept",
+                grey_image(&state.percept, w, h),
+            );
+        }
+    }
+}
+
+/// Presenter mode (panels hidden): while planning, the target and the live percept as a small
+/// inset at the bottom right, so a drag shows what the patient would see as it moves (drawn
+/// from the same textures as the Plan panel: 2 × 160 px, a small part of the frame).
+pub fn presenter_percept(ctx: &egui::Context, ui_state: &mut PlanUi, state: &PlanState) {
+    let Some(problem) = state.problem.clone() else {
+        return;
+    };
+    if !ui_state.open || state.percept.is_empty() {
+        return;
+    }
+    percept_textures(ctx, ui_state, state, &problem);
+    let size = egui::vec2(160.0, 160.0);
+    egui::Area::new("presenter-percept".into())
+        .anchor(egui::Align2::RIGHT_BOTTOM, [-12.0, -12.0])
+        .interactable(false)
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if let Some(t) = &ui_state.target_tex {
+                        ui.image((t.id(), size));
+                    }
+                    if let Some(t) = &ui_state.percept_tex {
+                        ui.image((t.id(), size));
+                    }
+                });
+                ui.label(
+                    egui::RichText::new(format!(
+                        "target · predicted percept ({} updates/s)",
+                        state.updates_per_second()
+                    ))
+                    .small(),
+                );
+            });
+        });
+}
+
 pub fn planning_window(
     ctx: &egui::Context,
     ui_state: &mut PlanUi,
@@ -319,18 +389,7 @@ pub fn planning_window(
                 let n = problem.tasks.get(state.task).map(|t| t.targets.len()).unwrap_or(1);
                 ui.add(egui::Slider::new(&mut state.target, 0..=n.saturating_sub(1)).text("target"));
             });
-            let (w, h) = (problem.grid.width, problem.grid.height);
-            let key = (state.percept_rev, state.task, state.target);
-            if ui_state.shown != key || ui_state.target_tex.is_none() {
-                let target_moved = (ui_state.shown.1, ui_state.shown.2) != (key.1, key.2);
-                ui_state.shown = key;
-                if let Some(t) = state.target_pixels().filter(|_| target_moved || ui_state.target_tex.is_none()) {
-                    show_grey(ctx, &mut ui_state.target_tex, "plan-target", grey_image(t, w, h));
-                }
-                if state.percept.len() == w * h {
-                    show_grey(ctx, &mut ui_state.percept_tex, "plan-percept", grey_image(&state.percept, w, h));
-                }
-            }
+            percept_textures(ctx, ui_state, state, &problem);
             let size = egui::vec2(256.0, 256.0);
             ui.horizontal(|ui| {
                 ui.vertical(|ui| {
