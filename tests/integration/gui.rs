@@ -300,6 +300,46 @@ fn dragging_an_electrode_updates_the_live_percept() {
     assert!(draws >= 1 && draws * 2 < frozen, "{r}");
 }
 
+/// Presenter mode while planning: the panels are hidden, the target and the live percept stay
+/// visible as an inset at the bottom right (the target letter's white pixels are there).
+#[test]
+fn presenter_mode_shows_the_live_percept_inset() {
+    let quick = crate::data("plan_quick.toml");
+    let out = scratch("gui-presenter").join("window.png");
+    let args = |presenter: bool| {
+        let mut a = vec![
+            "--plan",
+            "--plan-config",
+            quick.to_str().unwrap(),
+            "--hemi",
+            "left",
+            "--view",
+            "right",
+            "--bench-frames",
+            "3",
+            "--screenshot",
+            out.to_str().unwrap(),
+        ];
+        if presenter {
+            a.push("--presenter");
+        }
+        a
+    };
+    let white_in_corner = || {
+        let img = image::open(&out).unwrap().to_rgb8();
+        let (w, h) = img.dimensions();
+        img.enumerate_pixels()
+            .filter(|(x, y, p)| *x > w * 2 / 3 && *y > h * 2 / 3 && p.0 == [255, 255, 255])
+            .count()
+    };
+    run_view(&args(true));
+    let with = white_in_corner();
+    assert!(
+        with > 2_000,
+        "the target letter in the inset: {with} white pixels"
+    );
+}
+
 /// `view --selectivity-demo`: the demo opens with its panel (labelled "synthetic demo") and the
 /// preferred-category map is drawn on the cortex.
 #[test]
