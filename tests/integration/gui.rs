@@ -306,37 +306,29 @@ fn dragging_an_electrode_updates_the_live_percept() {
 fn presenter_mode_shows_the_live_percept_inset() {
     let quick = crate::data("plan_quick.toml");
     let out = scratch("gui-presenter").join("window.png");
-    let args = |presenter: bool| {
-        let mut a = vec![
-            "--plan",
-            "--plan-config",
-            quick.to_str().unwrap(),
-            "--hemi",
-            "left",
-            "--view",
-            "right",
-            "--bench-frames",
-            "3",
-            "--screenshot",
-            out.to_str().unwrap(),
-        ];
-        if presenter {
-            a.push("--presenter");
-        }
-        a
-    };
-    let white_in_corner = || {
-        let img = image::open(&out).unwrap().to_rgb8();
-        let (w, h) = img.dimensions();
-        img.enumerate_pixels()
-            .filter(|(x, y, p)| *x > w * 2 / 3 && *y > h * 2 / 3 && p.0 == [255, 255, 255])
-            .count()
-    };
-    run_view(&args(true));
-    let with = white_in_corner();
+    run_view(&[
+        "--plan",
+        "--plan-config",
+        quick.to_str().unwrap(),
+        "--presenter",
+        "--hemi",
+        "left",
+        "--view",
+        "right",
+        "--bench-frames",
+        "3",
+        "--screenshot",
+        out.to_str().unwrap(),
+    ]);
+    let img = image::open(&out).unwrap().to_rgb8();
+    let (w, h) = img.dimensions();
+    let white = img
+        .enumerate_pixels()
+        .filter(|(x, y, p)| *x > w * 2 / 3 && *y > h * 2 / 3 && p.0 == [255, 255, 255])
+        .count();
     assert!(
-        with > 2_000,
-        "the target letter in the inset: {with} white pixels"
+        white > 2_000,
+        "the target letter in the inset: {white} white pixels"
     );
 }
 
