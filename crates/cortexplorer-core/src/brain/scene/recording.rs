@@ -27,7 +27,7 @@
 //! in blocks of about a minute, each filtered with 1 s of the signal on either side (the
 //! filter's response has decayed by e^-300 by then, so the blocks join as the whole-signal
 //! filter would: tested), and keeps per channel the frames and a min/max overview of 256-sample
-//! bins — about 0.1 of a byte per sample: 49 MB for a 1-hour, 128-channel, 1 kHz recording,
+//! bins — about 0.1 of a byte per sample: 51 MB for a 1-hour, 128-channel, 1 kHz recording,
 //! whose samples (f32) would be 1.8 GB.
 //!
 //! **Spread.** Each pial vertex takes the weighted mean of the contacts within 10 mm, weight
@@ -440,6 +440,9 @@ impl Scene {
             .map(|&(i, _)| merge_frames(&summary.frames[i], per_frame, samples, merge, high_gamma))
             .collect();
         let nt = signals[0].len();
+        if nt == 0 {
+            return Err(format!("{what}: the recording holds no samples"));
+        }
         let layer = recording_stem(&from.name);
         let mut first: Option<Added> = None;
         let hemis: Vec<Hemisphere> = self.hemis.keys().copied().collect();
@@ -730,6 +733,32 @@ mod tests {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/data/ieeg")
             .join(rel)
+    }
+
+    /// A recording of no records (a header alone) is refused with one line; the scene keeps
+    /// what it had.
+    #[test]
+    fn an_empty_recording_is_refused() {
+        let src = data("bids/sub-01/ses-01/ieeg");
+        let dir = tempfile::tempdir().unwrap();
+        for e in std::fs::read_dir(&src).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+        let edf = dir.path().join("sub-01_ses-01_task-rest_run-01_ieeg.edf");
+        let mut b = std::fs::read(&edf).unwrap();
+        let header: usize = String::from_utf8_lossy(&b[184..192])
+            .trim()
+            .parse()
+            .unwrap();
+        b.truncate(header);
+        b[236..244].copy_from_slice(b"0       ");
+        std::fs::write(&edf, b).unwrap();
+        let mut s = crate::brain::fsaverage5::scene().unwrap();
+        let layers = s.layers.len();
+        let err = s.add(crate::io::load(&edf).unwrap()).unwrap_err();
+        assert!(err.contains("no samples"), "{err}");
+        assert_eq!(s.layers.len(), layers);
     }
 
     #[test]
