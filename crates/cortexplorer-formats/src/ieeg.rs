@@ -49,16 +49,6 @@ pub struct Recording {
     pub start: String,
 }
 
-impl Recording {
-    /// Duration in seconds (the longest channel).
-    pub fn duration_s(&self) -> f64 {
-        self.channels
-            .iter()
-            .map(|c| c.data.len() as f64 / c.sampling_hz)
-            .fold(0.0, f64::max)
-    }
-}
-
 /// One channel of a recording as its header describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Signal {
